@@ -1,0 +1,2 @@
+/** Runs the ONNX project's backend test suite against lowbit's engine. */
+package dev.lowbit.conformance;

@@ -1,0 +1,77 @@
+package dev.lowbit.exec;
+
+import dev.lowbit.onnx.Node;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Operator implementations keyed by domain and ONNX op type. {@link #standard()} holds every op
+ * lowbit ships; each op family (a class in {@code dev.lowbit.ops}) registers its own ops.
+ */
+public final class OpRegistry {
+    /** A group of related ops that registers itself. */
+    public interface Family {
+        void register(OpRegistry registry);
+    }
+
+    private record Entry(int sinceOpset, OpFactory factory) {
+    }
+
+    private final Map<String, Entry> entries = new TreeMap<>();
+
+    private static final OpRegistry STANDARD = build();
+
+    private static OpRegistry build() {
+        OpRegistry r = new OpRegistry();
+        for (Family f : dev.lowbit.ops.StandardOps.families()) {
+            f.register(r);
+        }
+        return r;
+    }
+
+    /** The registry of every op lowbit implements. */
+    public static OpRegistry standard() {
+        return STANDARD;
+    }
+
+    /** Registers an op of the default ONNX domain, valid from opset 1. */
+    public OpRegistry register(String opType, OpFactory f) {
+        return register("", opType, 1, f);
+    }
+
+    /** Registers an op of {@code domain} valid from {@code sinceOpset} on. */
+    public OpRegistry register(String domain, String opType, int sinceOpset, OpFactory f) {
+        entries.put(key(domain, opType), new Entry(sinceOpset, f));
+        return this;
+    }
+
+    public boolean supports(String domain, String opType) {
+        return entries.containsKey(key(domain, opType));
+    }
+
+    /** Every registered op as "domain:OpType" ("OpType" for the default domain). */
+    public Set<String> opTypes() {
+        return entries.keySet();
+    }
+
+    /**
+     * Creates the op for {@code node}; throws {@link UnsupportedOpException} naming the op type,
+     * the node and the opset when lowbit lacks it.
+     */
+    public Op create(OpContext ctx) {
+        Node n = ctx.node();
+        Entry e = entries.get(key(n.domain(), n.opType()));
+        if (e == null || ctx.opset() < e.sinceOpset) {
+            String dom = n.domain().isEmpty() ? "" : n.domain() + ".";
+            throw new UnsupportedOpException("unsupported op " + dom + n.opType() + " in node '"
+                    + (n.name().isEmpty() ? n.outputs().get(0) : n.name()) + "' (opset " + ctx.opset() + ")");
+        }
+        return e.factory.create(ctx);
+    }
+
+    private static String key(String domain, String opType) {
+        String d = domain == null || domain.equals("ai.onnx") ? "" : domain;
+        return d.isEmpty() ? opType : d + ":" + opType;
+    }
+}

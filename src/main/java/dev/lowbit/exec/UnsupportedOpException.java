@@ -1,0 +1,10 @@
+package dev.lowbit.exec;
+
+import dev.lowbit.LowbitException;
+
+/** An operator, or a variant of one (attribute, data type), that the engine does not implement. */
+public class UnsupportedOpException extends LowbitException {
+    public UnsupportedOpException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.lowbit.ops;
+
+import dev.lowbit.exec.OpRegistry;
+
+/** TODO: ops of this family. */
+public final class PoolOps implements OpRegistry.Family {
+    @Override
+    public void register(OpRegistry r) {
+    }
+}

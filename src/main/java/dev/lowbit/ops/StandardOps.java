@@ -1,0 +1,25 @@
+package dev.lowbit.ops;
+
+import dev.lowbit.exec.OpRegistry;
+import java.util.List;
+
+/** The op families lowbit ships, in registration order. */
+public final class StandardOps {
+    private StandardOps() {
+    }
+
+    public static List<OpRegistry.Family> families() {
+        return List.of(
+                new ElementwiseOps(),
+                new ActivationOps(),
+                new ReduceOps(),
+                new ShapeOps(),
+                new IndexingOps(),
+                new ResizePadOps(),
+                new ConvOps(),
+                new PoolOps(),
+                new MatMulOps(),
+                new NormalizationOps(),
+                new QuantOps());
+    }
+}

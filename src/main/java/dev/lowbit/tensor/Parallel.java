@@ -1,0 +1,80 @@
+package dev.lowbit.tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+
+/**
+ * Splits loops across cores. One shared pool, sized by {@link #setThreads(int)} (default: all
+ * available processors). Calls made from inside a pool worker run inline, so nested parallel
+ * kernels never oversubscribe the machine.
+ */
+public final class Parallel {
+    /** A loop body over the half-open range [start, end). */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int start, int end);
+    }
+
+    private static volatile int threads = Runtime.getRuntime().availableProcessors();
+    private static volatile ForkJoinPool pool = new ForkJoinPool(threads);
+
+    private Parallel() {
+    }
+
+    public static int threads() {
+        return threads;
+    }
+
+    /** Sets the number of worker threads kernels use (1 = single-threaded). */
+    public static synchronized void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        if (n != threads) {
+            ForkJoinPool old = pool;
+            pool = new ForkJoinPool(n);
+            threads = n;
+            old.shutdown();
+        }
+    }
+
+    /**
+     * Runs {@code body} over [0, n) in chunks of at least {@code grain} iterations, in parallel when
+     * there is enough work and more than one thread. Returns when every chunk has finished.
+     */
+    public static void forRange(int n, int grain, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        int t = threads;
+        int chunks = Math.min(t, Math.max(1, n / Math.max(1, grain)));
+        if (chunks <= 1 || ForkJoinTask.inForkJoinPool()) {
+            body.run(0, n);
+            return;
+        }
+        // A few more chunks than threads evens out load when chunks take unequal time.
+        chunks = Math.min(n, chunks * (n >= 4 * chunks ? 2 : 1));
+        List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
+        ForkJoinPool p = pool;
+        for (int c = 0; c < chunks; c++) {
+            int start = (int) ((long) n * c / chunks);
+            int end = (int) ((long) n * (c + 1) / chunks);
+            tasks.add(p.submit(() -> body.run(start, end)));
+        }
+        RuntimeException failure = null;
+        for (ForkJoinTask<?> task : tasks) {
+            try {
+                task.join();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

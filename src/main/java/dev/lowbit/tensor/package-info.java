@@ -1,0 +1,5 @@
+/**
+ * Tensors (typed, row-major, array-backed), shape arithmetic and the parallel-loop helper.
+ * Compute kernels live in {@code dev.lowbit.tensor.kernels}.
+ */
+package dev.lowbit.tensor;
