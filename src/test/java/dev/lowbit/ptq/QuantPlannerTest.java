@@ -15,8 +15,12 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class QuantPlannerTest {
+public class QuantPlannerTest {
     /** x -> Conv(w1,b1) -> BN -> Relu -> MaxPool -> Conv(w2) -> Add(skip from pool) -> Relu -> Softmax. */
+    public static Graph residualGraphForTests() {
+        return residualGraph();
+    }
+
     static Graph residualGraph() {
         Graph g = new Graph("g");
         g.inputs().add(ValueInfo.of("x", DType.FLOAT, -1, 2, 4, 4));
