@@ -41,9 +41,4 @@ final class FloatingArrays {
         }
         return t;
     }
-
-    /** The values of an optional input as floats, or null when it is absent. */
-    static float[] floatsOrNull(Tensor t) {
-        return t == null ? null : t.toFloatArray();
-    }
 }

@@ -84,12 +84,13 @@ public final class PoolOps implements OpRegistry.Family {
             outShape[0] = shape[0];
             outShape[1] = shape[1];
             System.arraycopy(g.out(), 0, outShape, 2, g.rank());
-            if (x.dtype() == DType.FLOAT && g.rank() == 2 && !wantIndices && mode != Mode.LP) {
+            if (x.dtype() == DType.FLOAT && g.rank() <= 2 && !wantIndices && mode != Mode.LP) {
+                PoolGeometry g2 = g.rank() == 2 ? g : asRow(g);
                 float[] y = new float[planes * g.outPlaneSize()];
                 if (mode == Mode.MAX) {
-                    PoolFloat2d.maxPool(x.floats(), y, planes, g);
+                    PoolFloat2d.maxPool(x.floats(), y, planes, g2);
                 } else {
-                    PoolFloat2d.averagePool(x.floats(), y, planes, g, includePad);
+                    PoolFloat2d.averagePool(x.floats(), y, planes, g2, includePad);
                 }
                 return new Tensor[] {Tensor.of(y, outShape)};
             }
@@ -212,6 +213,13 @@ public final class PoolOps implements OpRegistry.Family {
             return;
         }
         throw new UnsupportedOpException(op + " does not support " + t.onnxName() + " input");
+    }
+
+    /** 1-D pooling seen as 2-D pooling of a single-row image, for the float 2-D kernel. */
+    private static PoolGeometry asRow(PoolGeometry g) {
+        return new PoolGeometry(new int[] {1, g.in()[0]}, new int[] {1, g.out()[0]}, new int[] {1, g.kernel()[0]},
+                new int[] {1, g.strides()[0]}, new int[] {1, g.dilations()[0]}, new int[] {0, g.padBegin()[0]},
+                new int[] {0, g.padEnd()[0]});
     }
 
     private static int[] ones(int k) {

@@ -37,6 +37,24 @@ class PoolOpsTest {
     }
 
     @Test
+    void oneDimensionalFloatPoolingAgreesWithDoublePath() {
+        for (int iter = 0; iter < 30; iter++) {
+            int w = 5 + rnd.nextInt(60);
+            float[] x = random(rnd, 2 * 3 * w);
+            int k = 1 + rnd.nextInt(4);
+            Attribute[] attrs = {Attribute.ofInts("kernel_shape", k), Attribute.ofInts("strides", 1 + rnd.nextInt(2)),
+                Attribute.ofInts("pads", rnd.nextInt(k), rnd.nextInt(k)), Attribute.ofInt("ceil_mode", iter % 2),
+                Attribute.ofInt("count_include_pad", iter % 3 == 0 ? 1 : 0)};
+            for (String op : new String[] {"MaxPool", "AveragePool"}) {
+                Tensor f = run(op, 11, new Tensor[] {Tensor.of(x, 2, 3, w)}, 1, attrs)[0];
+                Tensor d = run(op, 11, new Tensor[] {Tensor.of(widen(x), 2, 3, w)}, 1, attrs)[0];
+                assertArrayEquals(d.shape(), f.shape());
+                assertArrayEquals(values(d), values(f), 1e-5, op);
+            }
+        }
+    }
+
+    @Test
     void lpPoolsComputeNorms() {
         Tensor x = Tensor.of(new float[] {3, 4, 6, 8}, 1, 1, 4);
         Tensor y = run("LpPool", 11, new Tensor[] {x}, 1, Attribute.ofInts("kernel_shape", 2),
