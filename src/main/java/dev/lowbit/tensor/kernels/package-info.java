@@ -1,0 +1,6 @@
+/**
+ * Numeric kernels behind the op families: each kernel family has a simple scalar reference and,
+ * for float hot paths, a Vector API implementation split across cores with
+ * {@link dev.lowbit.tensor.Parallel}.
+ */
+package dev.lowbit.tensor.kernels;
