@@ -91,7 +91,7 @@ public record QuantScheme(int bits, boolean signed, boolean symmetric, boolean n
      * {@code uint8-asym}, {@code int4-sym} (parts after the type in any order).
      */
     public static QuantScheme parse(String text) {
-        String[] parts = text.trim().toLowerCase(Locale.ROOT).split("-");
+        String[] parts = text.trim().toLowerCase(Locale.ROOT).split("-(?![0-9])"); // a dash before a digit is an axis sign
         String type = parts[0];
         boolean signed;
         String digits;
