@@ -143,6 +143,19 @@ public final class QdqWriter {
             dqOut = g.uniqueName(a + "_dequantized");
         }
         String q = g.uniqueName(a + "_quantized");
+        Node clip = null;
+        if (p.narrowerThanStorage() && !p.perChannel()) {
+            // QuantizeLinear saturates to its storage type only; a sub-byte grid needs an explicit clamp,
+            // which rounds to the same codes: clip(x) / s lands exactly on the grid's end points.
+            float s0 = p.scales()[0];
+            String lo = g.uniqueName(a + "_clip_min");
+            String hi = g.uniqueName(a + "_clip_max");
+            g.setInitializer(lo, Tensor.of(new float[] {s0 * (p.qmin() - p.zeroPoints()[0])}));
+            g.setInitializer(hi, Tensor.of(new float[] {s0 * (p.qmax() - p.zeroPoints()[0])}));
+            String clipped = g.uniqueName(a + "_clipped");
+            clip = new Node("Clip", g.uniqueName(a + "_Clip"), List.of(src, lo, hi), List.of(clipped));
+            src = clipped;
+        }
         Node qn = new Node("QuantizeLinear", g.uniqueName(a + "_QuantizeLinear"), List.of(src, scale, zp), List.of(q));
         Node dqn = new Node("DequantizeLinear", g.uniqueName(a + "_DequantizeLinear"), List.of(q, scale, zp), List.of(dqOut));
         for (Node c : consumers) {
@@ -156,9 +169,15 @@ public final class QdqWriter {
         if (producer == null) {
             g.nodes().add(0, dqn);
             g.nodes().add(0, qn);
+            if (clip != null) {
+                g.nodes().add(0, clip);
+            }
         } else {
             g.insertAfter(producer, dqn);
             g.insertAfter(producer, qn);
+            if (clip != null) {
+                g.insertAfter(producer, clip);
+            }
         }
     }
 

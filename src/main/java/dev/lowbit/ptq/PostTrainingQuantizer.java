@@ -1,0 +1,239 @@
+package dev.lowbit.ptq;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.calib.Ranges;
+import dev.lowbit.calib.WeightRanges;
+import dev.lowbit.data.Batch;
+import dev.lowbit.data.Dataset;
+import dev.lowbit.eval.Agreement;
+import dev.lowbit.exec.Executor;
+import dev.lowbit.exec.TensorHook;
+import dev.lowbit.export.ModelCopy;
+import dev.lowbit.export.QdqParams;
+import dev.lowbit.export.QdqWriter;
+import dev.lowbit.onnx.Graph;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.Node;
+import dev.lowbit.onnx.ValueInfo;
+import dev.lowbit.quant.BackendProfile;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.QuantScheme;
+import dev.lowbit.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Post-training quantization: prepare the float graph (remove no-ops, fold BatchNormalization),
+ * place quantizers ({@link QuantPlanner}), stream calibration batches through lowbit's engine
+ * collecting per-activation statistics, choose ranges by the configured method, quantize weights
+ * per channel, and write a QDQ model ({@link QdqWriter}).
+ *
+ * <p>Calibration memory is constant in the data size: only per-activation statistics are kept.
+ * The same data in the same order and the same config give the same model.
+ */
+public final class PostTrainingQuantizer {
+    private final PtqConfig config;
+    private ProgressListener progress = ProgressListener.NONE;
+
+    public PostTrainingQuantizer(PtqConfig config) {
+        this.config = config;
+    }
+
+    public PostTrainingQuantizer progress(ProgressListener listener) {
+        this.progress = listener;
+        return this;
+    }
+
+    /** Returns the float model as quantization sees it: no-ops removed and BatchNormalization folded. */
+    public static Model prepare(Model floatModel) {
+        Model m = ModelCopy.deepCopy(floatModel);
+        GraphCleanup.removeNoOps(m.graph());
+        BatchNormFolding.apply(m.graph());
+        return m;
+    }
+
+    public PtqResult quantize(Model floatModel, Dataset calibration) {
+        long start = System.nanoTime();
+        Model prepared = prepare(floatModel);
+        Graph g = prepared.graph();
+        QuantPlan plan = QuantPlanner.plan(g, config.exclude());
+        if (plan.quantizedNodes().isEmpty()) {
+            throw new LowbitException("nothing to quantize: the model has no Conv, Gemm or MatMul with constant weights");
+        }
+        BackendProfile backend = config.backend();
+        Map<String, QuantScheme> actSchemes = new LinkedHashMap<>();
+        for (String a : plan.calibratedActivations()) {
+            QuantScheme s = config.activationScheme() != null ? config.activationScheme()
+                    : backend.defaultActivationScheme(config.activationBits(), nonNegative(g, a));
+            backend.validate(BackendProfile.Role.ACTIVATION, s);
+            actSchemes.put(a, s);
+        }
+        Map<String, ActivationStats> stats = new LinkedHashMap<>();
+        actSchemes.forEach((a, s) -> stats.put(a, new ActivationStats(s)));
+
+        // Calibration: observe every planned activation on each batch; hold some batches out for `best`.
+        Executor floatExec = new Executor(prepared);
+        String inputName = singleInput(floatExec);
+        boolean best = config.method().kind() == CalibrationMethod.Kind.BEST;
+        int limit = Math.min(config.calibSize(), Math.max(1, calibration.size()));
+        int heldOutSamples = best ? Math.max(Math.min(config.batchSize(), limit / 2), limit / 5) : 0;
+        int calibSamples = limit - heldOutSamples;
+        List<Tensor> heldOut = new ArrayList<>();
+        TensorHook observe = (name, value) -> {
+            ActivationStats s = stats.get(name);
+            if (s != null) {
+                s.observe(value);
+            }
+            return value;
+        };
+        int seen = 0;
+        Iterator<Batch> it = calibration.batches(config.batchSize());
+        while (it.hasNext() && seen < limit) {
+            Batch b = it.next();
+            Tensor x = take(b.images(), limit - seen);
+            int n = x.dim(0);
+            if (seen < calibSamples) {
+                Tensor cx = take(x, calibSamples - seen);
+                floatExec.run(Map.of(inputName, cx), observe, Set.of());
+                if (cx.dim(0) < n) {
+                    heldOut.add(slice(x, cx.dim(0), n));
+                }
+            } else {
+                heldOut.add(x);
+            }
+            seen += n;
+            progress.update("calibrate", seen, limit);
+        }
+        if (seen == 0) {
+            throw new LowbitException(calibration.name() + ": no calibration samples");
+        }
+        Map<String, QuantParams> weightParams = new LinkedHashMap<>();
+        Map<String, QdqWriter.QuantizedWeight> weightCache = new HashMap<>();
+        QdqWriter.WeightQuantizer wq = (name, w, axis) -> weightCache.computeIfAbsent(name, k -> {
+            QuantScheme s = weightScheme(axis);
+            Ranges r = config.weightMethod().equals("mse") ? WeightRanges.mse(w, s) : WeightRanges.minMax(w, s);
+            QuantParams p = r.toParams(s);
+            weightParams.put(name, p);
+            return new QdqWriter.QuantizedWeight(WeightQuantization.quantize(w, p), toQdq(p));
+        });
+
+        CalibrationMethod method = config.method();
+        Map<String, Double> scores = new LinkedHashMap<>();
+        if (best) {
+            List<Map<String, Tensor>> reference = new ArrayList<>();
+            for (Tensor x : heldOut) {
+                reference.add(floatExec.run(Map.of(inputName, x)));
+            }
+            double bestScore = Double.NEGATIVE_INFINITY;
+            List<CalibrationMethod> candidates = CalibrationMethod.candidates();
+            int done = 0;
+            for (CalibrationMethod c : candidates) {
+                Model q = QdqWriter.write(prepared, plan, activationParams(stats, plan, c), wq);
+                double score = heldOutSqnr(q, inputName, heldOut, reference);
+                scores.put(c.toString(), score);
+                if (score > bestScore) {
+                    bestScore = score;
+                    method = c;
+                }
+                progress.update("score methods", ++done, candidates.size());
+            }
+        }
+        Map<String, QuantParams> actParams = new LinkedHashMap<>();
+        CalibrationMethod chosen = method;
+        stats.forEach((a, s) -> actParams.put(a, s.range(chosen).toParams(s.scheme())));
+        Model quantized = QdqWriter.write(prepared, plan, activationParams(stats, plan, chosen), wq);
+        quantized.metadata().put("lowbit.method", chosen.toString());
+        quantized.metadata().put("lowbit.backend", backend.id());
+        return new PtqResult(quantized, prepared, plan, actParams, weightParams, chosen, scores, seen,
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private QuantScheme weightScheme(int axis) {
+        QuantScheme s = config.weightScheme() != null ? config.weightScheme()
+                : config.backend().defaultWeightScheme(config.weightBits(), Math.max(axis, 0));
+        s = config.perChannel() && axis >= 0 ? s.withAxis(axis) : s.perTensor();
+        config.backend().validate(BackendProfile.Role.WEIGHT, s);
+        return s;
+    }
+
+    private static java.util.function.Function<String, QdqParams> activationParams(
+            Map<String, ActivationStats> stats, QuantPlan plan, CalibrationMethod m) {
+        Map<String, QdqParams> cache = new HashMap<>();
+        return a -> cache.computeIfAbsent(a, k -> {
+            ActivationStats s = stats.get(k);
+            return s == null ? null : toQdq(s.range(m).toParams(s.scheme()));
+        });
+    }
+
+    static QdqParams toQdq(QuantParams p) {
+        QuantScheme s = p.scheme();
+        return new QdqParams(p.scales(), p.zeroPoints(), s.perChannel() ? p.axis() : -1, s.storageType(), s.qmin(), s.qmax());
+    }
+
+    private static double heldOutSqnr(Model q, String inputName, List<Tensor> heldOut, List<Map<String, Tensor>> reference) {
+        Executor exec = new Executor(q);
+        Agreement agreement = new Agreement();
+        for (int i = 0; i < heldOut.size(); i++) {
+            Map<String, Tensor> got = exec.run(Map.of(inputName, heldOut.get(i)));
+            for (Map.Entry<String, Tensor> e : reference.get(i).entrySet()) {
+                Tensor t = got.get(e.getKey());
+                if (t != null && t.dtype() == dev.lowbit.tensor.DType.FLOAT) {
+                    agreement.add(e.getValue().floats(), t.floats(), 0);
+                }
+            }
+        }
+        double s = agreement.sqnrDb();
+        return Double.isNaN(s) ? Double.NEGATIVE_INFINITY : s;
+    }
+
+    /** True when {@code value} comes from an op whose output is never negative (ReLU-like). */
+    static boolean nonNegative(Graph g, String value) {
+        Node p = g.producer(value);
+        if (p == null) {
+            return false;
+        }
+        return switch (p.opType()) {
+            case "Relu", "Sigmoid", "Softmax" -> true;
+            case "Clip" -> clipMin(g, p) >= 0;
+            case "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "GlobalAveragePool",
+                 "AveragePool", "GlobalMaxPool", "Resize", "Concat" -> p.inputs().stream()
+                    .filter(s -> !s.isEmpty() && g.initializer(s) == null).limit(p.opType().equals("Concat") ? 1000 : 1)
+                    .allMatch(s -> nonNegative(g, s));
+            default -> false;
+        };
+    }
+
+    private static double clipMin(Graph g, Node clip) {
+        if (clip.hasInput(1)) {
+            Tensor t = g.initializer(clip.input(1));
+            return t == null ? Double.NEGATIVE_INFINITY : t.getDouble(0);
+        }
+        return clip.has("min") ? clip.getFloat("min", 0) : Double.NEGATIVE_INFINITY;
+    }
+
+    private static String singleInput(Executor exec) {
+        List<ValueInfo> ins = exec.inputs();
+        if (ins.size() != 1) {
+            throw new LowbitException("calibration feeds one input; the model has " + ins.size());
+        }
+        return ins.get(0).name();
+    }
+
+    /** The first {@code n} samples of a batch (the batch itself when it has no more). */
+    static Tensor take(Tensor x, int n) {
+        return n >= x.dim(0) ? x : slice(x, 0, n);
+    }
+
+    static Tensor slice(Tensor x, int from, int to) {
+        int[] shape = x.shape();
+        int per = x.size() / shape[0];
+        shape[0] = to - from;
+        float[] d = java.util.Arrays.copyOfRange(x.floats(), from * per, to * per);
+        return Tensor.of(d, shape);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.lowbit.ptq;
+
+import dev.lowbit.quant.BackendProfile;
+import dev.lowbit.quant.QuantScheme;
+import java.util.Set;
+
+/**
+ * Everything that decides a post-training quantization run. Build with {@link #builder()};
+ * unset schemes come from the backend profile at the requested bit widths.
+ *
+ * @param weightBits       bits of weights (2–16)
+ * @param activationBits   bits of activations (2–16)
+ * @param perChannel       one weight scale per output channel (else per tensor)
+ * @param weightScheme     explicit weight scheme, or null for the backend's default
+ * @param activationScheme explicit activation scheme, or null for the backend's default
+ * @param method           activation calibration method
+ * @param weightMethod     "minmax" or "mse"
+ * @param backend          the target runtime's constraints
+ * @param calibSize        calibration samples to use (the first N of the data)
+ * @param batchSize        calibration batch size
+ * @param exclude          node names to keep float
+ */
+public record PtqConfig(int weightBits, int activationBits, boolean perChannel, QuantScheme weightScheme,
+                        QuantScheme activationScheme, CalibrationMethod method, String weightMethod,
+                        BackendProfile backend, int calibSize, int batchSize, Set<String> exclude) {
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.weightBits = weightBits;
+        b.activationBits = activationBits;
+        b.perChannel = perChannel;
+        b.weightScheme = weightScheme;
+        b.activationScheme = activationScheme;
+        b.method = method;
+        b.weightMethod = weightMethod;
+        b.backend = backend;
+        b.calibSize = calibSize;
+        b.batchSize = batchSize;
+        b.exclude = exclude;
+        return b;
+    }
+
+    /** Fluent builder with the defaults of {@code lowbit quantize}. */
+    public static final class Builder {
+        private int weightBits = 8;
+        private int activationBits = 8;
+        private boolean perChannel = true;
+        private QuantScheme weightScheme;
+        private QuantScheme activationScheme;
+        private CalibrationMethod method = CalibrationMethod.MINMAX;
+        private String weightMethod = "minmax";
+        private BackendProfile backend = BackendProfile.ONNXRUNTIME;
+        private int calibSize = 512;
+        private int batchSize = 32;
+        private Set<String> exclude = Set.of();
+
+        public Builder weightBits(int v) {
+            weightBits = v;
+            return this;
+        }
+
+        public Builder activationBits(int v) {
+            activationBits = v;
+            return this;
+        }
+
+        public Builder perChannel(boolean v) {
+            perChannel = v;
+            return this;
+        }
+
+        public Builder weightScheme(QuantScheme s) {
+            weightScheme = s;
+            return this;
+        }
+
+        public Builder activationScheme(QuantScheme s) {
+            activationScheme = s;
+            return this;
+        }
+
+        public Builder method(CalibrationMethod m) {
+            method = m;
+            return this;
+        }
+
+        public Builder weightMethod(String m) {
+            if (!m.equals("minmax") && !m.equals("mse")) {
+                throw new dev.lowbit.LowbitException("unknown weight method '" + m + "' (expected minmax or mse)");
+            }
+            weightMethod = m;
+            return this;
+        }
+
+        public Builder backend(BackendProfile b) {
+            backend = b;
+            return this;
+        }
+
+        public Builder calibSize(int n) {
+            if (n < 1) {
+                throw new dev.lowbit.LowbitException("calibration size must be at least 1, got " + n);
+            }
+            calibSize = n;
+            return this;
+        }
+
+        public Builder batchSize(int n) {
+            if (n < 1) {
+                throw new dev.lowbit.LowbitException("batch size must be at least 1, got " + n);
+            }
+            batchSize = n;
+            return this;
+        }
+
+        public Builder exclude(Set<String> nodes) {
+            exclude = Set.copyOf(nodes);
+            return this;
+        }
+
+        public PtqConfig build() {
+            return new PtqConfig(weightBits, activationBits, perChannel, weightScheme, activationScheme, method,
+                    weightMethod, backend, calibSize, batchSize, exclude);
+        }
+    }
+}
