@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.lowbit.LowbitException;
@@ -88,7 +89,8 @@ public final class OnnxRuntimeEngine implements Engine {
         private OnnxRuntimeEngine open(String path, byte[] bytes, String label) {
             OrtEnvironment env;
             try {
-                env = OrtEnvironment.getEnvironment();
+                // Warnings (e.g. "removing unused initializer") would clutter the CLI's stderr.
+                env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "lowbit");
             } catch (RuntimeException | UnsatisfiedLinkError e) {
                 throw new LowbitException("onnxruntime engine: cannot load ONNX Runtime's native library (" + e.getMessage() + ")");
             }
@@ -97,6 +99,7 @@ public final class OnnxRuntimeEngine implements Engine {
                     opts.setIntraOpNumThreads(threads);
                 }
                 opts.setInterOpNumThreads(1);
+                opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
                 opts.setOptimizationLevel(optimize ? OrtSession.SessionOptions.OptLevel.ALL_OPT
                         : OrtSession.SessionOptions.OptLevel.NO_OPT);
                 OrtSession s = path != null ? env.createSession(path, opts) : env.createSession(bytes, opts);
