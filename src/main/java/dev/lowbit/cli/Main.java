@@ -8,6 +8,9 @@ import picocli.CommandLine.Command;
 @Command(name = "lowbit", mixinStandardHelpOptions = true, version = "lowbit 0.1.0",
         description = "Quantize neural networks on the JVM: run, inspect, benchmark and check ONNX models.",
         subcommands = {
+            RunCommand.class,
+            InspectCommand.class,
+            BenchCommand.class,
             ConformanceCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -24,6 +27,14 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (for tests and embedding). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // Bad flags or arguments: one line saying what is wrong, a hint where to look, exit code 2.
+        cl.setParameterExceptionHandler((ex, args1) -> {
+            CommandLine cmd = ex.getCommandLine();
+            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage().strip().lines().findFirst().orElse("");
+            cmd.getErr().println("lowbit: " + msg);
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable t = ex;
             if (t instanceof LowbitException) {

@@ -1,0 +1,186 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.engine.Engine;
+import dev.lowbit.engine.JavaEngine;
+import dev.lowbit.engine.OnnxRuntimeEngine;
+import dev.lowbit.engine.RandomInputs;
+import dev.lowbit.report.Json;
+import dev.lowbit.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code lowbit bench MODEL}: latency and throughput of lowbit's engine and/or ONNX Runtime on
+ * seeded random inputs, with the same thread count for both, measured in the same process run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark a model on random inputs: median/p90 latency per batch and throughput, per engine.")
+public final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model file.")
+    Path model;
+
+    @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
+            description = "Batch size: the value of symbolic batch dimensions (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "Threads for every engine (0 = all cores; both engines get the same count).")
+    int threads;
+
+    @Option(names = "--engine", defaultValue = "java", paramLabel = "NAME",
+            description = "java, onnxruntime or both (default ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N",
+            description = "Untimed warm-up runs per engine, at least 1 (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iters", defaultValue = "20", paramLabel = "N",
+            description = "Timed runs per engine (default ${DEFAULT-VALUE}).")
+    int iters;
+
+    @Option(names = "--shape", paramLabel = "NAME=DIMS",
+            description = "Concrete shape for an input with dynamic dimensions, e.g. --shape input=1x3x224x224 (repeatable).")
+    Map<String, String> shapes = new LinkedHashMap<>();
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    /** Timing statistics of one engine, in milliseconds per batch. */
+    public record Result(String engine, double medianMs, double p90Ms, double meanMs, double minMs, double itemsPerSecond) {
+    }
+
+    @Override
+    public Integer call() {
+        List<String> engines = switch (engine) {
+            case "java" -> List.of("java");
+            case "onnxruntime", "ort" -> List.of("onnxruntime");
+            case "both" -> List.of("java", "onnxruntime");
+            default -> throw new LowbitException("unknown engine '" + engine + "' (use java, onnxruntime or both)");
+        };
+        if (batch < 1 || iters < 1 || warmup < 0 || threads < 0) {
+            throw new LowbitException("--batch and --iters must be >= 1, --warmup and --threads >= 0");
+        }
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        Map<String, int[]> overrides = new LinkedHashMap<>();
+        shapes.forEach((k, v) -> overrides.put(k, RandomInputs.parseDims(v)));
+        List<Engine> opened = new ArrayList<>();
+        try {
+            for (String name : engines) {
+                opened.add(name.equals("java") ? JavaEngine.open(model, nThreads)
+                        : OnnxRuntimeEngine.builder().threads(nThreads).build(model));
+            }
+            for (String k : overrides.keySet()) {
+                if (!opened.get(0).inputNames().contains(k)) {
+                    throw new LowbitException("--shape " + k + ": the model has no input '" + k + "' (inputs: "
+                            + String.join(", ", opened.get(0).inputNames()) + ")");
+                }
+            }
+            Map<String, Tensor> feed = RandomInputs.generate(opened.get(0).inputs(), batch, overrides, seed);
+            List<Result> results = new ArrayList<>();
+            List<Map<String, Tensor>> firstOutputs = new ArrayList<>();
+            for (Engine e : opened) {
+                // At least one untimed run: its outputs are kept to compare the engines.
+                int warm = Math.max(1, warmup);
+                Progress p = Progress.stderr("bench " + e.name(), warm + iters, "runs");
+                firstOutputs.add(e.run(feed));
+                p.step();
+                for (int i = 1; i < warm; i++) {
+                    e.run(feed);
+                    p.step();
+                }
+                long[] nanos = new long[iters];
+                for (int i = 0; i < iters; i++) {
+                    long t0 = System.nanoTime();
+                    e.run(feed);
+                    nanos[i] = System.nanoTime() - t0;
+                    p.step();
+                }
+                p.done();
+                results.add(stats(e.name(), nanos, batch));
+            }
+            report(feed, nThreads, results, firstOutputs);
+        } finally {
+            opened.forEach(Engine::close);
+        }
+        return 0;
+    }
+
+    /** Median, p90 (nearest rank), mean and min of run times, and items/s at the median. */
+    static Result stats(String engine, long[] nanos, int batch) {
+        long[] s = nanos.clone();
+        Arrays.sort(s);
+        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
+        double p90 = s[Math.min(s.length - 1, (int) Math.ceil(0.9 * s.length) - 1)];
+        double mean = Arrays.stream(s).average().orElse(0);
+        return new Result(engine, median / 1e6, p90 / 1e6, mean / 1e6, s[0] / 1e6, batch / (median / 1e9));
+    }
+
+    private void report(Map<String, Tensor> feed, int nThreads, List<Result> results, List<Map<String, Tensor>> outs) {
+        Double ratio = null;
+        Double maxAbsDiff = null;
+        if (results.size() == 2) {
+            ratio = results.get(0).medianMs() / results.get(1).medianMs();
+            maxAbsDiff = maxAbsDiff(outs.get(0), outs.get(1));
+        }
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model.toString());
+            m.put("batch", batch);
+            m.put("threads", nThreads);
+            m.put("warmup", warmup);
+            m.put("iters", iters);
+            Map<String, Object> shapesUsed = new LinkedHashMap<>();
+            feed.forEach((k, t) -> shapesUsed.put(k, t.shape()));
+            m.put("inputs", shapesUsed);
+            m.put("results", results);
+            if (ratio != null) {
+                m.put("javaOverOnnxruntime", ratio);
+                m.put("maxAbsDiff", maxAbsDiff);
+            }
+            System.out.println(Json.write(m));
+            return;
+        }
+        StringBuilder in = new StringBuilder();
+        feed.forEach((k, t) -> in.append(in.isEmpty() ? "" : ", ").append(k).append(' ').append(t.dtype().onnxName())
+                .append(Arrays.toString(t.shapeRef()).replace(" ", "")));
+        System.out.printf(Locale.ROOT, "%s  batch %d  threads %d  %d warm-up + %d timed runs  inputs: %s%n",
+                model.getFileName(), batch, nThreads, warmup, iters, in);
+        System.out.printf(Locale.ROOT, "%-12s %12s %12s %14s%n", "engine", "median ms", "p90 ms", "items/s");
+        for (Result r : results) {
+            System.out.printf(Locale.ROOT, "%-12s %12.3f %12.3f %14.1f%n", r.engine(), r.medianMs(), r.p90Ms(), r.itemsPerSecond());
+        }
+        if (ratio != null) {
+            System.out.printf(Locale.ROOT, "java/onnxruntime median ratio %.2f   max |java - onnxruntime| %.3g%n", ratio, maxAbsDiff);
+        }
+    }
+
+    /** Largest absolute difference over all outputs both engines produced (NaN if shapes differ). */
+    static double maxAbsDiff(Map<String, Tensor> a, Map<String, Tensor> b) {
+        double max = 0;
+        for (Map.Entry<String, Tensor> e : a.entrySet()) {
+            Tensor x = e.getValue();
+            Tensor y = b.get(e.getKey());
+            if (y == null || !Arrays.equals(x.shapeRef(), y.shapeRef()) || x.dtype() == dev.lowbit.tensor.DType.STRING) {
+                return Double.NaN;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                max = Math.max(max, Math.abs(x.getDouble(i) - y.getDouble(i)));
+            }
+        }
+        return max;
+    }
+}
