@@ -50,9 +50,8 @@ public final class YamlArgs {
             }
             String flag = "--" + key;
             if (v instanceof Boolean b) {
-                if (b) {
-                    args.add(flag);
-                }
+                // false spells the negated flag (--no-per-channel), true the flag itself.
+                args.add(b ? flag : "--no-" + key);
             } else if (v instanceof Collection<?> c) {
                 List<String> parts = new ArrayList<>();
                 for (Object o : c) {

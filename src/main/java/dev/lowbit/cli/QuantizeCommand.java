@@ -1,0 +1,180 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.data.Dataset;
+import dev.lowbit.data.Datasets;
+import dev.lowbit.export.QOperatorWriter;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.ptq.CalibrationMethod;
+import dev.lowbit.ptq.PostTrainingQuantizer;
+import dev.lowbit.ptq.PtqConfig;
+import dev.lowbit.ptq.PtqResult;
+import dev.lowbit.quant.BackendProfile;
+import dev.lowbit.quant.QuantScheme;
+import dev.lowbit.report.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code lowbit quantize MODEL -o OUT --calib DATA}: post-training quantization to a QDQ (or
+ * QOperator) ONNX model. With no arguments it quantizes the bundled Fashion-MNIST example.
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = {"Post-training quantization: calibrate on a little data, write a quantized ONNX model.",
+            "With no arguments: quantize the bundled example CNN and report fp32 vs int8 accuracy, size and speed."})
+public final class QuantizeCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "The float ONNX model.")
+    Path modelArg;
+
+    @Option(names = "--model", paramLabel = "MODEL", description = "The float ONNX model (same as the positional MODEL; for config files).")
+    Path modelOpt;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Where to write the quantized model.")
+    Path output;
+
+    @Option(names = "--calib", paramLabel = "DATA", description = "Calibration data: IDX images, a folder of class sub-folders, or .npy/.npz.")
+    Path calib;
+
+    @Option(names = "--calib-size", defaultValue = "512", paramLabel = "N", description = "Calibration samples (default ${DEFAULT-VALUE}).")
+    int calibSize;
+
+    @Option(names = "--weights", defaultValue = "8", paramLabel = "BITS", description = "Weight bits, 2-16 (default ${DEFAULT-VALUE}).")
+    int weightBits;
+
+    @Option(names = "--activations", defaultValue = "8", paramLabel = "BITS", description = "Activation bits, 2-16 (default ${DEFAULT-VALUE}).")
+    int activationBits;
+
+    @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "One weight scale per output channel (default); --no-per-channel or --per-tensor for one per tensor.")
+    boolean perChannel;
+
+    @Option(names = "--per-tensor", description = "One weight scale per tensor.")
+    boolean perTensor;
+
+    @Option(names = "--weight-scheme", paramLabel = "SCHEME", description = "Explicit weight scheme, e.g. int8-sym-narrow (overrides the backend default).")
+    String weightScheme;
+
+    @Option(names = "--activation-scheme", paramLabel = "SCHEME", description = "Explicit activation scheme, e.g. uint8-asym or int8-sym.")
+    String activationScheme;
+
+    @Option(names = "--method", defaultValue = "minmax", paramLabel = "NAME",
+            description = "Activation calibration: minmax, ema, percentile[:P], entropy, mse or best (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--weight-method", defaultValue = "minmax", paramLabel = "NAME", description = "Weight ranges: minmax or mse (default ${DEFAULT-VALUE}).")
+    String weightMethod;
+
+    @Option(names = "--backend", defaultValue = "onnxruntime", paramLabel = "NAME",
+            description = "Target runtime: onnxruntime, tensorrt, openvino or generic (default ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--format", defaultValue = "qdq", paramLabel = "qdq|qoperator", description = "Output format (default ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--exclude", split = ",", paramLabel = "NODE", description = "Node names to keep float.")
+    List<String> exclude;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--config", paramLabel = "FILE.yaml", description = "YAML file whose keys are these flags' long names (flags on the command line win).")
+    Path config;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Mixin
+    DataOptions dataOptions = new DataOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        Path model = modelArg != null ? modelArg : modelOpt;
+        if (model == null && output == null && calib == null) {
+            return BundledExample.run(json);
+        }
+        if (model == null || output == null || calib == null) {
+            throw new LowbitException("quantize needs MODEL, -o OUT and --calib DATA (or no arguments for the bundled example)");
+        }
+        PtqConfig cfg = config();
+        Model floatModel = ModelIO.load(model);
+        PtqResult r;
+        try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
+            r = quantize(floatModel, ds, cfg, json);
+        }
+        Model out = r.quantized();
+        if (format.equals("qoperator")) {
+            QOperatorWriter.convert(out);
+        }
+        ModelIO.save(out, output);
+        report(model, r);
+        return 0;
+    }
+
+    PtqConfig config() {
+        if (!format.equals("qdq") && !format.equals("qoperator")) {
+            throw new LowbitException("--format must be qdq or qoperator, got '" + format + "'");
+        }
+        PtqConfig.Builder b = PtqConfig.builder().weightBits(weightBits).activationBits(activationBits)
+                .perChannel(perChannel && !perTensor).method(CalibrationMethod.parse(method)).weightMethod(weightMethod)
+                .backend(BackendProfile.fromName(backend)).calibSize(calibSize).batchSize(batch)
+                .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude));
+        if (weightScheme != null) {
+            b.weightScheme(QuantScheme.parse(weightScheme));
+        }
+        if (activationScheme != null) {
+            b.activationScheme(QuantScheme.parse(activationScheme));
+        }
+        return b.build();
+    }
+
+    static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet) {
+        Map<String, Progress> bars = new LinkedHashMap<>();
+        PtqResult r = new PostTrainingQuantizer(cfg).progress((phase, done, total) -> {
+            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples" : "methods"));
+            p.advance(done - p.count());
+        }).quantize(floatModel, ds);
+        bars.values().forEach(Progress::done);
+        return r;
+    }
+
+    private void report(Path model, PtqResult r) throws java.io.IOException {
+        long in = Files.size(model);
+        long out = Files.size(output);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model.toString());
+            m.put("output", output.toString());
+            m.put("format", format);
+            m.put("method", r.method().toString());
+            m.put("candidateScoresDb", r.candidateScores());
+            m.put("calibrationSamples", r.calibrationSamples());
+            m.put("quantizedNodes", r.plan().quantizedNodes().size());
+            m.put("floatNodes", r.plan().floatNodes());
+            m.put("inputBytes", in);
+            m.put("outputBytes", out);
+            m.put("millis", r.millis());
+            System.out.println(Json.write(m));
+            return;
+        }
+        System.out.printf("quantized %s -> %s (%s, %s)%n", model.getFileName(), output, format, r.method());
+        if (!r.candidateScores().isEmpty()) {
+            System.out.println("held-out output SQNR per calibration method:");
+            r.candidateScores().forEach((k, v) -> System.out.printf("  %-18s %7.2f dB%s%n", k, v,
+                    k.equals(r.method().toString()) ? "  <- chosen" : ""));
+        }
+        System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
+        r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
+        System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
+                (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
+    }
+}
