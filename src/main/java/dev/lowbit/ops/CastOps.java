@@ -9,9 +9,21 @@ final class CastOps {
     private CastOps() {
     }
 
-    static Tensor cast(Tensor x, DType to) {
+    /**
+     * Casts {@code x} to {@code to}. {@code truncateBfloat16}: float to bfloat16 drops the low 16 bits,
+     * as ONNX's reference did before opset 19; from 19 on it rounds to nearest even.
+     */
+    static Tensor cast(Tensor x, DType to, boolean truncateBfloat16) {
         if (x.dtype() == to) {
             return x;
+        }
+        if (to == DType.BFLOAT16 && truncateBfloat16 && x.dtype().isFloatingPoint()) {
+            short[] o = new short[x.size()];
+            for (int i = 0; i < o.length; i++) {
+                float f = (float) x.getDouble(i);
+                o[i] = Float.isNaN(f) ? (short) 0x7FC0 : (short) (Float.floatToRawIntBits(f) >>> 16);
+            }
+            return Tensor.wrap(DType.BFLOAT16, x.shapeRef(), o);
         }
         if (x.dtype() == DType.STRING) {
             Tensor out = Tensor.zeros(to, x.shapeRef());

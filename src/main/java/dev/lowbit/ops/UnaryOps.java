@@ -3,7 +3,6 @@ package dev.lowbit.ops;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
-import dev.lowbit.tensor.DTypes;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.ErfMath;
 import dev.lowbit.tensor.kernels.UnaryFloatKernels;
@@ -70,9 +69,13 @@ final class UnaryOps implements OpRegistry.Family {
             if (ctx.node().getInt("saturate", 1) != 1) {
                 throw ctx.unsupported("saturate=0 (only float8 targets use it)");
             }
-            return in -> new Tensor[] {CastOps.cast(in[0], to)};
+            boolean truncate = ctx.opset() < 19;
+            return in -> new Tensor[] {CastOps.cast(in[0], to, truncate)};
         });
-        r.register("CastLike", ctx -> in -> new Tensor[] {CastOps.cast(in[0], in[1].dtype())});
+        r.register("CastLike", ctx -> {
+            boolean truncate = ctx.opset() < 19;
+            return in -> new Tensor[] {CastOps.cast(in[0], in[1].dtype(), truncate)};
+        });
     }
 
     /** Registers a unary op: {@code fp} for floating types, {@code ints} signed, {@code unsigned} unsigned. */
