@@ -20,7 +20,10 @@ public final class ElementwiseOps implements OpRegistry.Family {
         arith(r, "Mul", BinaryFloatKernels.Op.MUL, (x, y) -> x * y, (x, y) -> x * y, null);
         // Integer division truncates toward zero, as in C (Java's / does the same).
         arith(r, "Div", BinaryFloatKernels.Op.DIV, (x, y) -> x / y, (x, y) -> x / y, Long::divideUnsigned);
-        r.register("Pow", ctx -> in -> new Tensor[] {pow(in[0], in[1])});
+        r.register("Pow", ctx -> {
+            int legacyAxis = legacyAxis(ctx);
+            return in -> new Tensor[] {pow(in[0], alignLegacy(in[0], in[1], legacyAxis))};
+        });
         r.register("Mod", ctx -> {
             boolean fmod = ctx.node().getInt("fmod", 0) != 0;
             return in -> {
@@ -48,7 +51,16 @@ public final class ElementwiseOps implements OpRegistry.Family {
         });
         r.register("PRelu", ctx -> in -> {
             BinaryEval.requireSameType("PRelu", in[0], in[1]);
-            return new Tensor[] {BinaryEval.arith("PRelu", in[0], in[1], BinaryFloatKernels.Op.PRELU,
+            Tensor slope = in[1];
+            if (ctx.opset() < 7 && slope.rank() == 1 && slope.size() > 1 && in[0].rank() >= 2
+                    && slope.size() == in[0].dim(1)) {
+                // Before opset 7 a 1-D slope is per channel (axis 1), not numpy-broadcast from the right.
+                int[] perChannel = new int[in[0].rank() - 1];
+                java.util.Arrays.fill(perChannel, 1);
+                perChannel[0] = slope.size();
+                slope = slope.reshape(perChannel);
+            }
+            return new Tensor[] {BinaryEval.arith("PRelu", in[0], slope, BinaryFloatKernels.Op.PRELU,
                     (x, s) -> x < 0 ? x * s : x, (x, s) -> x < 0 ? x * s : x, (x, s) -> x)};
         });
         r.register("BitShift", ctx -> {
@@ -81,10 +93,37 @@ public final class ElementwiseOps implements OpRegistry.Family {
 
     private static void arith(OpRegistry r, String name, BinaryFloatKernels.Op fast, BinaryEval.D fp, BinaryEval.J ints,
             BinaryEval.J uint64) {
-        r.register(name, ctx -> in -> {
-            BinaryEval.requireSameType(name, in[0], in[1]);
-            return new Tensor[] {BinaryEval.arith(name, in[0], in[1], fast, fp, ints, uint64)};
+        r.register(name, ctx -> {
+            int legacyAxis = legacyAxis(ctx);
+            return in -> {
+                BinaryEval.requireSameType(name, in[0], in[1]);
+                Tensor b = alignLegacy(in[0], in[1], legacyAxis);
+                return new Tensor[] {BinaryEval.arith(name, in[0], b, fast, fp, ints, uint64)};
+            };
         });
+    }
+
+    /** Before opset 7, broadcast=1 with an axis attribute aligns B with A at that axis; Integer.MIN_VALUE when absent. */
+    static int legacyAxis(dev.lowbit.exec.OpContext ctx) {
+        if (ctx.opset() >= 7 || ctx.node().getInt("broadcast", 0) == 0 || !ctx.node().has("axis")) {
+            return Integer.MIN_VALUE;
+        }
+        return (int) ctx.node().getInt("axis", 0);
+    }
+
+    /** Reshapes a legacy-broadcast B so that numpy broadcasting puts it at {@code axis} of A. */
+    static Tensor alignLegacy(Tensor a, Tensor b, int axis) {
+        if (axis == Integer.MIN_VALUE) {
+            return b;
+        }
+        int start = axis < 0 ? axis + a.rank() : axis;
+        int trailing = a.rank() - start - b.rank();
+        if (trailing <= 0) {
+            return b;
+        }
+        int[] shape = java.util.Arrays.copyOf(b.shapeRef(), b.rank() + trailing);
+        java.util.Arrays.fill(shape, b.rank(), shape.length, 1);
+        return b.reshape(shape);
     }
 
     private static void variadic(OpRegistry r, String name, BinaryFloatKernels.Op fast, BinaryEval.D fp,
