@@ -73,12 +73,13 @@ public final class SoftmaxKernels {
         }
         i = 0;
         if (log) {
-            float shift = max + (float) Math.log(sum);
+            // (x - max) - log(sum): subtracting max first keeps values near the maximum exact.
+            float logSum = (float) Math.log(sum);
             for (; i < bound; i += L) {
-                FloatVector.fromArray(S, x, off + i).sub(shift).intoArray(out, off + i);
+                FloatVector.fromArray(S, x, off + i).sub(max).sub(logSum).intoArray(out, off + i);
             }
             for (; i < len; i++) {
-                out[off + i] = x[off + i] - shift;
+                out[off + i] = (x[off + i] - max) - logSum;
             }
         } else {
             float scale = 1f / sum;
@@ -111,12 +112,12 @@ public final class SoftmaxKernels {
             }
         }
         for (int j = 0; j < inner; j++) {
-            sum[j] = log ? max[j] + (float) Math.log(sum[j]) : 1f / sum[j];
+            sum[j] = log ? (float) Math.log(sum[j]) : 1f / sum[j];
         }
         for (int l = 0; l < len; l++) {
             int off = base + l * inner;
             for (int j = 0; j < inner; j++) {
-                out[off + j] = log ? x[off + j] - sum[j] : out[off + j] * sum[j];
+                out[off + j] = log ? (x[off + j] - max[j]) - sum[j] : out[off + j] * sum[j];
             }
         }
     }
