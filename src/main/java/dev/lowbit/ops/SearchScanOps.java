@@ -1,7 +1,6 @@
 package dev.lowbit.ops;
 
 import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Shapes;
 import dev.lowbit.tensor.Tensor;
@@ -194,7 +193,7 @@ public final class SearchScanOps implements OpRegistry.Family {
                 idx[d] = 0;
             }
         }
-        return Tensor.of(out, rank == 0 ? 0 : rank, count);
+        return Tensor.of(out, r, count); // a scalar reads as one element of a 1-D tensor, as numpy does
     }
 
     static Tensor trilu(Tensor x, long k, boolean upper) {

@@ -90,4 +90,23 @@ class ResizePadOpsTest {
             }
         }
     }
+
+    @Test
+    void halfPixelSymmetricDownsampleMatchesSpecExample() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 1, 1, 1, 4);
+        Tensor y = ResizePadOps.run(x, ResizeCoords.Mode.LINEAR, "half_pixel_symmetric", "round_prefer_floor", -0.75,
+                false, 0, new double[] {1, 1, 1, 0.6}, null, null, "stretch", null);
+        assertArrayEquals(new float[] {1.6666666f, 3.3333333f}, y.floats(), 1e-5f);
+    }
+
+    @Test
+    void sizesWithAxesAndNotLargerPolicyKeepAspectRatio() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 1, 1, 2, 2);
+        Tensor y = ResizePadOps.run(x, ResizeCoords.Mode.NEAREST, "half_pixel", "round_prefer_floor", -0.75,
+                false, 0, null, new int[] {7, 8}, null, "not_larger", new int[] {2, 3});
+        assertArrayEquals(new int[] {1, 1, 7, 7}, y.shapeRef());
+        Tensor z = ResizePadOps.run(x, ResizeCoords.Mode.NEAREST, "half_pixel", "round_prefer_floor", -0.75,
+                false, 0, null, new int[] {7, 8}, null, "not_smaller", new int[] {2, 3});
+        assertArrayEquals(new int[] {1, 1, 8, 8}, z.shapeRef());
+    }
 }

@@ -47,12 +47,15 @@ public final class ResizeCoords {
      * {@code coordinate_transformation_mode}; {@code roiStart}/{@code roiEnd} only matter for
      * tf_crop_and_resize.
      */
-    public static double sourceCoordinate(String mode, int x, double scale, int inLen, double outLen,
+    public static double sourceCoordinate(String mode, int x, double scale, int inLen, int outSize,
             double roiStart, double roiEnd) {
+        // As in the ONNX reference implementation, the resized length in these formulas is
+        // scale * inLen, unrounded; only half_pixel_symmetric also uses the integer size.
+        double outLen = scale * inLen;
         return switch (mode) {
             case "half_pixel" -> (x + 0.5) / scale - 0.5;
             case "half_pixel_symmetric" -> {
-                double adjustment = outLen / (scale * inLen);
+                double adjustment = outSize / outLen;
                 double center = inLen / 2.0;
                 double offset = center * (1 - adjustment);
                 yield offset + (x + 0.5) / scale - 0.5;
@@ -81,8 +84,7 @@ public final class ResizeCoords {
         boolean crop = coordMode.equals("tf_crop_and_resize");
         boolean[] outside = crop ? new boolean[outLen] : null;
         for (int j = 0; j < outLen; j++) {
-            // The reference takes the resized length as scale * inLen, unrounded.
-            double x = sourceCoordinate(coordMode, j, scale, inLen, scale * inLen, roiStart, roiEnd);
+            double x = sourceCoordinate(coordMode, j, scale, inLen, outLen, roiStart, roiEnd);
             int b = j * taps;
             if (crop && (x < 0 || x > inLen - 1)) {
                 outside[j] = true;

@@ -77,6 +77,13 @@ public final class ResizeKernels {
             java.util.Arrays.fill((String[]) dst, "");
         }
         Object fill = extrapolationArray(src, extrapolation);
+        if (inner == 1 && m.outside() == null && src instanceof float[] f) {
+            // Resizing the innermost axis: one gather-blend per output row, rows split across cores.
+            float[] out = (float[]) dst;
+            Parallel.forRange(outer, Math.max(1, 8192 / Math.max(1, outLen * m.taps())),
+                    (o0, o1) -> innermostFloat(f, out, o0, o1, inLen, m));
+            return dst;
+        }
         int grain = Math.max(1, 8192 / Math.max(1, inner * m.taps()));
         Parallel.forRange(outer * outLen, grain, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -99,6 +106,39 @@ public final class ResizeKernels {
             }
         });
         return dst;
+    }
+
+    private static void innermostFloat(float[] src, float[] dst, int o0, int o1, int inLen, AxisMap m) {
+        int outLen = m.outLen();
+        int[] idx = m.idx();
+        float[] w = m.w();
+        for (int o = o0; o < o1; o++) {
+            int s = o * inLen;
+            int d = o * outLen;
+            switch (m.taps()) {
+                case 1 -> {
+                    for (int j = 0; j < outLen; j++) {
+                        dst[d + j] = src[s + idx[j]];
+                    }
+                }
+                case 2 -> {
+                    for (int j = 0; j < outLen; j++) {
+                        int b = 2 * j;
+                        dst[d + j] = w[b] * src[s + idx[b]] + w[b + 1] * src[s + idx[b + 1]];
+                    }
+                }
+                default -> {
+                    int taps = m.taps();
+                    for (int j = 0; j < outLen; j++) {
+                        float acc = 0;
+                        for (int t = 0; t < taps; t++) {
+                            acc += w[j * taps + t] * src[s + idx[j * taps + t]];
+                        }
+                        dst[d + j] = acc;
+                    }
+                }
+            }
+        }
     }
 
     private static Object extrapolationArray(Object like, double v) {
