@@ -78,16 +78,7 @@ public final class ConstantOps implements OpRegistry.Family {
         DType t = start.dtype();
         if (t.isFloatingPoint()) {
             double s = start.getDouble(0), l = limit.getDouble(0), d = delta.getDouble(0);
-            if (t == DType.FLOAT) {
-                // Compute in float as the reference does, so the count matches its rounding.
-                float fs = (float) s, fl = (float) l, fd = (float) d;
-                int n = (int) Math.max(Math.ceil((fl - fs) / fd), 0);
-                float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = fs + i * fd;
-                }
-                return Tensor.of(v, n);
-            }
+            // count per the spec, max(ceil((limit - start) / delta), 0), in double
             int n = (int) Math.max(Math.ceil((l - s) / d), 0);
             Tensor out = Tensor.zeros(t, n);
             for (int i = 0; i < n; i++) {
