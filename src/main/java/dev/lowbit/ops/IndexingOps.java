@@ -9,13 +9,15 @@ import dev.lowbit.tensor.kernels.SliceKernels;
 
 /**
  * Index-driven ops: Gather, GatherElements, GatherND, Slice, Compress. Also registers
- * {@link ScatterOps} and {@link SearchScanOps} (TopK, CumSum, OneHot, NonZero, Trilu).
+ * {@link ScatterOps}, {@link SearchScanOps} (TopK, CumSum, OneHot, NonZero, Trilu) and
+ * {@link UniqueReverseOps} (Unique, ReverseSequence).
  */
 public final class IndexingOps implements OpRegistry.Family {
     @Override
     public void register(OpRegistry r) {
         new ScatterOps().register(r);
         new SearchScanOps().register(r);
+        new UniqueReverseOps().register(r);
 
         r.register("Gather", ctx -> {
             int axis = (int) ctx.node().getInt("axis", 0);
