@@ -53,7 +53,7 @@ public final class Im2col {
                         }
                         Arrays.fill(col, d, d + owLo, 0f);
                         int src = plane + ih * inW + colShift;
-                        if (sW == 1) {
+                        if (sW == 1 && owHi > owLo) {
                             System.arraycopy(x, src + owLo, col, d + owLo, owHi - owLo);
                         } else {
                             for (int ow = owLo; ow < owHi; ow++) {
