@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * GEMM on the Vector API: an 8-row x 2-vector register-blocked micro-kernel (16 accumulators plus
  * two B vectors and one broadcast A value fit the 32 registers of AVX-512). The vector width is
- * {@link VectorizationProvider#SPECIES}, fixed at class load so the JIT sees a constant species.
+ * {@link PanamaVectorKernels#SPECIES}, fixed at class load so the JIT sees a constant species.
  */
 final class GemmPanamaKernel extends GemmBlocked {
     private static final VectorSpecies<Float> S = PanamaVectorKernels.SPECIES;
@@ -60,19 +60,22 @@ final class GemmPanamaKernel extends GemmBlocked {
             bk += 2 * V;
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
-        store(c00, c01, va, c, cOff + 0 * ldc);
-        store(c10, c11, va, c, cOff + 1 * ldc);
-        store(c20, c21, va, c, cOff + 2 * ldc);
-        store(c30, c31, va, c, cOff + 3 * ldc);
-        store(c40, c41, va, c, cOff + 4 * ldc);
-        store(c50, c51, va, c, cOff + 5 * ldc);
-        store(c60, c61, va, c, cOff + 6 * ldc);
-        store(c70, c71, va, c, cOff + 7 * ldc);
-    }
-
-    private static void store(FloatVector x0, FloatVector x1, FloatVector alpha, float[] c, int off) {
-        x0.fma(alpha, FloatVector.fromArray(S, c, off)).intoArray(c, off);
-        x1.fma(alpha, FloatVector.fromArray(S, c, off + V)).intoArray(c, off + V);
+        c00.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc)).intoArray(c, cOff + 0 * ldc);
+        c01.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + V)).intoArray(c, cOff + 0 * ldc + V);
+        c10.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc)).intoArray(c, cOff + 1 * ldc);
+        c11.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + V)).intoArray(c, cOff + 1 * ldc + V);
+        c20.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+        c21.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + V)).intoArray(c, cOff + 2 * ldc + V);
+        c30.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+        c31.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + V)).intoArray(c, cOff + 3 * ldc + V);
+        c40.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc)).intoArray(c, cOff + 4 * ldc);
+        c41.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + V)).intoArray(c, cOff + 4 * ldc + V);
+        c50.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc)).intoArray(c, cOff + 5 * ldc);
+        c51.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + V)).intoArray(c, cOff + 5 * ldc + V);
+        c60.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc)).intoArray(c, cOff + 6 * ldc);
+        c61.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + V)).intoArray(c, cOff + 6 * ldc + V);
+        c70.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc)).intoArray(c, cOff + 7 * ldc);
+        c71.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc + V)).intoArray(c, cOff + 7 * ldc + V);
     }
 
     @Override
