@@ -1,0 +1,159 @@
+package dev.lowbit.ops;
+
+import dev.lowbit.exec.Op;
+import dev.lowbit.exec.OpContext;
+import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
+import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
+import dev.lowbit.tensor.kernels.ConvGeometry;
+import dev.lowbit.tensor.kernels.Gemm;
+import dev.lowbit.tensor.kernels.GemmKernel;
+import dev.lowbit.tensor.kernels.GemmPacked;
+import dev.lowbit.tensor.kernels.GemmPacking;
+import dev.lowbit.tensor.kernels.Im2col;
+import dev.lowbit.tensor.kernels.VectorizationProvider;
+import java.util.Arrays;
+
+/**
+ * Conv: per (image, group) one GEMM Y_g[M/g, outPos] = W_g[M/g, C/g * taps] x col[C/g * taps, outPos],
+ * where col is the im2col of the input (or the input itself for a pointwise 1x1 conv). Groups with a
+ * single input channel (depthwise) use a direct kernel instead. Constant weights are packed once.
+ */
+final class ConvForward {
+    private final String label;
+    private final ConvOps.ConvAttributes attrs;
+    private final GemmKernel gemm = Gemm.kernel();
+    private final ConvDepthwiseKernel depthwise = VectorizationProvider.get().depthwiseConv();
+    /** Weights packed per group when the weight is an initializer, else null. */
+    private final GemmPacked[] prepacked;
+
+    private ConvForward(OpContext ctx) {
+        this.label = ctx.node().label();
+        this.attrs = ConvOps.ConvAttributes.parse(ctx);
+        Tensor w = ctx.constantInput(1);
+        this.prepacked = w != null && w.dtype() == DType.FLOAT && w.rank() >= 3 && w.dim(1) > 1
+                ? packWeights(w) : null;
+    }
+
+    static Op create(OpContext ctx) {
+        ConvForward conv = new ConvForward(ctx);
+        return inputs -> new Tensor[] {conv.run(inputs[0], inputs[1], inputs.length > 2 ? inputs[2] : null)};
+    }
+
+    private GemmPacked[] packWeights(Tensor w) {
+        int g = attrs.group();
+        int mg = w.dim(0) / g;
+        int k = w.size() / w.dim(0);
+        GemmPacked[] packed = new GemmPacked[g];
+        for (int i = 0; i < g; i++) {
+            packed[i] = GemmPacking.packA(gemm, false, mg, k, w.floats(), i * mg * k, k, null);
+        }
+        return packed;
+    }
+
+    Tensor run(Tensor x, Tensor w, Tensor bias) {
+        if (x.dtype() != DType.FLOAT || w.dtype() != DType.FLOAT || (bias != null && bias.dtype() != DType.FLOAT)) {
+            throw new UnsupportedOpException(label + ": Conv supports float tensors only, got " + x.dtype().onnxName());
+        }
+        int rank = x.rank() - 2;
+        if (rank < 1 || w.rank() != x.rank()) {
+            throw new IllegalArgumentException(label + ": Conv input " + x + " and weight " + w + " ranks do not fit");
+        }
+        int batch = x.dim(0), channels = x.dim(1), filters = w.dim(0), group = attrs.group();
+        if (channels % group != 0 || filters % group != 0 || w.dim(1) * group != channels) {
+            throw new IllegalArgumentException(label + ": weight " + Arrays.toString(w.shapeRef()) + " does not fit "
+                    + channels + " input channels in " + group + " groups");
+        }
+        if (bias != null && bias.size() != filters) {
+            throw new IllegalArgumentException(label + ": bias has " + bias.size() + " values for " + filters + " filters");
+        }
+        ConvGeometry geo = geometry(x.shapeRef(), w.shapeRef(), rank);
+        int[] outShape = new int[x.rank()];
+        outShape[0] = batch;
+        outShape[1] = filters;
+        System.arraycopy(geo.out(), 0, outShape, 2, rank);
+        Tensor y = Tensor.zeros(DType.FLOAT, outShape);
+        int cg = channels / group, mg = filters / group;
+        int inSize = geo.inSize(), outSize = geo.outSize(), taps = geo.kernelSize();
+        if (outSize == 0 || batch == 0) {
+            return y;
+        }
+        float[] xs = x.floats(), ws = w.floats(), ys = y.floats();
+        float[] bs = bias == null ? null : bias.floats();
+        boolean direct = cg == 1 && rank == 2;
+        ConvDepthwiseKernel.Geometry dg = direct ? new ConvDepthwiseKernel.Geometry(geo.in()[0], geo.in()[1],
+                geo.kernel()[0], geo.kernel()[1], geo.strides()[0], geo.strides()[1], geo.dilations()[0],
+                geo.dilations()[1], geo.padBegin()[0], geo.padBegin()[1], geo.out()[0], geo.out()[1]) : null;
+        Parallel.forRange(batch * group, 1, (t0, t1) -> {
+            ConvScratch scratch = ConvScratch.get();
+            for (int t = t0; t < t1; t++) {
+                int n = t / group, g = t % group;
+                int xOff = (n * channels + g * cg) * inSize;
+                int yOff = (n * filters + g * mg) * outSize;
+                if (direct) {
+                    float[] plane = scratch.plane(dg.scratchSize());
+                    for (int m = 0; m < mg; m++) {
+                        int f = g * mg + m;
+                        depthwise.plane(dg, xs, xOff, ws, f * taps, bs == null ? 0f : bs[f], ys,
+                                yOff + m * outSize, plane);
+                    }
+                    continue;
+                }
+                if (bs != null) {
+                    for (int m = 0; m < mg; m++) {
+                        Arrays.fill(ys, yOff + m * outSize, yOff + (m + 1) * outSize, bs[g * mg + m]);
+                    }
+                }
+                int k = cg * taps;
+                float[] b;
+                int bOff;
+                if (geo.isPointwise()) {
+                    b = xs;
+                    bOff = xOff;
+                } else {
+                    b = scratch.columns(k * outSize);
+                    bOff = 0;
+                    Im2col.im2col(geo, xs, xOff, cg, b);
+                }
+                GemmPacked pb = GemmPacking.packB(gemm, false, k, outSize, b, bOff, outSize,
+                        scratch.packed(GemmPacked.size(outSize, k, gemm.nr())));
+                GemmPacked pa = prepacked != null ? prepacked[g]
+                        : GemmPacking.packA(gemm, false, mg, k, ws, g * mg * k, k, null);
+                gemm.multiply(pa, pb, 1f, ys, yOff, outSize);
+            }
+        });
+        return y;
+    }
+
+    private ConvGeometry geometry(int[] xShape, int[] wShape, int rank) {
+        int[] in = Arrays.copyOfRange(xShape, 2, xShape.length);
+        int[] kernel = attrs.kernel(wShape, label);
+        int[] strides = attrs.strides(rank);
+        int[] dilations = attrs.dilations(rank);
+        int[] pads = attrs.explicitPads(rank).clone();
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int span = (kernel[i] - 1) * dilations[i] + 1;
+            switch (attrs.autoPad()) {
+                case "VALID" -> {
+                    pads[i] = 0;
+                    pads[i + rank] = 0;
+                }
+                case "SAME_UPPER", "SAME_LOWER" -> {
+                    int o = (in[i] + strides[i] - 1) / strides[i];
+                    int total = Math.max(0, (o - 1) * strides[i] + span - in[i]);
+                    int small = total / 2;
+                    pads[i] = attrs.autoPad().equals("SAME_UPPER") ? small : total - small;
+                    pads[i + rank] = total - pads[i];
+                }
+                default -> {
+                }
+            }
+            int padded = in[i] + pads[i] + pads[i + rank];
+            out[i] = padded < span ? 0 : (padded - span) / strides[i] + 1;
+        }
+        return new ConvGeometry(in, kernel, strides, dilations, Arrays.copyOf(pads, rank), out);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.lowbit.tensor.kernels;
+
+/** Plain-Java GEMM: the fallback when the Vector API is unavailable, with a small scalar micro-kernel. */
+final class GemmScalarKernel extends GemmBlocked {
+    private static final int MR = 4;
+    private static final int NR = 4;
+
+    GemmScalarKernel() {
+        super(MR, NR, 256, 64, 256);
+    }
+
+    @Override
+    void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, float alpha) {
+        float[] acc = new float[MR * NR];
+        for (int k = 0; k < kb; k++) {
+            int ak = aOff + k * MR;
+            int bk = bOff + k * NR;
+            for (int r = 0; r < MR; r++) {
+                float av = a[ak + r];
+                for (int j = 0; j < NR; j++) {
+                    acc[r * NR + j] += av * b[bk + j];
+                }
+            }
+        }
+        for (int r = 0; r < MR; r++) {
+            for (int j = 0; j < NR; j++) {
+                c[cOff + r * ldc + j] += alpha * acc[r * NR + j];
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+}

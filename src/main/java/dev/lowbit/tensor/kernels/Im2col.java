@@ -1,0 +1,153 @@
+package dev.lowbit.tensor.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Lowers convolution to GEMM. im2col writes col[c * kernelSize + tap, outPos] = the input value tap
+ * reads for output position outPos (zero in the padding); col2im is its adjoint (scatter-add), used
+ * by the transposed convolution.
+ */
+public final class Im2col {
+    private Im2col() {
+    }
+
+    /** Fills col[channels * kernelSize, outSize] from x[channels, in...] at {@code xOff}. */
+    public static void im2col(ConvGeometry g, float[] x, int xOff, int channels, float[] col) {
+        if (g.rank() == 2) {
+            im2col2d(g, x, xOff, channels, col);
+        } else if (g.rank() == 1) {
+            im2col2d(as2d(g), x, xOff, channels, col);
+        } else {
+            im2colNd(g, x, xOff, channels, col);
+        }
+    }
+
+    private static ConvGeometry as2d(ConvGeometry g) {
+        return new ConvGeometry(new int[] {1, g.in()[0]}, new int[] {1, g.kernel()[0]},
+                new int[] {1, g.strides()[0]}, new int[] {1, g.dilations()[0]}, new int[] {0, g.padBegin()[0]},
+                new int[] {1, g.out()[0]});
+    }
+
+    private static void im2col2d(ConvGeometry g, float[] x, int xOff, int channels, float[] col) {
+        int inH = g.in()[0], inW = g.in()[1], kH = g.kernel()[0], kW = g.kernel()[1];
+        int sH = g.strides()[0], sW = g.strides()[1], dH = g.dilations()[0], dW = g.dilations()[1];
+        int pT = g.padBegin()[0], pL = g.padBegin()[1], outH = g.out()[0], outW = g.out()[1];
+        int outSize = outH * outW;
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            int plane = xOff + c * inH * inW;
+            for (int kh = 0; kh < kH; kh++) {
+                for (int kw = 0; kw < kW; kw++, row++) {
+                    int dst = row * outSize;
+                    int colShift = kw * dW - pL;
+                    // Output columns whose input column lies inside [0, inW): [owLo, owHi).
+                    int owLo = colShift >= 0 ? 0 : Math.min(outW, (-colShift + sW - 1) / sW);
+                    int owHi = inW - colShift <= 0 ? 0 : Math.min(outW, (inW - colShift + sW - 1) / sW);
+                    owHi = Math.max(owHi, owLo);
+                    for (int oh = 0; oh < outH; oh++) {
+                        int ih = oh * sH - pT + kh * dH;
+                        int d = dst + oh * outW;
+                        if (ih < 0 || ih >= inH) {
+                            Arrays.fill(col, d, d + outW, 0f);
+                            continue;
+                        }
+                        Arrays.fill(col, d, d + owLo, 0f);
+                        int src = plane + ih * inW + colShift;
+                        if (sW == 1 && owHi > owLo) {
+                            System.arraycopy(x, src + owLo, col, d + owLo, owHi - owLo);
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) {
+                                col[d + ow] = x[src + ow * sW];
+                            }
+                        }
+                        Arrays.fill(col, d + owHi, d + outW, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void im2colNd(ConvGeometry g, float[] x, int xOff, int channels, float[] col) {
+        int r = g.rank();
+        int kSize = g.kernelSize();
+        int outSize = g.outSize();
+        int inSize = g.inSize();
+        int[] tap = new int[r];
+        int[] pos = new int[r];
+        int[] inStrides = strides(g.in());
+        for (int c = 0; c < channels; c++) {
+            Arrays.fill(tap, 0);
+            for (int t = 0; t < kSize; t++) {
+                int dst = (c * kSize + t) * outSize;
+                Arrays.fill(pos, 0);
+                for (int o = 0; o < outSize; o++) {
+                    int src = inputIndex(g, tap, pos, inStrides);
+                    col[dst + o] = src < 0 ? 0f : x[xOff + c * inSize + src];
+                    increment(pos, g.out());
+                }
+                increment(tap, g.kernel());
+            }
+        }
+    }
+
+    /**
+     * y[channels, in...] at {@code yOff} += the scatter of col[channels * kernelSize, outSize]: the
+     * adjoint of {@link #im2col}.
+     */
+    public static void col2im(ConvGeometry g, float[] col, int channels, float[] y, int yOff) {
+        int r = g.rank();
+        int kSize = g.kernelSize();
+        int outSize = g.outSize();
+        int inSize = g.inSize();
+        int[] tap = new int[r];
+        int[] pos = new int[r];
+        int[] inStrides = strides(g.in());
+        for (int c = 0; c < channels; c++) {
+            Arrays.fill(tap, 0);
+            for (int t = 0; t < kSize; t++) {
+                int src = (c * kSize + t) * outSize;
+                Arrays.fill(pos, 0);
+                for (int o = 0; o < outSize; o++) {
+                    int dst = inputIndex(g, tap, pos, inStrides);
+                    if (dst >= 0) {
+                        y[yOff + c * inSize + dst] += col[src + o];
+                    }
+                    increment(pos, g.out());
+                }
+                increment(tap, g.kernel());
+            }
+        }
+    }
+
+    /** Flat input index read by kernel tap {@code tap} at output position {@code pos}, or -1 in the padding. */
+    private static int inputIndex(ConvGeometry g, int[] tap, int[] pos, int[] inStrides) {
+        int idx = 0;
+        for (int a = 0; a < tap.length; a++) {
+            int i = pos[a] * g.strides()[a] - g.padBegin()[a] + tap[a] * g.dilations()[a];
+            if (i < 0 || i >= g.in()[a]) {
+                return -1;
+            }
+            idx += i * inStrides[a];
+        }
+        return idx;
+    }
+
+    private static void increment(int[] idx, int[] extent) {
+        for (int a = idx.length - 1; a >= 0; a--) {
+            if (++idx[a] < extent[a]) {
+                return;
+            }
+            idx[a] = 0;
+        }
+    }
+
+    private static int[] strides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= shape[i];
+        }
+        return s;
+    }
+}
