@@ -163,7 +163,8 @@ public final class QuantMath {
 
     /**
      * DynamicQuantizeLinear's parameters: the range [min(0, min x), max(0, max x)] mapped onto
-     * [0, 255]: {@code scale = (max - min) / 255}, {@code zeroPoint = saturate(rint(0 - min / scale))}.
+     * [0, 255]: {@code scale = (max - min) / 255} (1 when the range is empty, as in ONNX Runtime),
+     * {@code zeroPoint = saturate(rint(0 - min / scale))}.
      */
     public static DynamicParams dynamicUint8(float[] x) {
         float min = 0f;
@@ -172,7 +173,8 @@ public final class QuantMath {
             min = Math.min(min, v);
             max = Math.max(max, v);
         }
-        float scale = (max - min) / 255f;
+        // An all-zero input would give scale 0; ONNX Runtime uses 1 there so the zero point stays defined.
+        float scale = max == min ? 1f : (max - min) / 255f;
         float zp = roundHalfEven(0f - min / scale);
         int z = Float.isNaN(zp) ? 0 : (int) Math.max(0f, Math.min(255f, zp));
         return new DynamicParams(scale, z);
