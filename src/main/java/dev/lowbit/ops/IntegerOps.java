@@ -20,17 +20,8 @@ final class IntegerOps {
     }
 
     static void register(OpRegistry r) {
-        r.register("MatMulInteger", ctx -> inputs -> {
-            Tensor a = inputs[0];
-            Tensor b = inputs[1];
-            boolean au = QuantTensors.unsigned8(a, "MatMulInteger A");
-            boolean bu = QuantTensors.unsigned8(b, "MatMulInteger B");
-            int[] az = QuantTensors.zeroPoints8(inputs.length > 2 ? inputs[2] : null, au, "a_zero_point");
-            int[] bz = QuantTensors.zeroPoints8(inputs.length > 3 ? inputs[3] : null, bu, "b_zero_point");
-            MatMulResult res = matmul(a, au, az, b, bu, bz);
-            return new Tensor[] {Tensor.of(res.acc(), res.shape())};
-        });
-        r.register("ConvInteger", ctx -> {
+        r.register("", "MatMulInteger", 10, IntegerOps::matMulInteger);
+        r.register("", "ConvInteger", 10, ctx -> {
             ConvAttrs attrs = ConvAttrs.of(ctx);
             return inputs -> {
                 Tensor x = inputs[0];
@@ -48,6 +39,45 @@ final class IntegerOps {
         });
     }
 
+    /**
+     * A constant 2-D B (and its constant zero point) widened once at load time. It is used only
+     * when the run receives those very tensors, so overriding the initializers stays correct.
+     */
+    record PackedB(Tensor b, Tensor zeroPoint, int[] packed) {
+        /** Packs input {@code bIndex} when it and zero-point input {@code zpIndex} are constants; else null. */
+        static PackedB of(OpContext ctx, int bIndex, int zpIndex) {
+            Tensor b = ctx.constantInput(bIndex);
+            Tensor zp = ctx.constantInput(zpIndex);
+            if (b == null || b.rank() != 2 || (ctx.node().hasInput(zpIndex) && zp == null)) {
+                return null;
+            }
+            boolean bu = QuantTensors.unsigned8(b, ctx.node().opType() + " B");
+            int[] bz = QuantTensors.zeroPoints8(zp, bu, "b_zero_point");
+            QuantTensors.checkCount(bz.length, b.dim(1), "b_zero_point");
+            return new PackedB(b, zp, IntGemm.packB(b.bytes(), 0, bu, b.dim(0), b.dim(1), bz));
+        }
+
+        /** The packed matrix if the run's B and zero point are the constants it was built from. */
+        int[] packedFor(Tensor runB, Tensor runZeroPoint) {
+            return runB == b && runZeroPoint == zeroPoint ? packed : null;
+        }
+    }
+
+    private static dev.lowbit.exec.Op matMulInteger(OpContext ctx) {
+        PackedB pre = PackedB.of(ctx, 1, 3);
+        return inputs -> {
+            Tensor a = inputs[0];
+            Tensor b = inputs[1];
+            Tensor bzT = inputs.length > 3 ? inputs[3] : null;
+            boolean au = QuantTensors.unsigned8(a, "MatMulInteger A");
+            boolean bu = QuantTensors.unsigned8(b, "MatMulInteger B");
+            int[] az = QuantTensors.zeroPoints8(inputs.length > 2 ? inputs[2] : null, au, "a_zero_point");
+            int[] bz = QuantTensors.zeroPoints8(bzT, bu, "b_zero_point");
+            MatMulResult res = matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, bzT));
+            return new Tensor[] {Tensor.of(res.acc(), res.shape())};
+        };
+    }
+
     /** Flat int32 accumulators and their shape. */
     record MatMulResult(int[] acc, int[] shape, int m, int n) {
     }
@@ -56,7 +86,7 @@ final class IntegerOps {
      * numpy-style batched matmul of 8-bit A [..., M, K] and B [..., K, N] with zero points
      * {@code az} (1 or M values, per row) and {@code bz} (1 or N values, per column).
      */
-    static MatMulResult matmul(Tensor a, boolean au, int[] az, Tensor b, boolean bu, int[] bz) {
+    static MatMulResult matmul(Tensor a, boolean au, int[] az, Tensor b, boolean bu, int[] bz, int[] prepackedB) {
         int[] as = a.rank() == 1 ? new int[] {1, a.dim(0)} : a.shapeRef();
         int[] bs = b.rank() == 1 ? new int[] {b.dim(0), 1} : b.shapeRef();
         if (a.rank() == 0 || b.rank() == 0) {
@@ -79,6 +109,9 @@ final class IntegerOps {
         int batches = Shapes.size(batch);
         int[] acc = new int[batches * m * n];
         Map<Integer, int[]> packed = new HashMap<>();
+        if (prepackedB != null) {
+            packed.put(0, prepackedB);
+        }
         int[] idx = new int[batch.length];
         for (int t = 0; t < batches; t++) {
             int aIdx = 0;

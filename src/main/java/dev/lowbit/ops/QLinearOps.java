@@ -1,9 +1,12 @@
 package dev.lowbit.ops;
 
+import dev.lowbit.exec.Op;
+import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.quant.QuantMath;
 import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 
 /**
@@ -15,7 +18,13 @@ final class QLinearOps {
     }
 
     static void register(OpRegistry r) {
-        r.register("QLinearMatMul", ctx -> inputs -> {
+        r.register("", "QLinearMatMul", 10, QLinearOps::matMul);
+        r.register("", "QLinearConv", 10, QLinearOps::conv);
+    }
+
+    private static Op matMul(OpContext ctx) {
+        IntegerOps.PackedB pre = IntegerOps.PackedB.of(ctx, 3, 5);
+        return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[3];
             boolean au = QuantTensors.unsigned8(a, "QLinearMatMul a");
@@ -29,68 +38,98 @@ final class QLinearOps {
             if (as.length != 1 || ys.length != 1 || yzT.size() != 1 || az.length != 1) {
                 throw new UnsupportedOpException("QLinearMatMul with non-scalar a or y quantization is not supported");
             }
-            DType outType = yzT.dtype();
-            QuantTensors.unsigned8(yzT, "y_zero_point");
-            IntegerOps.MatMulResult res = IntegerOps.matmul(a, au, az, b, bu, bz);
-            QuantTensors.checkCount(bs.length, res.n(), "b_scale");
-            float[] mult = new float[bs.length];
-            for (int j = 0; j < mult.length; j++) {
-                mult[j] = QuantMath.multiplier(as[0], bs[j], ys[0]);
+            if (QuantTensors.unsigned8(yzT, "y_zero_point") != au) {
+                throw new IllegalArgumentException("QLinearMatMul y_zero_point type differs from a's type");
             }
-            int[] acc = res.acc();
-            int yz = QuantTensors.ints(yzT)[0];
-            int qmin = (int) outType.minValue();
-            int qmax = (int) outType.maxValue();
+            IntegerOps.MatMulResult res = IntegerOps.matmul(a, au, az, b, bu, bz,
+                    pre == null ? null : pre.packedFor(b, inputs[5]));
             int n = res.n();
-            int[] q = new int[acc.length];
-            for (int i = 0; i < acc.length; i++) {
-                q[i] = QuantMath.requantize(acc[i], mult.length == 1 ? mult[0] : mult[i % n], yz, qmin, qmax);
+            QuantTensors.checkCount(bs.length, n, "b_scale");
+            float[] mult = new float[n];
+            for (int j = 0; j < n; j++) {
+                mult[j] = QuantMath.multiplier(as[0], bs.length == 1 ? bs[0] : bs[j], ys[0]);
             }
-            return new Tensor[] {QuantTensors.fromInts(q, outType, res.shape())};
+            // Every row of the result has n columns: requantize row by row with the per-column multipliers.
+            int[] zero = new int[n];
+            int[] q = requantizeRows(res.acc(), n, mult, zero, yzT);
+            return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
+        };
+    }
+
+    private static Op conv(OpContext ctx) {
+        IntegerOps.ConvAttrs attrs = IntegerOps.ConvAttrs.of(ctx);
+        return inputs -> {
+            Tensor x = inputs[0];
+            Tensor w = inputs[3];
+            boolean xu = QuantTensors.unsigned8(x, "QLinearConv x");
+            boolean wu = QuantTensors.unsigned8(w, "QLinearConv w");
+            float[] xs = QuantTensors.scales(inputs[1], "x_scale");
+            int[] xz = QuantTensors.zeroPoints8(inputs[2], xu, "x_zero_point");
+            float[] ws = QuantTensors.scales(inputs[4], "w_scale");
+            int[] wz = QuantTensors.zeroPoints8(inputs[5], wu, "w_zero_point");
+            float[] ys = QuantTensors.scales(inputs[6], "y_scale");
+            Tensor yzT = inputs[7];
+            Tensor bias = inputs.length > 8 ? inputs[8] : null;
+            if (xs.length != 1 || xz.length != 1 || ys.length != 1 || yzT.size() != 1) {
+                throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
+            }
+            if (QuantTensors.unsigned8(yzT, "y_zero_point") != xu) {
+                throw new IllegalArgumentException("QLinearConv y_zero_point type differs from x's type");
+            }
+            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
+            int m = res.outChannels();
+            QuantTensors.checkCount(ws.length, m, "w_scale");
+            int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
+            if (b.length != m) {
+                throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
+            }
+            float[] mult = new float[m];
+            for (int c = 0; c < m; c++) {
+                mult[c] = QuantMath.multiplier(xs[0], ws.length == 1 ? ws[0] : ws[c], ys[0]);
+            }
+            // Output is [N, M, spatial]: each channel's plane uses its own multiplier and bias.
+            int[] q = requantizePlanes(res.acc(), res.spatial(), mult, b, yzT);
+            return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
+        };
+    }
+
+    /** Rows of {@code n} accumulators; column j uses {@code mult[j]} and {@code add[j]}. */
+    private static int[] requantizeRows(int[] acc, int n, float[] mult, int[] add, Tensor yzT) {
+        DType t = yzT.dtype();
+        int yz = QuantTensors.ints(yzT)[0];
+        int qmin = (int) t.minValue();
+        int qmax = (int) t.maxValue();
+        int[] q = new int[acc.length];
+        int rows = n == 0 ? 0 : acc.length / n;
+        Parallel.forRange(rows, Math.max(1, 16384 / Math.max(1, n)), (start, end) -> {
+            for (int row = start; row < end; row++) {
+                for (int j = 0, i = row * n; j < n; j++, i++) {
+                    q[i] = QuantMath.requantize(acc[i] + add[j], mult[j], yz, qmin, qmax);
+                }
+            }
         });
-        r.register("QLinearConv", ctx -> {
-            IntegerOps.ConvAttrs attrs = IntegerOps.ConvAttrs.of(ctx);
-            return inputs -> {
-                Tensor x = inputs[0];
-                Tensor w = inputs[3];
-                boolean xu = QuantTensors.unsigned8(x, "QLinearConv x");
-                boolean wu = QuantTensors.unsigned8(w, "QLinearConv w");
-                float[] xs = QuantTensors.scales(inputs[1], "x_scale");
-                int[] xz = QuantTensors.zeroPoints8(inputs[2], xu, "x_zero_point");
-                float[] ws = QuantTensors.scales(inputs[4], "w_scale");
-                int[] wz = QuantTensors.zeroPoints8(inputs[5], wu, "w_zero_point");
-                float[] ys = QuantTensors.scales(inputs[6], "y_scale");
-                Tensor yzT = inputs[7];
-                Tensor bias = inputs.length > 8 ? inputs[8] : null;
-                if (xs.length != 1 || xz.length != 1 || ys.length != 1 || yzT.size() != 1) {
-                    throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
+        return q;
+    }
+
+    /** Planes of {@code spatial} accumulators, one per (batch, channel); channel c uses {@code mult[c]}, {@code add[c]}. */
+    private static int[] requantizePlanes(int[] acc, int spatial, float[] mult, int[] add, Tensor yzT) {
+        DType t = yzT.dtype();
+        int yz = QuantTensors.ints(yzT)[0];
+        int qmin = (int) t.minValue();
+        int qmax = (int) t.maxValue();
+        int m = mult.length;
+        int[] q = new int[acc.length];
+        int planes = spatial == 0 ? 0 : acc.length / spatial;
+        Parallel.forRange(planes, Math.max(1, 16384 / Math.max(1, spatial)), (start, end) -> {
+            for (int p = start; p < end; p++) {
+                int c = p % m;
+                float mul = mult[c];
+                int bias = add[c];
+                for (int i = p * spatial, e = i + spatial; i < e; i++) {
+                    q[i] = QuantMath.requantize(acc[i] + bias, mul, yz, qmin, qmax);
                 }
-                if (QuantTensors.unsigned8(yzT, "y_zero_point") != xu) {
-                    throw new IllegalArgumentException("QLinearConv y_zero_point type differs from x type");
-                }
-                IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
-                int m = res.outChannels();
-                QuantTensors.checkCount(ws.length, m, "w_scale");
-                int[] b = bias == null ? null : IntegerOps.int32Values(bias, "QLinearConv bias");
-                if (b != null && b.length != m) {
-                    throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
-                }
-                DType outType = yzT.dtype();
-                int yz = QuantTensors.ints(yzT)[0];
-                int qmin = (int) outType.minValue();
-                int qmax = (int) outType.maxValue();
-                int[] acc = res.acc();
-                int spatial = res.spatial();
-                int[] q = new int[acc.length];
-                for (int base = 0, ch = 0; base < acc.length; base += spatial, ch = (ch + 1) % m) {
-                    float mult = QuantMath.multiplier(xs[0], ws.length == 1 ? ws[0] : ws[ch], ys[0]);
-                    int add = b == null ? 0 : b[ch];
-                    for (int i = base; i < base + spatial; i++) {
-                        q[i] = QuantMath.requantize(acc[i] + add, mult, yz, qmin, qmax);
-                    }
-                }
-                return new Tensor[] {QuantTensors.fromInts(q, outType, res.shape())};
-            };
+            }
         });
+        return q;
     }
 }

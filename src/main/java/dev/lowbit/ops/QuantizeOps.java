@@ -20,9 +20,9 @@ final class QuantizeOps {
     }
 
     static void register(OpRegistry r) {
-        r.register("QuantizeLinear", QuantizeOps::quantizeLinear);
-        r.register("DequantizeLinear", QuantizeOps::dequantizeLinear);
-        r.register("DynamicQuantizeLinear", ctx -> inputs -> dynamicQuantize(inputs[0]));
+        r.register("", "QuantizeLinear", 10, QuantizeOps::quantizeLinear);
+        r.register("", "DequantizeLinear", 10, QuantizeOps::dequantizeLinear);
+        r.register("", "DynamicQuantizeLinear", 11, ctx -> inputs -> dynamicQuantize(inputs[0]));
     }
 
     /** Axis and block size as the node's opset defines them (axis from 13, block_size from 21). */

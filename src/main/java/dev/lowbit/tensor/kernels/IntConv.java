@@ -78,6 +78,10 @@ public final class IntConv {
      * point contributes.
      */
     public static void im2col(byte[] x, int xOff, boolean xUnsigned, int xZero, int channels, Geometry g, int[] cols) {
+        if (g.in.length == 2) {
+            im2col2d(x, xOff, xUnsigned, xZero, channels, g, cols);
+            return;
+        }
         int d = g.in.length;
         int inSize = g.inSize();
         int kSize = g.kernelSize();
@@ -106,6 +110,53 @@ public final class IntConv {
                     increment(oIdx, g.out);
                 }
                 increment(kIdx, g.kernel);
+            }
+        }
+    }
+
+    /** The 2-d case without per-element index arithmetic: each output row's valid column span is computed once. */
+    private static void im2col2d(byte[] x, int xOff, boolean xUnsigned, int xZero, int channels, Geometry g, int[] cols) {
+        int ih = g.in[0];
+        int iw = g.in[1];
+        int oh = g.out[0];
+        int ow = g.out[1];
+        int sh = g.strides[0];
+        int sw = g.strides[1];
+        int ph = g.padsBegin[0];
+        int pw = g.padsBegin[1];
+        int outSize = oh * ow;
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            int chanOff = xOff + c * ih * iw;
+            for (int kh = 0; kh < g.kernel[0]; kh++) {
+                int dh = kh * g.dilations[0] - ph;
+                for (int kw = 0; kw < g.kernel[1]; kw++, row++) {
+                    int dw = kw * g.dilations[1] - pw;
+                    // Output columns whose input column 0 <= ox*sw + dw < iw: [owFrom, owTo).
+                    int owFrom = Math.min(ow, dw >= 0 ? 0 : (-dw + sw - 1) / sw);
+                    int owTo = Math.max(owFrom, Math.min(ow, iw - dw <= 0 ? 0 : (iw - dw + sw - 1) / sw));
+                    int base = row * outSize;
+                    for (int oy = 0; oy < oh; oy++) {
+                        int y = oy * sh + dh;
+                        int o = base + oy * ow;
+                        if (y < 0 || y >= ih) {
+                            Arrays.fill(cols, o, o + ow, 0);
+                            continue;
+                        }
+                        Arrays.fill(cols, o, o + owFrom, 0);
+                        int src = chanOff + y * iw + owFrom * sw + dw;
+                        if (xUnsigned) {
+                            for (int ox = owFrom; ox < owTo; ox++, src += sw) {
+                                cols[o + ox] = (x[src] & 0xFF) - xZero;
+                            }
+                        } else {
+                            for (int ox = owFrom; ox < owTo; ox++, src += sw) {
+                                cols[o + ox] = x[src] - xZero;
+                            }
+                        }
+                        Arrays.fill(cols, o + owTo, o + ow, 0);
+                    }
+                }
             }
         }
     }

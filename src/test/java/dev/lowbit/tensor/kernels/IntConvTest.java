@@ -48,6 +48,35 @@ class IntConvTest {
     }
 
     @Test
+    void random2dGeometriesIncludingPaddingWiderThanKernel() {
+        Random r = new Random(32);
+        for (int t = 0; t < 300; t++) {
+            int[] in = {1 + r.nextInt(9), 1 + r.nextInt(9)};
+            int[] kernel = {1 + r.nextInt(3), 1 + r.nextInt(3)};
+            int[] strides = {1 + r.nextInt(3), 1 + r.nextInt(3)};
+            int[] dil = {1 + r.nextInt(3), 1 + r.nextInt(3)};
+            int[] pads = {r.nextInt(5), r.nextInt(5), r.nextInt(5), r.nextInt(5)};
+            IntConv.Geometry g;
+            try {
+                g = IntConv.Geometry.of(in, kernel, strides, dil, pads, "NOTSET");
+            } catch (IllegalArgumentException e) {
+                continue; // kernel larger than the padded input
+            }
+            int groups = 1 + r.nextInt(2);
+            int channels = groups * (1 + r.nextInt(2));
+            int outChannels = groups * (1 + r.nextInt(2));
+            byte[] x = new byte[channels * g.inSize()];
+            byte[] w = new byte[outChannels * (channels / groups) * g.kernelSize()];
+            r.nextBytes(x);
+            r.nextBytes(w);
+            boolean xu = r.nextBoolean();
+            int[] wz = {r.nextInt(100) - 50};
+            assertArrayEquals(IntConv.convolveReference(x, xu, 17, 1, channels, w, false, wz, outChannels, groups, g),
+                    IntConv.convolve(x, xu, 17, 1, channels, w, false, wz, outChannels, groups, g), "case " + t);
+        }
+    }
+
+    @Test
     void geometryRejectsEmptyOutput() {
         assertThrows(IllegalArgumentException.class, () -> IntConv.Geometry.of(new int[] {2}, new int[] {3},
                 new int[] {1}, new int[] {1}, null, "NOTSET"));
