@@ -8,6 +8,7 @@ import dev.lowbit.quant.QuantMath;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.IntQuantize;
 
 /**
  * QLinearConv and QLinearMatMul: exact int32 accumulation of (x - xz) * (w - wz), then ONNX
@@ -101,8 +102,17 @@ final class QLinearOps {
         int qmax = (int) t.maxValue();
         int[] q = new int[acc.length];
         int rows = n == 0 ? 0 : acc.length / n;
+        boolean uniform = true;
+        for (int j = 1; j < n; j++) {
+            uniform &= mult[j] == mult[0] && add[j] == add[0];
+        }
+        boolean sameForAllColumns = uniform;
         Parallel.forRange(rows, Math.max(1, 16384 / Math.max(1, n)), (start, end) -> {
             for (int row = start; row < end; row++) {
+                if (sameForAllColumns) {
+                    IntQuantize.requantize(acc, row * n, n, add[0], mult[0], yz, qmin, qmax, q, row * n);
+                    continue;
+                }
                 for (int j = 0, i = row * n; j < n; j++, i++) {
                     q[i] = QuantMath.requantize(acc[i] + add[j], mult[j], yz, qmin, qmax);
                 }
@@ -125,9 +135,7 @@ final class QLinearOps {
                 int c = p % m;
                 float mul = mult[c];
                 int bias = add[c];
-                for (int i = p * spatial, e = i + spatial; i < e; i++) {
-                    q[i] = QuantMath.requantize(acc[i] + bias, mul, yz, qmin, qmax);
-                }
+                IntQuantize.requantize(acc, p * spatial, spatial, bias, mul, yz, qmin, qmax, q, p * spatial);
             }
         });
         return q;

@@ -1,5 +1,8 @@
 package dev.lowbit.quant;
 
+import dev.lowbit.tensor.Parallel;
+import dev.lowbit.tensor.kernels.IntQuantize;
+
 /**
  * The arithmetic of linear quantization, bit-exact with ONNX Runtime's CPU kernels.
  *
@@ -25,18 +28,19 @@ public final class QuantMath {
         return (float) Math.rint(v);
     }
 
-    /** One value: {@code saturate(rint(x / scale) + zeroPoint)} clamped to [qmin, qmax]. */
+    /**
+     * One value: {@code saturate(rint(x / scale) + zeroPoint)} in [qmin, qmax]. Clamping to
+     * [qmin - zp, qmax - zp] before rounding gives the same result (the bounds are integers) and
+     * keeps the int conversion in range. NaN quantizes to the zero point; ORT's own result for NaN
+     * differs between its vector and scalar paths, so NaN is outside the bit-exactness contract.
+     */
     public static int quantize(float x, float scale, int zeroPoint, int qmin, int qmax) {
-        float r = roundHalfEven(x / scale) + zeroPoint;
-        // NaN compares false both ways and ends up as 0 after the int cast, like a C cast on x86 would not:
-        // ORT's result for NaN differs between its vector and scalar paths, so NaN is not part of the contract.
-        if (r < qmin) {
-            return qmin;
-        }
-        if (r > qmax) {
-            return qmax;
-        }
-        return (int) r;
+        return saturateRound(x / scale, zeroPoint, qmin, qmax);
+    }
+
+    private static int saturateRound(float v, int zeroPoint, int qmin, int qmax) {
+        float clamped = Math.min(Math.max(v, (float) (qmin - zeroPoint)), (float) (qmax - zeroPoint));
+        return (int) roundHalfEven(clamped) + zeroPoint;
     }
 
     /** One value: {@code float(q - zeroPoint) * scale}. */
@@ -51,14 +55,7 @@ public final class QuantMath {
 
     /** An int32 accumulator to the output type: {@code saturate(rint(float(acc) * multiplier) + zeroPoint)}. */
     public static int requantize(int acc, float multiplier, int zeroPoint, int qmin, int qmax) {
-        float r = roundHalfEven((float) acc * multiplier) + zeroPoint;
-        if (r < qmin) {
-            return qmin;
-        }
-        if (r > qmax) {
-            return qmax;
-        }
-        return (int) r;
+        return saturateRound((float) acc * multiplier, zeroPoint, qmin, qmax);
     }
 
     /**
@@ -115,16 +112,19 @@ public final class QuantMath {
      */
     public static void quantize(float[] x, Layout l, float[] scales, int[] zeroPoints, int qmin, int qmax, int[] out) {
         checkCounts(l, scales, zeroPoints, x.length);
+        if (l.scaleCount() == 1) {
+            float s = scales[0];
+            int z = zeroPoints == null ? 0 : zeroPoints[0];
+            Parallel.forRange(x.length, 1 << 15, (start, end) -> IntQuantize.quantize(x, start, end - start, s, z, qmin, qmax, out, start));
+            return;
+        }
         int p = 0;
         for (int o = 0; o < l.outer; o++) {
             for (int d = 0; d < l.dim; d++) {
                 int base = o * l.outerStride + (d / l.block) * l.dimStride;
                 if (l.innerStride == 0) {
-                    float s = scales[base];
-                    int z = zeroPoints == null ? 0 : zeroPoints[base];
-                    for (int i = 0; i < l.inner; i++, p++) {
-                        out[p] = quantize(x[p], s, z, qmin, qmax);
-                    }
+                    IntQuantize.quantize(x, p, l.inner, scales[base], zeroPoints == null ? 0 : zeroPoints[base], qmin, qmax, out, p);
+                    p += l.inner;
                 } else {
                     for (int i = 0; i < l.inner; i++, p++) {
                         int k = base + i;
