@@ -39,9 +39,7 @@ final class QLinearOps {
             if (as.length != 1 || ys.length != 1 || yzT.size() != 1 || az.length != 1) {
                 throw new UnsupportedOpException("QLinearMatMul with non-scalar a or y quantization is not supported");
             }
-            if (QuantTensors.unsigned8(yzT, "y_zero_point") != au) {
-                throw new IllegalArgumentException("QLinearMatMul y_zero_point type differs from a's type");
-            }
+            QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of a's
             IntegerOps.MatMulResult res = IntegerOps.matmul(a, au, az, b, bu, bz,
                     pre == null ? null : pre.packedFor(b, inputs[5]));
             int n = res.n();
@@ -74,9 +72,7 @@ final class QLinearOps {
             if (xs.length != 1 || xz.length != 1 || ys.length != 1 || yzT.size() != 1) {
                 throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
             }
-            if (QuantTensors.unsigned8(yzT, "y_zero_point") != xu) {
-                throw new IllegalArgumentException("QLinearConv y_zero_point type differs from x's type");
-            }
+            QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
             IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
             int m = res.outChannels();
             QuantTensors.checkCount(ws.length, m, "w_scale");

@@ -40,42 +40,68 @@ public final class IntGemm {
         return out;
     }
 
+    /** Columns per tile: a B tile of K_BLOCK x N_BLOCK ints (128 KiB) stays in L2 while rows stream past it. */
+    private static final int N_BLOCK = 256;
+    private static final int K_BLOCK = 128;
+    /** Rows per task: enough to reuse each B tile several times. */
+    private static final int ROW_GROUP = 8;
+
     /**
      * {@code c[cOff..] = (A - za) x packedB} for the M x K 8-bit matrix at {@code a[aOff..]};
-     * {@code aZeroPoints} has length 1 (per tensor) or M (per row). Rows run in parallel.
+     * {@code aZeroPoints} has length 1 (per tensor) or M (per row). Tasks are (row group, column
+     * block) pairs, so even a single row (M = 1) spreads over the cores.
      */
     public static void multiply(byte[] a, int aOff, boolean aUnsigned, int[] aZeroPoints, int m, int k,
                                 int[] packedB, int n, int[] c, int cOff) {
-        Parallel.forRange(m, Math.max(1, 16384 / Math.max(1, k * n)), (start, end) -> {
-            int[] arow = new int[k];
-            for (int i = start; i < end; i++) {
-                int za = aZeroPoints.length == 1 ? aZeroPoints[0] : aZeroPoints[i];
-                for (int p = 0; p < k; p++) {
-                    arow[p] = widen(a[aOff + i * k + p], aUnsigned) - za;
+        int colBlocks = Math.max(1, (n + N_BLOCK - 1) / N_BLOCK);
+        int rowGroups = (m + ROW_GROUP - 1) / ROW_GROUP;
+        int tasks = rowGroups * colBlocks;
+        long work = (long) m * k * n;
+        int grain = work < (1 << 16) ? Math.max(1, tasks) : 1;
+        Parallel.forRange(tasks, grain, (start, end) -> {
+            int[] aw = new int[ROW_GROUP * k];
+            for (int t = start; t < end; t++) {
+                int r0 = (t / colBlocks) * ROW_GROUP;
+                int r1 = Math.min(m, r0 + ROW_GROUP);
+                int c0 = (t % colBlocks) * N_BLOCK;
+                int c1 = Math.min(n, c0 + N_BLOCK);
+                for (int i = r0; i < r1; i++) {
+                    int za = aZeroPoints.length == 1 ? aZeroPoints[0] : aZeroPoints[i];
+                    int src = aOff + i * k;
+                    int dst = (i - r0) * k;
+                    for (int p = 0; p < k; p++) {
+                        aw[dst + p] = widen(a[src + p], aUnsigned) - za;
+                    }
+                    java.util.Arrays.fill(c, cOff + i * n + c0, cOff + i * n + c1, 0);
                 }
-                rowTimesMatrix(arow, packedB, k, n, c, cOff + i * n);
+                for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
+                    int p1 = Math.min(k, p0 + K_BLOCK);
+                    for (int i = r0; i < r1; i++) {
+                        accumulate(aw, (i - r0) * k, p0, p1, packedB, n, c0, c1, c, cOff + i * n);
+                    }
+                }
             }
         });
     }
 
-    /** {@code c[cOff..cOff+n) = sum_p arow[p] * b[p*n ..]} using int vectors. */
-    static void rowTimesMatrix(int[] arow, int[] b, int k, int n, int[] c, int cOff) {
-        int bound = SPECIES.loopBound(n);
-        java.util.Arrays.fill(c, cOff, cOff + n, 0);
-        for (int p = 0; p < k; p++) {
-            int av = arow[p];
+    /** {@code c[cRow + j] += sum_{p in [p0,p1)} aw[aRow + p] * b[p*n + j]} for j in [c0, c1), with int vectors. */
+    private static void accumulate(int[] aw, int aRow, int p0, int p1, int[] b, int n, int c0, int c1, int[] c, int cRow) {
+        int width = c1 - c0;
+        int bound = c0 + SPECIES.loopBound(width);
+        for (int p = p0; p < p1; p++) {
+            int av = aw[aRow + p];
             if (av == 0) {
                 continue;
             }
             int brow = p * n;
-            int j = 0;
+            int j = c0;
             for (; j < bound; j += SPECIES.length()) {
-                IntVector acc = IntVector.fromArray(SPECIES, c, cOff + j);
+                IntVector acc = IntVector.fromArray(SPECIES, c, cRow + j);
                 IntVector bv = IntVector.fromArray(SPECIES, b, brow + j);
-                acc.add(bv.mul(av)).intoArray(c, cOff + j);
+                acc.add(bv.mul(av)).intoArray(c, cRow + j);
             }
-            for (; j < n; j++) {
-                c[cOff + j] += av * b[brow + j];
+            for (; j < c1; j++) {
+                c[cRow + j] += av * b[brow + j];
             }
         }
     }

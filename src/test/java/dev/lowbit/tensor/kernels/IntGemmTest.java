@@ -24,7 +24,7 @@ class IntGemmTest {
     @Test
     void vectorMatchesReference() {
         Random r = new Random(30);
-        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {8, 16, 16}, {17, 33, 65}, {64, 300, 19}, {2, 1, 100}, {5, 0, 3}};
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {8, 16, 16}, {17, 33, 65}, {64, 300, 19}, {2, 1, 100}, {5, 0, 3}, {1, 700, 1000}, {19, 260, 530}};
         for (int[] s : shapes) {
             int m = s[0];
             int k = s[1];
