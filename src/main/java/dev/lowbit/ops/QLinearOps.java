@@ -1,0 +1,139 @@
+package dev.lowbit.ops;
+
+import dev.lowbit.exec.Op;
+import dev.lowbit.exec.OpContext;
+import dev.lowbit.exec.OpRegistry;
+import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.quant.QuantMath;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
+import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.IntQuantize;
+
+/**
+ * QLinearConv and QLinearMatMul: exact int32 accumulation of (x - xz) * (w - wz), then ONNX
+ * Runtime's requantization {@code saturate(rint(float(acc) * ((xs * ws) / ys)) + yz)} in float32.
+ */
+final class QLinearOps {
+    private QLinearOps() {
+    }
+
+    static void register(OpRegistry r) {
+        r.register("", "QLinearMatMul", 10, QLinearOps::matMul);
+        r.register("", "QLinearConv", 10, QLinearOps::conv);
+    }
+
+    private static Op matMul(OpContext ctx) {
+        IntegerOps.PackedB pre = IntegerOps.PackedB.of(ctx, 3, 5);
+        return inputs -> {
+            Tensor a = inputs[0];
+            Tensor b = inputs[3];
+            boolean au = QuantTensors.unsigned8(a, "QLinearMatMul a");
+            boolean bu = QuantTensors.unsigned8(b, "QLinearMatMul b");
+            float[] as = QuantTensors.scales(inputs[1], "a_scale");
+            int[] az = QuantTensors.zeroPoints8(inputs[2], au, "a_zero_point");
+            float[] bs = QuantTensors.scales(inputs[4], "b_scale");
+            int[] bz = QuantTensors.zeroPoints8(inputs[5], bu, "b_zero_point");
+            float[] ys = QuantTensors.scales(inputs[6], "y_scale");
+            Tensor yzT = inputs[7];
+            if (as.length != 1 || ys.length != 1 || yzT.size() != 1 || az.length != 1) {
+                throw new UnsupportedOpException("QLinearMatMul with non-scalar a or y quantization is not supported");
+            }
+            QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of a's
+            IntegerOps.MatMulResult res = IntegerOps.matmul(a, au, az, b, bu, bz,
+                    pre == null ? null : pre.packedFor(b, inputs[5]));
+            int n = res.n();
+            QuantTensors.checkCount(bs.length, n, "b_scale");
+            float[] mult = new float[n];
+            for (int j = 0; j < n; j++) {
+                mult[j] = QuantMath.multiplier(as[0], bs.length == 1 ? bs[0] : bs[j], ys[0]);
+            }
+            // Every row of the result has n columns: requantize row by row with the per-column multipliers.
+            int[] zero = new int[n];
+            int[] q = requantizeRows(res.acc(), n, mult, zero, yzT);
+            return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
+        };
+    }
+
+    private static Op conv(OpContext ctx) {
+        IntegerOps.ConvAttrs attrs = IntegerOps.ConvAttrs.of(ctx);
+        return inputs -> {
+            Tensor x = inputs[0];
+            Tensor w = inputs[3];
+            boolean xu = QuantTensors.unsigned8(x, "QLinearConv x");
+            boolean wu = QuantTensors.unsigned8(w, "QLinearConv w");
+            float[] xs = QuantTensors.scales(inputs[1], "x_scale");
+            int[] xz = QuantTensors.zeroPoints8(inputs[2], xu, "x_zero_point");
+            float[] ws = QuantTensors.scales(inputs[4], "w_scale");
+            int[] wz = QuantTensors.zeroPoints8(inputs[5], wu, "w_zero_point");
+            float[] ys = QuantTensors.scales(inputs[6], "y_scale");
+            Tensor yzT = inputs[7];
+            Tensor bias = inputs.length > 8 ? inputs[8] : null;
+            if (xs.length != 1 || xz.length != 1 || ys.length != 1 || yzT.size() != 1) {
+                throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
+            }
+            QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
+            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
+            int m = res.outChannels();
+            QuantTensors.checkCount(ws.length, m, "w_scale");
+            int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
+            if (b.length != m) {
+                throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
+            }
+            float[] mult = new float[m];
+            for (int c = 0; c < m; c++) {
+                mult[c] = QuantMath.multiplier(xs[0], ws.length == 1 ? ws[0] : ws[c], ys[0]);
+            }
+            // Output is [N, M, spatial]: each channel's plane uses its own multiplier and bias.
+            int[] q = requantizePlanes(res.acc(), res.spatial(), mult, b, yzT);
+            return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
+        };
+    }
+
+    /** Rows of {@code n} accumulators; column j uses {@code mult[j]} and {@code add[j]}. */
+    private static int[] requantizeRows(int[] acc, int n, float[] mult, int[] add, Tensor yzT) {
+        DType t = yzT.dtype();
+        int yz = QuantTensors.ints(yzT)[0];
+        int qmin = (int) t.minValue();
+        int qmax = (int) t.maxValue();
+        int[] q = new int[acc.length];
+        int rows = n == 0 ? 0 : acc.length / n;
+        boolean uniform = true;
+        for (int j = 1; j < n; j++) {
+            uniform &= mult[j] == mult[0] && add[j] == add[0];
+        }
+        boolean sameForAllColumns = uniform;
+        Parallel.forRange(rows, Math.max(1, 16384 / Math.max(1, n)), (start, end) -> {
+            for (int row = start; row < end; row++) {
+                if (sameForAllColumns) {
+                    IntQuantize.requantize(acc, row * n, n, add[0], mult[0], yz, qmin, qmax, q, row * n);
+                    continue;
+                }
+                for (int j = 0, i = row * n; j < n; j++, i++) {
+                    q[i] = QuantMath.requantize(acc[i] + add[j], mult[j], yz, qmin, qmax);
+                }
+            }
+        });
+        return q;
+    }
+
+    /** Planes of {@code spatial} accumulators, one per (batch, channel); channel c uses {@code mult[c]}, {@code add[c]}. */
+    private static int[] requantizePlanes(int[] acc, int spatial, float[] mult, int[] add, Tensor yzT) {
+        DType t = yzT.dtype();
+        int yz = QuantTensors.ints(yzT)[0];
+        int qmin = (int) t.minValue();
+        int qmax = (int) t.maxValue();
+        int m = mult.length;
+        int[] q = new int[acc.length];
+        int planes = spatial == 0 ? 0 : acc.length / spatial;
+        Parallel.forRange(planes, Math.max(1, 16384 / Math.max(1, spatial)), (start, end) -> {
+            for (int p = start; p < end; p++) {
+                int c = p % m;
+                float mul = mult[c];
+                int bias = add[c];
+                IntQuantize.requantize(acc, p * spatial, spatial, bias, mul, yz, qmin, qmax, q, p * spatial);
+            }
+        });
+        return q;
+    }
+}
