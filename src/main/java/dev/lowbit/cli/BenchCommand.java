@@ -90,6 +90,10 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             Map<String, Tensor> feed = RandomInputs.generate(opened.get(0).inputs(), batch, overrides, seed);
+            int items = itemsPerRun(feed);
+            if (items != batch && !feed.isEmpty()) {
+                System.err.printf("lowbit: note: the model's batch dimension is %d; throughput counts %d items per run%n", items, items);
+            }
             List<Result> results = new ArrayList<>();
             List<Map<String, Tensor>> firstOutputs = new ArrayList<>();
             for (Engine e : opened) {
@@ -110,13 +114,22 @@ public final class BenchCommand implements Callable<Integer> {
                     p.step();
                 }
                 p.done();
-                results.add(stats(e.name(), nanos, batch));
+                results.add(stats(e.name(), nanos, items));
             }
             report(feed, nThreads, results, firstOutputs);
         } finally {
             opened.forEach(Engine::close);
         }
         return 0;
+    }
+
+    /** Items one run processes: the first dimension of the first input (1 for scalars or no inputs). */
+    static int itemsPerRun(Map<String, Tensor> feed) {
+        if (feed.isEmpty()) {
+            return 1;
+        }
+        Tensor first = feed.values().iterator().next();
+        return first.rank() == 0 ? 1 : Math.max(1, first.dim(0));
     }
 
     /** Median, p90 (nearest rank), mean and min of run times, and items/s at the median. */

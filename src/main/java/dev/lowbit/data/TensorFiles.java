@@ -85,7 +85,7 @@ public final class TensorFiles {
         if (!Files.isDirectory(source)) {
             throw new LowbitException(source + ": no such input folder");
         }
-        Map<String, Path> pbByName = pbInputs(source, inputs);
+        Map<String, PbFile> pbByName = pbInputs(source, inputs);
         for (ValueInfo v : inputs) {
             Path npy = source.resolve(fileStem(v.name()) + ".npy");
             Path file;
@@ -94,8 +94,9 @@ public final class TensorFiles {
                 file = npy;
                 t = Npy.read(npy);
             } else if (pbByName.containsKey(v.name())) {
-                file = pbByName.get(v.name());
-                t = readPb(file);
+                PbFile pb = pbByName.get(v.name());
+                file = pb.file();
+                t = decodePb(pb.file(), pb.proto());
             } else {
                 throw new LowbitException(npy + ": missing input file for model input '" + v.name() + "' ("
                         + v.describe() + "); give NAME.npy or input_N.pb files");
@@ -106,8 +107,12 @@ public final class TensorFiles {
         return out;
     }
 
+    /** A parsed {@code input_N.pb} file (parsed once: it is read for its name and its data). */
+    private record PbFile(Path file, TensorProto proto) {
+    }
+
     /** Maps model input names to {@code input_N.pb} files: by the name in the proto, else by N. */
-    private static Map<String, Path> pbInputs(Path dir, List<ValueInfo> inputs) {
+    private static Map<String, PbFile> pbInputs(Path dir, List<ValueInfo> inputs) {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(p -> PB_INPUT.matcher(p.getFileName().toString()).matches())
@@ -115,9 +120,10 @@ public final class TensorFiles {
         } catch (IOException e) {
             throw new LowbitException(dir + ": cannot list (" + e.getMessage() + ")");
         }
-        Map<String, Path> byName = new LinkedHashMap<>();
+        Map<String, PbFile> byName = new LinkedHashMap<>();
         for (Path f : files) {
-            String stored = readPbName(f);
+            TensorProto proto = parsePb(f);
+            String stored = proto.getName();
             int index = pbIndex(f);
             String name;
             if (inputs.stream().anyMatch(v -> v.name().equals(stored))) {
@@ -127,9 +133,9 @@ public final class TensorFiles {
             } else {
                 throw new LowbitException(f + ": the model has only " + inputs.size() + " inputs and none is named '" + stored + "'");
             }
-            Path clash = byName.put(name, f);
+            PbFile clash = byName.put(name, new PbFile(f, proto));
             if (clash != null) {
-                throw new LowbitException(f + ": model input '" + name + "' is also given by " + clash.getFileName());
+                throw new LowbitException(f + ": model input '" + name + "' is also given by " + clash.file().getFileName());
             }
         }
         return byName;
@@ -138,10 +144,6 @@ public final class TensorFiles {
     private static int pbIndex(Path p) {
         Matcher m = PB_INPUT.matcher(p.getFileName().toString());
         return m.matches() ? Integer.parseInt(m.group(1)) : Integer.MAX_VALUE;
-    }
-
-    private static String readPbName(Path f) {
-        return parsePb(f).getName();
     }
 
     private static TensorProto parsePb(Path f) {
@@ -156,7 +158,10 @@ public final class TensorFiles {
 
     /** Reads one serialized TensorProto file. */
     public static Tensor readPb(Path f) {
-        TensorProto p = parsePb(f);
+        return decodePb(f, parsePb(f));
+    }
+
+    private static Tensor decodePb(Path f, TensorProto p) {
         try {
             return TensorProtos.fromProto(p, f.toAbsolutePath().getParent());
         } catch (LowbitException e) {

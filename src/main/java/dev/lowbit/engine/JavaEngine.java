@@ -37,6 +37,18 @@ public final class JavaEngine implements Engine {
         this.executor = new Executor(model);
     }
 
+    /**
+     * An engine whose nodes resolve against {@code registry} instead of the standard one: for
+     * custom ops or a restricted op set. {@code threads > 0} sets the kernel thread count.
+     */
+    public JavaEngine(Model model, dev.lowbit.exec.OpRegistry registry, int threads) {
+        if (threads > 0) {
+            Parallel.setThreads(threads);
+        }
+        this.model = model;
+        this.executor = new Executor(model.graph(), model.opsets(), registry);
+    }
+
     /** Loads a model file; {@code threads > 0} sets the kernel thread count. */
     public static JavaEngine open(Path file, int threads) {
         Model m = ModelIO.load(file);

@@ -94,6 +94,42 @@ class EngineTest {
         }
     }
 
+    /** Scalar reference Add (last-axis broadcast of a 1-D b) and Relu, to test the engine plumbing alone. */
+    static OpRegistry referenceAddRelu() {
+        OpRegistry r = new OpRegistry();
+        r.register("Add", ctx -> in -> {
+            Tensor a = in[0];
+            Tensor b = in[1];
+            float[] out = new float[a.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = a.floats()[i] + b.floats()[i % b.size()];
+            }
+            return new Tensor[] {Tensor.of(out, a.shape())};
+        });
+        r.register("Relu", ctx -> in -> {
+            float[] out = in[0].floats().clone();
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Math.max(0, out[i]);
+            }
+            return new Tensor[] {Tensor.of(out, in[0].shape())};
+        });
+        return r;
+    }
+
+    @Test
+    void javaEngineWithCustomRegistryMatchesOnnxRuntime() {
+        Model m = addRelu();
+        Tensor x = randomFloats(new Random(4), 6, 4);
+        try (Engine java = new JavaEngine(m, referenceAddRelu(), 1); Engine ort = OnnxRuntimeEngine.builder().threads(1).build(m)) {
+            assertEquals("java", java.name());
+            assertEquals(ort.inputs().get(0).describe(), java.inputs().get(0).describe());
+            assertEquals(ort.outputs().get(0).describe(), java.outputs().get(0).describe());
+            assertArrayEquals(ort.run(Map.of("x", x)).get("y").floats(), java.run(Map.of("x", x)).get("y").floats(), 0f);
+            LowbitException wrong = assertThrows(LowbitException.class, () -> java.run(Map.of("x", Tensor.of(new float[] {1}, 1, 1))));
+            assertTrue(wrong.getMessage().contains("input 'x' expects float[N,4]"), wrong.getMessage());
+        }
+    }
+
     @Test
     void unknownOpIsAOneLineErrorNamingTheFile() {
         Model m = identity(DType.FLOAT);
