@@ -54,8 +54,9 @@ public final class HistogramRanges {
 
     /**
      * Entropy calibration (TensorRT): for i = levels .. used bins, P = the first i bins of |x| with
-     * the mass beyond folded into bin i-1, Q = those i bins merged into {@code levels} groups and
-     * spread back evenly over each group's non-empty bins; the threshold is the right edge of bin i
+     * the mass beyond folded into bin i-1, Q = those i bins (without the folded mass) merged into
+     * {@code levels} groups and spread back evenly over the group's bins where P is non-empty
+     * (empty bins stay empty), both smoothed as MXNet/TensorRT do; the threshold is the right edge of bin i
      * for the last i minimising KL(P || Q). {@code levels} is 2^(bits-1) for signed codes (128 for
      * int8), 2^bits for unsigned. Asymmetric histograms are folded to |x| first, and the result is
      * intersected with the observed [min, max].
@@ -96,17 +97,21 @@ public final class HistogramRanges {
         return clipToSeen(hist, (float) amax);
     }
 
-    /** KL(P || Q) for the first {@code i} bins, {@code outliers} folded into P's last bin. */
+    /** Count given to empty bins before taking logarithms (MXNet/TensorRT smoothing). */
+    private static final double SMOOTHING = 1e-4;
+
+    /**
+     * KL(P || Q) for the first {@code i} bins, {@code outliers} folded into P's last bin. Q's group
+     * masses come from the bins without the outliers and are spread over the bins where P is
+     * non-empty; both are smoothed (empty bins get a tiny count) so a Q hole under P's outlier bin
+     * costs a large but finite divergence.
+     */
     private static double divergence(long[] c, int i, long outliers, int levels, double[] p, double[] q) {
-        double pSum = 0;
         for (int j = 0; j < i; j++) {
             p[j] = c[j];
-            pSum += c[j];
         }
         p[i - 1] += outliers;
-        pSum += outliers;
         int merged = i / levels;
-        double qSum = 0;
         for (int g = 0; g < levels; g++) {
             int start = g * merged;
             int stop = g == levels - 1 ? i : start + merged; // the last group takes the remainder
@@ -114,28 +119,56 @@ public final class HistogramRanges {
             int nonEmpty = 0;
             for (int j = start; j < stop; j++) {
                 mass += c[j];
-                if (c[j] != 0) {
+                if (p[j] != 0) {
                     nonEmpty++;
                 }
             }
             double share = nonEmpty == 0 ? 0 : (double) mass / nonEmpty;
             for (int j = start; j < stop; j++) {
-                q[j] = c[j] != 0 ? share : 0;
-                qSum += q[j];
+                q[j] = p[j] != 0 ? share : 0;
             }
+        }
+        if (!smooth(p, i) || !smooth(q, i)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double pSum = 0;
+        double qSum = 0;
+        for (int j = 0; j < i; j++) {
+            pSum += p[j];
+            qSum += q[j];
         }
         double kl = 0;
         for (int j = 0; j < i; j++) {
-            if (p[j] == 0) {
-                continue;
-            }
-            if (q[j] == 0) {
-                return Double.POSITIVE_INFINITY;
-            }
             double pj = p[j] / pSum;
             kl += pj * Math.log(pj / (q[j] / qSum));
         }
         return kl;
+    }
+
+    /** Moves a little mass onto empty bins; false when nothing is non-empty or a bin would go negative. */
+    private static boolean smooth(double[] d, int n) {
+        int zeros = 0;
+        for (int j = 0; j < n; j++) {
+            if (d[j] == 0) {
+                zeros++;
+            }
+        }
+        int nonZeros = n - zeros;
+        if (nonZeros == 0) {
+            return false;
+        }
+        double take = SMOOTHING * zeros / nonZeros;
+        for (int j = 0; j < n; j++) {
+            if (d[j] == 0) {
+                d[j] = SMOOTHING;
+            } else {
+                d[j] -= take;
+                if (d[j] <= 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
