@@ -108,6 +108,25 @@ class QuantizeOpsOrtTest {
     }
 
     @Test
+    void quantizeOutputDtypeAttributeAndInt16Dequantize() {
+        Random r = new Random(9);
+        Tensor[] q = new OrtReferee("QuantizeLinear", 21).attr(Attribute.ofInt("output_dtype", DType.INT8.onnxCode()))
+                .inputs(randomFloats(r, -30f, 30f, 3, 10), Tensor.scalar(0.2f))
+                .outputs(DType.INT8).assertSame();
+        assertEquals(DType.INT8, q[0].dtype());
+        Tensor x = Tensor.zeros(DType.INT16, 4, 5);
+        for (int i = 0; i < 20; i++) {
+            x.shorts()[i] = (short) (r.nextInt(65536) - 32768);
+        }
+        Tensor zp = Tensor.zeros(DType.INT16, 5);
+        for (int i = 0; i < 5; i++) {
+            zp.shorts()[i] = (short) (r.nextInt(2000) - 1000);
+        }
+        new OrtReferee("DequantizeLinear", 21).attr(Attribute.ofInt("axis", 1))
+                .inputs(x, randomFloats(r, 1e-4f, 1e-2f, 5), zp).outputs(DType.FLOAT).assertSame();
+    }
+
+    @Test
     void dequantizeUint8AndInt8() {
         Random r = new Random(6);
         for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
