@@ -152,7 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", model.toString());
-            m.put("batch", batch);
+            m.put("batch", itemsPerRun(feed));
             m.put("threads", nThreads);
             m.put("warmup", warmup);
             m.put("iters", iters);
@@ -171,7 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
         feed.forEach((k, t) -> in.append(in.isEmpty() ? "" : ", ").append(k).append(' ').append(t.dtype().onnxName())
                 .append(Arrays.toString(t.shapeRef()).replace(" ", "")));
         System.out.printf(Locale.ROOT, "%s  batch %d  threads %d  %d warm-up + %d timed runs  inputs: %s%n",
-                model.getFileName(), batch, nThreads, warmup, iters, in);
+                model.getFileName(), itemsPerRun(feed), nThreads, warmup, iters, in);
         System.out.printf(Locale.ROOT, "%-12s %12s %12s %14s%n", "engine", "median ms", "p90 ms", "items/s");
         for (Result r : results) {
             System.out.printf(Locale.ROOT, "%-12s %12.3f %12.3f %14.1f%n", r.engine(), r.medianMs(), r.p90Ms(), r.itemsPerSecond());

@@ -89,8 +89,9 @@ public final class OnnxRuntimeEngine implements Engine {
         private OnnxRuntimeEngine open(String path, byte[] bytes, String label) {
             OrtEnvironment env;
             try {
-                // Warnings (e.g. "removing unused initializer") would clutter the CLI's stderr.
-                env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "lowbit");
+                // The shared default environment: asking for another name or level once one exists makes
+                // ONNX Runtime log a warning. Noise is cut per session instead (see below).
+                env = OrtEnvironment.getEnvironment();
             } catch (RuntimeException | UnsatisfiedLinkError e) {
                 throw new LowbitException("onnxruntime engine: cannot load ONNX Runtime's native library (" + e.getMessage() + ")");
             }
@@ -99,6 +100,7 @@ public final class OnnxRuntimeEngine implements Engine {
                     opts.setIntraOpNumThreads(threads);
                 }
                 opts.setInterOpNumThreads(1);
+                // Warnings (e.g. "removing unused initializer") would clutter the CLI's stderr.
                 opts.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
                 opts.setOptimizationLevel(optimize ? OrtSession.SessionOptions.OptLevel.ALL_OPT
                         : OrtSession.SessionOptions.OptLevel.NO_OPT);

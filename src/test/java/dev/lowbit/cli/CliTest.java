@@ -221,6 +221,31 @@ class CliTest {
         assertTrue(stderr().contains("bench onnxruntime"), stderr());
     }
 
+    /** Java engine paths: full runs once Identity is merged in, the clean unsupported-op error before. */
+    @Test
+    void javaEngineRunAndBenchBoth() throws Exception {
+        Path model = identityModel();
+        Path in = dir.resolve("in");
+        Npy.write(in.resolve("x.npy"), Tensor.of(new float[] {1, 2, 3}, 1, 3));
+        Path o = dir.resolve("out");
+        int run = Main.execute("run", model.toString(), "--inputs", in.toString(), "--outputs", o.toString(), "--engine", "java");
+        if (!dev.lowbit.exec.OpRegistry.standard().supports("", "Identity")) {
+            assertOneLineError(run, model + ": unsupported op Identity");
+            assertFalse(Files.exists(o));
+            err.reset();
+            assertOneLineError(Main.execute("bench", model.toString(), "--engine", "both", "--iters", "2"),
+                    model + ": unsupported op Identity");
+            return;
+        }
+        assertEquals(0, run, stderr());
+        assertArrayEquals(new float[] {1, 2, 3}, Npy.read(o.resolve("y.npy")).floats());
+        out.reset();
+        assertEquals(0, Main.execute("bench", model.toString(), "--engine", "both", "--batch", "2", "--iters", "3",
+                "--threads", "1", "--json"), stderr());
+        assertTrue(stdout().contains("\"javaOverOnnxruntime\""), stdout());
+        assertTrue(stdout().contains("\"maxAbsDiff\": 0.0"), stdout());
+    }
+
     @Test
     void benchBadInput() {
         Path missing = dir.resolve("missing.onnx");
