@@ -3,7 +3,6 @@ package dev.lowbit.ptq;
 import dev.lowbit.LowbitException;
 import dev.lowbit.calib.Ranges;
 import dev.lowbit.calib.WeightRanges;
-import dev.lowbit.data.Batch;
 import dev.lowbit.data.Dataset;
 import dev.lowbit.eval.Agreement;
 import dev.lowbit.exec.Executor;
@@ -21,7 +20,6 @@ import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +37,7 @@ import java.util.Set;
 public final class PostTrainingQuantizer {
     private final PtqConfig config;
     private ProgressListener progress = ProgressListener.NONE;
+    private final List<PtqStep> steps = new ArrayList<>();
 
     public PostTrainingQuantizer(PtqConfig config) {
         this.config = config;
@@ -57,28 +56,47 @@ public final class PostTrainingQuantizer {
         return m;
     }
 
+    /** Adds an algorithm step (CLE, bias correction, AdaRound, EasyQuant...); steps run in their phase, in order added. */
+    public PostTrainingQuantizer step(PtqStep s) {
+        steps.add(s);
+        return this;
+    }
+
     public PtqResult quantize(Model floatModel, Dataset calibration) {
         long start = System.nanoTime();
         Model prepared = prepare(floatModel);
-        Graph g = prepared.graph();
+        String inputName = singleInput(new Executor(prepared));
+        PtqContext ctx = new PtqContext(prepared, config, calibration, inputName, progress);
+        runSteps(ctx, PtqStep.Phase.GRAPH);
+        Graph g = ctx.prepared().graph();
         QuantPlan plan = QuantPlanner.plan(g, config.exclude());
         if (plan.quantizedNodes().isEmpty()) {
             throw new LowbitException("nothing to quantize: the model has no Conv, Gemm or MatMul with constant weights");
         }
+        ctx.setPlan(plan);
         BackendProfile backend = config.backend();
-        Map<String, QuantScheme> actSchemes = new LinkedHashMap<>();
         for (String a : plan.calibratedActivations()) {
             QuantScheme s = config.activationScheme() != null ? config.activationScheme()
                     : backend.defaultActivationScheme(config.activationBits(), nonNegative(g, a));
             backend.validate(BackendProfile.Role.ACTIVATION, s);
-            actSchemes.put(a, s);
+            ctx.activationSchemes().put(a, s);
         }
-        Map<String, ActivationStats> stats = new LinkedHashMap<>();
-        actSchemes.forEach((a, s) -> stats.put(a, new ActivationStats(s)));
+        for (QuantPlan.Weight w : plan.weights()) {
+            if (!ctx.weights().containsKey(w.initializer())) {
+                Tensor t = g.initializer(w.initializer());
+                QuantScheme s = weightScheme(config, w.channelAxis());
+                Ranges r = config.weightMethod().equals("mse") ? WeightRanges.mse(t, s) : WeightRanges.minMax(t, s);
+                QuantParams p = r.toParams(s);
+                ctx.weightParams().put(w.initializer(), p);
+                ctx.weights().put(w.initializer(), new QdqWriter.QuantizedWeight(WeightQuantization.quantize(t, p), toQdq(p)));
+            }
+        }
+        runSteps(ctx, PtqStep.Phase.WEIGHTS);
 
         // Calibration: observe every planned activation on each batch; hold some batches out for `best`.
-        Executor floatExec = new Executor(prepared);
-        String inputName = singleInput(floatExec);
+        Map<String, ActivationStats> stats = new LinkedHashMap<>();
+        ctx.activationSchemes().forEach((a, s) -> stats.put(a, new ActivationStats(s)));
+        Executor floatExec = new Executor(ctx.prepared());
         boolean best = config.method().kind() == CalibrationMethod.Kind.BEST;
         int limit = Math.min(config.calibSize(), Math.max(1, calibration.size()));
         int heldOutSamples = best ? Math.max(Math.min(config.batchSize(), limit / 2), limit / 5) : 0;
@@ -92,10 +110,7 @@ public final class PostTrainingQuantizer {
             return value;
         };
         int seen = 0;
-        Iterator<Batch> it = calibration.batches(config.batchSize());
-        while (it.hasNext() && seen < limit) {
-            Batch b = it.next();
-            Tensor x = take(b.images(), limit - seen);
+        for (Tensor x : ctx.calibrationBatches()) {
             int n = x.dim(0);
             if (seen < calibSamples) {
                 Tensor cx = take(x, calibSamples - seen);
@@ -112,15 +127,7 @@ public final class PostTrainingQuantizer {
         if (seen == 0) {
             throw new LowbitException(calibration.name() + ": no calibration samples");
         }
-        Map<String, QuantParams> weightParams = new LinkedHashMap<>();
-        Map<String, QdqWriter.QuantizedWeight> weightCache = new HashMap<>();
-        QdqWriter.WeightQuantizer wq = (name, w, axis) -> weightCache.computeIfAbsent(name, k -> {
-            QuantScheme s = weightScheme(axis);
-            Ranges r = config.weightMethod().equals("mse") ? WeightRanges.mse(w, s) : WeightRanges.minMax(w, s);
-            QuantParams p = r.toParams(s);
-            weightParams.put(name, p);
-            return new QdqWriter.QuantizedWeight(WeightQuantization.quantize(w, p), toQdq(p));
-        });
+        QdqWriter.WeightQuantizer wq = (name, w, axis) -> ctx.weights().get(name);
 
         CalibrationMethod method = config.method();
         Map<String, Double> scores = new LinkedHashMap<>();
@@ -133,7 +140,7 @@ public final class PostTrainingQuantizer {
             List<CalibrationMethod> candidates = CalibrationMethod.candidates();
             int done = 0;
             for (CalibrationMethod c : candidates) {
-                Model q = QdqWriter.write(prepared, plan, activationParams(stats, plan, c), wq);
+                Model q = QdqWriter.write(ctx.prepared(), plan, activationParams(stats, c), wq);
                 double score = heldOutSqnr(q, inputName, heldOut, reference);
                 scores.put(c.toString(), score);
                 if (score > bestScore) {
@@ -143,17 +150,30 @@ public final class PostTrainingQuantizer {
                 progress.update("score methods", ++done, candidates.size());
             }
         }
-        Map<String, QuantParams> actParams = new LinkedHashMap<>();
         CalibrationMethod chosen = method;
-        stats.forEach((a, s) -> actParams.put(a, s.range(chosen).toParams(s.scheme())));
-        Model quantized = QdqWriter.write(prepared, plan, activationParams(stats, plan, chosen), wq);
+        stats.forEach((a, s) -> ctx.activations().put(a, s.range(chosen).toParams(s.scheme())));
+        runSteps(ctx, PtqStep.Phase.ACTIVATIONS);
+        Model quantized = QdqWriter.write(ctx.prepared(), plan, a -> {
+            QuantParams p = ctx.activations().get(a);
+            return p == null ? null : toQdq(p);
+        }, wq);
         quantized.metadata().put("lowbit.method", chosen.toString());
         quantized.metadata().put("lowbit.backend", backend.id());
-        return new PtqResult(quantized, prepared, plan, actParams, weightParams, chosen, scores, seen,
-                (System.nanoTime() - start) / 1_000_000);
+        return new PtqResult(quantized, ctx.prepared(), plan, Map.copyOf(ctx.activations()), Map.copyOf(ctx.weightParams()),
+                chosen, scores, seen, (System.nanoTime() - start) / 1_000_000, Map.copyOf(ctx.notes()));
     }
 
-    private QuantScheme weightScheme(int axis) {
+    private void runSteps(PtqContext ctx, PtqStep.Phase phase) {
+        for (PtqStep s : steps) {
+            if (s.phase() == phase) {
+                long t0 = System.nanoTime();
+                s.apply(ctx);
+                ctx.notes().merge(s.name(), String.format("%.1f s", (System.nanoTime() - t0) / 1e9), (a, b) -> a + "; " + b);
+            }
+        }
+    }
+
+    static QuantScheme weightScheme(PtqConfig config, int axis) {
         QuantScheme s = config.weightScheme() != null ? config.weightScheme()
                 : config.backend().defaultWeightScheme(config.weightBits(), Math.max(axis, 0));
         s = config.perChannel() && axis >= 0 ? s.withAxis(axis) : s.perTensor();
@@ -162,7 +182,7 @@ public final class PostTrainingQuantizer {
     }
 
     private static java.util.function.Function<String, QdqParams> activationParams(
-            Map<String, ActivationStats> stats, QuantPlan plan, CalibrationMethod m) {
+            Map<String, ActivationStats> stats, CalibrationMethod m) {
         Map<String, QdqParams> cache = new HashMap<>();
         return a -> cache.computeIfAbsent(a, k -> {
             ActivationStats s = stats.get(k);

@@ -16,8 +16,10 @@ import java.util.Map;
  * @param candidateScores  held-out output SQNR (dB) per candidate method, when {@code best} ran
  * @param calibrationSamples samples observed
  * @param millis           wall time of the whole run
+ * @param notes            per-step notes (time taken, what each algorithm did)
  */
 public record PtqResult(Model quantized, Model prepared, QuantPlan plan, Map<String, QuantParams> activations,
                         Map<String, QuantParams> weights, CalibrationMethod method,
-                        Map<String, Double> candidateScores, int calibrationSamples, long millis) {
+                        Map<String, Double> candidateScores, int calibrationSamples, long millis,
+                        Map<String, String> notes) {
 }
