@@ -95,7 +95,7 @@ class HistogramRangesTest {
 
     @Test
     void mseFindsTheBruteForceOptimumOnGaussianData() {
-        float[] x = HistogramObserverTest.gaussian(10, 400_000, 0, 1);
+        float[] x = HistogramObserverTest.gaussian(10, 200_000, 0, 1);
         Histogram abs = histogram(true, x);
         float max = abs.max();
         for (int bits : new int[] {4, 8}) {
