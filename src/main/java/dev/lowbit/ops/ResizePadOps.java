@@ -10,7 +10,7 @@ import dev.lowbit.tensor.kernels.ResizeKernels;
 import java.util.Arrays;
 import java.util.Set;
 
-/** Pad, Resize (opsets 10-19) and Upsample (7-9). */
+/** Pad, Resize (opsets 10-19) and Upsample (7-9); also registers {@link GridSampleOps}. */
 public final class ResizePadOps implements OpRegistry.Family {
     private static final Set<String> COORD_MODES = Set.of("half_pixel", "half_pixel_symmetric",
             "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize");
@@ -21,6 +21,7 @@ public final class ResizePadOps implements OpRegistry.Family {
         r.register("Pad", ResizePadOps::pad);
         r.register("Resize", ResizePadOps::resize);
         r.register("Upsample", ResizePadOps::upsample);
+        new GridSampleOps().register(r);
     }
 
     private static dev.lowbit.exec.Op pad(OpContext ctx) {

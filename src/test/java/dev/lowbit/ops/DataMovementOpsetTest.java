@@ -118,4 +118,25 @@ class DataMovementOpsetTest {
         assertArrayEquals(new float[] {3, 2}, r[0].floats());
         assertArrayEquals(new long[] {0, 2}, r[1].longs());
     }
+
+    @Test
+    void gridSampleWithIdentityGridReproducesInputInEveryMode() {
+        int h = 3, w = 4;
+        Tensor x = floats(1, 2, h, w);
+        float[] g = new float[h * w * 2];
+        for (int i = 0; i < h; i++) {
+            for (int j = 0; j < w; j++) {
+                g[(i * w + j) * 2] = -1 + 2f * j / (w - 1);
+                g[(i * w + j) * 2 + 1] = -1 + 2f * i / (h - 1);
+            }
+        }
+        Tensor grid = Tensor.of(g, 1, h, w, 2);
+        for (String mode : new String[] {"nearest", "bilinear", "bicubic"}) {
+            for (String pad : new String[] {"zeros", "border", "reflection"}) {
+                Tensor y = run("GridSample", 16, 1, new Tensor[] {x, grid}, Attribute.ofString("mode", mode),
+                        Attribute.ofString("padding_mode", pad), Attribute.ofInt("align_corners", 1))[0];
+                assertArrayEquals(x.floats(), y.floats(), 1e-5f, mode + "/" + pad);
+            }
+        }
+    }
 }

@@ -144,7 +144,7 @@ public final class ResizeCoords {
     }
 
     /** Keys' cubic convolution weights for the four neighbours floor(x)-1 .. floor(x)+2. */
-    static double[] cubicCoefficients(double t, double a) {
+    public static double[] cubicCoefficients(double t, double a) {
         double t1 = t + 1, t2 = 1 - t, t3 = 2 - t;
         return new double[] {
             ((a * t1 - 5 * a) * t1 + 8 * a) * t1 - 4 * a,
