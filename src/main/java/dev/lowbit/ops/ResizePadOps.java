@@ -102,7 +102,7 @@ public final class ResizePadOps implements OpRegistry.Family {
         }
         return in -> {
             float[] scales = attrScales != null ? attrScales : in[1].toFloatArray();
-            return new Tensor[] {run(in[0], mode, "asymmetric", "floor", -0.75, false, 0,
+            return new Tensor[] {run(in[0], mode, "asymmetric", "simple", -0.75, false, 0,
                     toDoubles(scales), null, null, "stretch", null)};
         };
     }
@@ -112,7 +112,7 @@ public final class ResizePadOps implements OpRegistry.Family {
         int opset = ctx.opset();
         ResizeCoords.Mode mode = mode(ctx, n.getString("mode", "nearest"));
         String coord = opset < 11 ? "asymmetric" : n.getString("coordinate_transformation_mode", "half_pixel");
-        String nearest = opset < 11 ? "floor" : n.getString("nearest_mode", "round_prefer_floor");
+        String nearest = opset < 11 ? "simple" : n.getString("nearest_mode", "round_prefer_floor");
         if (!COORD_MODES.contains(coord)) {
             throw ctx.unsupported("Resize coordinate_transformation_mode " + coord);
         }

@@ -97,10 +97,14 @@ class DataMovementOpsetTest {
     }
 
     @Test
-    void resizeOpset10NearestIsAsymmetricFloor() {
+    void resizeOpset10NearestIsAsymmetricFloorOrCeilWhenShrinking() {
         Tensor x = floats(1, 1, 1, 3);
         Tensor a = run("Resize", 10, 1, new Tensor[] {x, Tensor.of(new float[] {1, 1, 1, 2}, 4)})[0];
         assertArrayEquals(new float[] {0, 0, 1, 1, 2, 2}, a.floats());
+        // shrinking rounds up: the old ONNX example [[1,2,3,4],[5,6,7,8]] * 0.6 gives [[1, 3]]
+        Tensor x2 = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 1, 1, 2, 4);
+        Tensor b = run("Resize", 10, 1, new Tensor[] {x2, Tensor.of(new float[] {1, 1, 0.6f, 0.6f}, 4)})[0];
+        assertArrayEquals(new float[] {1, 3}, b.floats());
     }
 
     @Test

@@ -74,6 +74,10 @@ public final class ResizeCoords {
     /** Builds one axis' table. */
     public static AxisMap build(Mode mode, String coordMode, String nearestMode, double cubicA,
             boolean excludeOutside, double scale, int inLen, int outLen, double roiStart, double roiEnd) {
+        if (nearestMode.equals("simple")) {
+            // Resize-10 and Upsample had no nearest_mode: ceil when shrinking, floor otherwise (as ORT)
+            nearestMode = scale < 1 ? "ceil" : "floor";
+        }
         int taps = switch (mode) {
             case NEAREST -> 1;
             case LINEAR -> 2;
