@@ -116,7 +116,7 @@ public final class ResizePadOps implements OpRegistry.Family {
         if (!COORD_MODES.contains(coord)) {
             throw ctx.unsupported("Resize coordinate_transformation_mode " + coord);
         }
-        if (!NEAREST_MODES.contains(nearest)) {
+        if (opset >= 11 && !NEAREST_MODES.contains(nearest)) {
             throw ctx.unsupported("Resize nearest_mode " + nearest);
         }
         if (n.getInt("antialias", 0) != 0) {
