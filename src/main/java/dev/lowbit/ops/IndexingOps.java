@@ -10,7 +10,7 @@ import dev.lowbit.tensor.kernels.SliceKernels;
 /**
  * Index-driven ops: Gather, GatherElements, GatherND, Slice, Compress. Also registers
  * {@link ScatterOps}, {@link SearchScanOps} (TopK, CumSum, OneHot, NonZero, Trilu) and
- * {@link UniqueReverseOps} (Unique, ReverseSequence).
+ * {@link UniqueReverseOps} (Unique, ReverseSequence) and {@link NonMaxSuppressionOps}.
  */
 public final class IndexingOps implements OpRegistry.Family {
     @Override
@@ -18,6 +18,7 @@ public final class IndexingOps implements OpRegistry.Family {
         new ScatterOps().register(r);
         new SearchScanOps().register(r);
         new UniqueReverseOps().register(r);
+        new NonMaxSuppressionOps().register(r);
 
         r.register("Gather", ctx -> {
             int axis = (int) ctx.node().getInt("axis", 0);
