@@ -10,7 +10,8 @@ import dev.lowbit.tensor.kernels.ResizeKernels;
 import java.util.Arrays;
 import java.util.Set;
 
-/** Pad, Resize (opsets 10-19) and Upsample (7-9); also registers {@link GridSampleOps}. */
+/** Pad, Resize (opsets 10-19) and Upsample (7-9); also registers {@link GridSampleOps}
+ * and {@link RoiAlignOps}. */
 public final class ResizePadOps implements OpRegistry.Family {
     private static final Set<String> COORD_MODES = Set.of("half_pixel", "half_pixel_symmetric",
             "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize");
@@ -22,6 +23,7 @@ public final class ResizePadOps implements OpRegistry.Family {
         r.register("Resize", ResizePadOps::resize);
         r.register("Upsample", ResizePadOps::upsample);
         new GridSampleOps().register(r);
+        new RoiAlignOps().register(r);
     }
 
     private static dev.lowbit.exec.Op pad(OpContext ctx) {
