@@ -10,6 +10,9 @@ package dev.lowbit.tensor.kernels;
  * only supply a unit-stride loop over one output row and need no bounds checks.
  */
 public abstract class ConvDepthwiseKernel {
+    /** Scratch floats beyond the data, at least the widest vector. */
+    static final int SLACK = 64;
+
     /** Geometry of one 2-D depthwise convolution (pads are the top/left ones; the bottom/right follow). */
     public record Geometry(int inH, int inW, int kH, int kW, int strideH, int strideW, int dilH, int dilW,
             int padTop, int padLeft, int outH, int outW) {
@@ -27,8 +30,12 @@ public abstract class ConvDepthwiseKernel {
             return (paddedW() + strideW - 1) / strideW;
         }
 
-        /** Scratch floats {@link #plane} needs. */
+        /** Scratch floats {@link #plane} needs (with slack so a full vector may read past the last row). */
         public int scratchSize() {
+            return dataSize() + SLACK;
+        }
+
+        int dataSize() {
             return strideW * paddedH() * phaseW();
         }
     }
@@ -43,7 +50,7 @@ public abstract class ConvDepthwiseKernel {
         int wq = g.phaseW();
         int sw = g.strideW();
         int phaseSize = hp * wq;
-        java.util.Arrays.fill(scratch, 0, g.scratchSize(), 0f);
+        java.util.Arrays.fill(scratch, 0, g.dataSize(), 0f);
         int rows = Math.min(g.inH(), hp - g.padTop());
         int cols = Math.min(g.inW(), g.paddedW() - g.padLeft());
         for (int r = 0; r < rows; r++) {
@@ -54,9 +61,15 @@ public abstract class ConvDepthwiseKernel {
                     System.arraycopy(x, src, scratch, dstRow + g.padLeft(), cols);
                 }
             } else {
-                for (int c = 0; c < cols; c++) {
-                    int pc = c + g.padLeft();
-                    scratch[(pc % sw) * phaseSize + dstRow + pc / sw] = x[src + c];
+                // Phase q takes the input columns c with (c + padLeft) % sw == q, in order.
+                for (int q = 0; q < sw; q++) {
+                    int c = Math.floorMod(q - g.padLeft(), sw);
+                    int d = q * phaseSize + dstRow + (c + g.padLeft()) / sw;
+                    int from = src + c;
+                    // A counted loop with a linear index, so the JIT hoists the bounds checks.
+                    for (int i = 0, n = (cols - c + sw - 1) / sw; i < n; i++) {
+                        scratch[d + i] = x[from + i * sw];
+                    }
                 }
             }
         }
@@ -68,14 +81,18 @@ public abstract class ConvDepthwiseKernel {
             }
         }
         for (int oh = 0; oh < g.outH(); oh++) {
-            row(taps, g.outW(), scratch, oh * g.strideH() * wq, w, wOff, bias, y, yOff + oh * g.outW());
+            row(taps, g.outW(), scratch, oh * g.strideH() * wq, w, wOff, bias, y, yOff + oh * g.outW(),
+                    (g.outH() - oh) * g.outW());
         }
     }
 
     /**
      * One output row: y[yOff + ow] = bias + sum over t of w[wOff + t] * s[src + taps[t] + ow] for ow < outW.
+     * Up to {@code writable} floats from yOff belong to this plane: writing garbage past outW is allowed
+     * there (the following rows are computed later and overwrite it), which lets row tails stay vectors.
      */
-    abstract void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff);
+    abstract void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff,
+            int writable);
 
     /** Scalar loop for output columns [ow0, outW). */
     static void rowScalar(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,

@@ -6,22 +6,24 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API depthwise convolution rows: each vector of outputs accumulates all taps in a register
  * (contiguous loads thanks to the phase-split scratch); 3x3 kernels, the MobileNet case, have their
- * taps unrolled with the weights held in registers. Row tails are scalar (masked vectors measured
- * slower).
+ * taps unrolled with the weights held in registers. A row's tail is a full vector spilling into the next
+ * row (overwritten later) except on a plane's last row, which ends in scalar code (masked vectors
+ * measured slower).
  */
 final class ConvDepthwisePanama extends ConvDepthwiseKernel {
     private static final VectorSpecies<Float> S = PanamaVectorKernels.SPECIES;
     private static final int V = S.length();
 
     @Override
-    void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff) {
+    void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff,
+            int writable) {
         if (taps.length == 9) {
-            row9(taps, outW, s, src, w, wOff, bias, y, yOff);
+            row9(taps, outW, s, src, w, wOff, bias, y, yOff, writable);
             return;
         }
         FloatVector vb = FloatVector.broadcast(S, bias);
         int ow = 0;
-        for (; ow + V <= outW; ow += V) {
+        for (; ow < outW && ow + V <= writable; ow += V) {
             FloatVector acc = vb;
             int base = src + ow;
             for (int t = 0; t < taps.length; t++) {
@@ -33,7 +35,7 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
     }
 
     private static void row9(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
-            int yOff) {
+            int yOff, int writable) {
         FloatVector w0 = FloatVector.broadcast(S, w[wOff + 0]);
         FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
         FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
@@ -54,7 +56,7 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
         int t8 = src + taps[8];
         FloatVector vb = FloatVector.broadcast(S, bias);
         int ow = 0;
-        for (; ow + V <= outW; ow += V) {
+        for (; ow < outW && ow + V <= writable; ow += V) {
             FloatVector acc = FloatVector.fromArray(S, s, t0 + ow).fma(w0, vb);
             acc = FloatVector.fromArray(S, s, t1 + ow).fma(w1, acc);
             acc = FloatVector.fromArray(S, s, t2 + ow).fma(w2, acc);
