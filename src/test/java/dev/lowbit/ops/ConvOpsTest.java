@@ -163,6 +163,17 @@ class ConvOpsTest {
     }
 
     @Test
+    void large3dConvSpansSeveralColumnChunks() {
+        Random rnd = new Random(12);
+        Tensor x = random(rnd, 1, 64, 8, 9, 10), w = random(rnd, 5, 64, 3, 3, 3);
+        float[] expected = referenceConv(x, w, null, 1, new int[] {1, 1, 1}, new int[] {1, 1, 1},
+                new int[] {1, 1, 1}, new int[] {8, 9, 10});
+        Tensor y = op("Conv", w, Attribute.ofInts("pads", 1, 1, 1, 1, 1, 1)).run(new Tensor[] {x, w, null})[0];
+        assertArrayEquals(new int[] {1, 5, 8, 9, 10}, y.shapeRef());
+        assertClose(expected, y.floats());
+    }
+
+    @Test
     void sameUpperAndLowerPadding() {
         Random rnd = new Random(7);
         Tensor x = random(rnd, 1, 2, 6, 7), w = random(rnd, 3, 2, 4, 3);

@@ -18,7 +18,7 @@ public final class Im2col {
         } else if (g.rank() == 1) {
             im2col2d(as2d(g), x, xOff, channels, col);
         } else {
-            im2colNd(g, x, xOff, channels, col);
+            im2colNd(g, x, xOff, channels, 0, g.outSize(), col);
         }
     }
 
@@ -49,10 +49,9 @@ public final class Im2col {
         int k = channels * g.kernelSize();
         int n = col1 - col0;
         if (g.rank() > 2) {
-            int all = g.outSize();
-            float[] col = new float[k * all];
-            im2colNd(g, x, xOff, channels, col);
-            return GemmPacking.packB(kernel, false, k, n, col, col0, all, dst);
+            float[] col = new float[k * n];
+            im2colNd(g, x, xOff, channels, col0, col1, col);
+            return GemmPacking.packB(kernel, false, k, n, col, 0, n, dst);
         }
         ConvGeometry g2 = g.rank() == 1 ? as2d(g) : g;
         int nr = kernel.nr(), kc = kernel.kc();
@@ -125,10 +124,11 @@ public final class Im2col {
         }
     }
 
-    private static void im2colNd(ConvGeometry g, float[] x, int xOff, int channels, float[] col) {
+    /** N-d im2col of output positions [p0, p1): col[row * (p1 - p0) + (o - p0)]. */
+    private static void im2colNd(ConvGeometry g, float[] x, int xOff, int channels, int p0, int p1, float[] col) {
         int r = g.rank();
         int kSize = g.kernelSize();
-        int outSize = g.outSize();
+        int width = p1 - p0;
         int inSize = g.inSize();
         int[] tap = new int[r];
         int[] pos = new int[r];
@@ -136,15 +136,22 @@ public final class Im2col {
         for (int c = 0; c < channels; c++) {
             Arrays.fill(tap, 0);
             for (int t = 0; t < kSize; t++) {
-                int dst = (c * kSize + t) * outSize;
-                Arrays.fill(pos, 0);
-                for (int o = 0; o < outSize; o++) {
+                int dst = (c * kSize + t) * width;
+                unravel(p0, g.out(), pos);
+                for (int o = 0; o < width; o++) {
                     int src = inputIndex(g, tap, pos, inStrides);
                     col[dst + o] = src < 0 ? 0f : x[xOff + c * inSize + src];
                     increment(pos, g.out());
                 }
                 increment(tap, g.kernel());
             }
+        }
+    }
+
+    private static void unravel(int flat, int[] extent, int[] idx) {
+        for (int a = extent.length - 1; a >= 0; a--) {
+            idx[a] = flat % extent[a];
+            flat /= extent[a];
         }
     }
 
