@@ -160,6 +160,10 @@ public final class Im2col {
      * adjoint of {@link #im2col}.
      */
     public static void col2im(ConvGeometry g, float[] col, int channels, float[] y, int yOff) {
+        if (g.rank() <= 2) {
+            col2im2d(g.rank() == 1 ? as2d(g) : g, col, channels, y, yOff);
+            return;
+        }
         int r = g.rank();
         int kSize = g.kernelSize();
         int outSize = g.outSize();
@@ -180,6 +184,35 @@ public final class Im2col {
                     increment(pos, g.out());
                 }
                 increment(tap, g.kernel());
+            }
+        }
+    }
+
+    private static void col2im2d(ConvGeometry g, float[] col, int channels, float[] y, int yOff) {
+        int inH = g.in()[0], inW = g.in()[1], kH = g.kernel()[0], kW = g.kernel()[1];
+        int sH = g.strides()[0], sW = g.strides()[1], dH = g.dilations()[0], dW = g.dilations()[1];
+        int pT = g.padBegin()[0], pL = g.padBegin()[1], outH = g.out()[0], outW = g.out()[1];
+        int outSize = outH * outW;
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            int plane = yOff + c * inH * inW;
+            for (int kh = 0; kh < kH; kh++) {
+                for (int kw = 0; kw < kW; kw++, row++) {
+                    int colShift = kw * dW - pL;
+                    int owLo = colShift >= 0 ? 0 : Math.min(outW, (-colShift + sW - 1) / sW);
+                    int owHi = inW - colShift <= 0 ? 0 : Math.min(outW, (inW - colShift + sW - 1) / sW);
+                    for (int oh = 0; oh < outH; oh++) {
+                        int ih = oh * sH - pT + kh * dH;
+                        if (ih < 0 || ih >= inH) {
+                            continue;
+                        }
+                        int src = row * outSize + oh * outW;
+                        int dst = plane + ih * inW + colShift;
+                        for (int ow = owLo; ow < owHi; ow++) {
+                            y[dst + ow * sW] += col[src + ow];
+                        }
+                    }
+                }
             }
         }
     }
