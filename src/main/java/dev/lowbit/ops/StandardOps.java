@@ -20,6 +20,7 @@ public final class StandardOps {
                 new PoolOps(),
                 new MatMulOps(),
                 new NormalizationOps(),
-                new QuantOps());
+                new QuantOps(),
+                new ControlFlowOps());
     }
 }
