@@ -22,6 +22,7 @@ public final class StandardOps {
                 new NormalizationOps(),
                 new QuantOps(),
                 new ControlFlowOps(),
-                new RecurrentOps());
+                new RecurrentOps(),
+                new SignalOps());
     }
 }
