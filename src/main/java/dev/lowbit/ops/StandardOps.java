@@ -23,6 +23,8 @@ public final class StandardOps {
                 new QuantOps(),
                 new ControlFlowOps(),
                 new RecurrentOps(),
-                new SignalOps());
+                new SignalOps(),
+                new EinsumOps(),
+                new MiscMathOps());
     }
 }
