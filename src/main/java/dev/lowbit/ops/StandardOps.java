@@ -25,6 +25,7 @@ public final class StandardOps {
                 new RecurrentOps(),
                 new SignalOps(),
                 new EinsumOps(),
-                new MiscMathOps());
+                new MiscMathOps(),
+                new TrainingOps());
     }
 }
