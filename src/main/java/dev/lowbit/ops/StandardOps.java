@@ -26,6 +26,7 @@ public final class StandardOps {
                 new SignalOps(),
                 new EinsumOps(),
                 new MiscMathOps(),
-                new TrainingOps());
+                new TrainingOps(),
+                new StringOps());
     }
 }
