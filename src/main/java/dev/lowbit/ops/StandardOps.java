@@ -27,6 +27,7 @@ public final class StandardOps {
                 new EinsumOps(),
                 new MiscMathOps(),
                 new TrainingOps(),
-                new StringOps());
+                new StringOps(),
+                new TfIdfOps());
     }
 }
