@@ -14,7 +14,8 @@ import java.util.TreeSet;
  * Einsum (opset 12) by a general strided loop: every label gets a size and, per operand, a stride
  * (repeated labels in one operand add their strides, which gives diagonals; size-1 dims broadcast
  * with stride 0). Output labels are iterated in parallel, the summed labels inside. Accumulates in
- * double. Ellipsis dims get labels 256+k, aligned from the right across operands.
+ * double. Ellipsis dims get labels 256+k, aligned from the right across operands. Two-operand
+ * float contractions that are a batched matrix product take {@link EinsumMatmul} instead.
  */
 final class EinsumOps implements OpRegistry.Family {
     private static final int ELLIPSIS = 256;
@@ -35,7 +36,8 @@ final class EinsumOps implements OpRegistry.Family {
                     throw new UnsupportedOpException("Einsum: unsupported data type " + t.dtype().onnxName());
                 }
             }
-            return new Tensor[] {einsum(eq, in)};
+            Tensor fast = EinsumMatmul.tryRun(parse(eq, in), in);
+            return new Tensor[] {fast != null ? fast : einsum(eq, in)};
         };
     }
 

@@ -38,6 +38,31 @@ class EinsumSignalOpsTest {
     }
 
     @Test
+    void matmulFastPathMatchesGeneralLoop() {
+        Random rnd = new Random(2);
+        Tensor q = Tensor.of(OpTestSupport.random(rnd, 2 * 3 * 5 * 8), 2, 3, 5, 8);
+        Tensor k = Tensor.of(OpTestSupport.random(rnd, 2 * 3 * 7 * 8), 2, 3, 7, 8);
+        Tensor v = Tensor.of(OpTestSupport.random(rnd, 7 * 2 * 3 * 4), 7, 2, 3, 4);
+        Tensor[] qk = {q, k};
+        String[] equations = {"bhqd,bhkd->bhqk", "bhqd,bhkd->hkbq", "bhqd,bhkd->bhq"};
+        for (String eq : equations) {
+            EinsumOps.Parsed p = EinsumOps.parse(eq, qk);
+            Tensor fast = EinsumMatmul.tryRun(p, qk);
+            Tensor slow = EinsumOps.einsum(eq, qk);
+            if (eq.endsWith("bhq")) {
+                // k appears only in the second operand and is summed there: not a plain matmul
+                assertEquals(null, fast, eq);
+                continue;
+            }
+            assertArrayEquals(slow.shape(), fast.shape(), eq);
+            assertArrayEquals(OpTestSupport.values(slow), OpTestSupport.values(fast), 1e-4, eq);
+        }
+        Tensor[] av = {Tensor.of(OpTestSupport.random(rnd, 2 * 3 * 5 * 7), 2, 3, 5, 7), v};
+        Tensor fast = EinsumMatmul.tryRun(EinsumOps.parse("bhqk,kbhd->bqhd", av), av);
+        assertArrayEquals(OpTestSupport.values(EinsumOps.einsum("bhqk,kbhd->bqhd", av)), OpTestSupport.values(fast), 1e-4);
+    }
+
+    @Test
     void einsumDiagonalTraceAndTranspose() {
         Tensor m = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3);
         assertArrayEquals(new float[] {1, 5, 9}, einsum("ii->i", m).floats());
