@@ -101,7 +101,7 @@ final class RecurrentOps implements OpRegistry.Family {
             case "sigmoid" -> x -> (float) (1.0 / (1.0 + Math.exp(-x)));
             case "relu" -> x -> Math.max(0f, x);
             case "softsign" -> x -> x / (1f + Math.abs(x));
-            case "softplus" -> x -> (float) Math.log1p(Math.exp(x));
+            case "softplus" -> x -> x > 20f ? x : (float) Math.log1p(Math.exp(x)); // exp overflows past ~88
             default -> throw ctx.unsupported("activation " + name);
         };
     }
