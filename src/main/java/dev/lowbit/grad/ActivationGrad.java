@@ -1,7 +1,7 @@
 package dev.lowbit.grad;
 
 import dev.lowbit.tensor.Tensor;
-import dev.lowbit.tensor.kernels.ErfMath;
+import dev.lowbit.tensor.kernels.UnaryMath;
 
 /** Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Gelu (exact and tanh), Erf, Softplus. */
 final class ActivationGrad implements GradRegistry.Family {
@@ -38,7 +38,7 @@ final class ActivationGrad implements GradRegistry.Family {
 
     /** d/dx of x·Φ(x) = Φ(x) + x·φ(x). */
     static double geluSlope(double x) {
-        double cdf = 0.5 * (1 + ErfMath.erf(x / Math.sqrt(2)));
+        double cdf = 0.5 * (1 + UnaryMath.erf(x / Math.sqrt(2)));
         double pdf = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
         return cdf + x * pdf;
     }

@@ -1,7 +1,6 @@
 package dev.lowbit.ptq;
 
 import dev.lowbit.exec.Executor;
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.export.QdqWriter.QuantizedWeight;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
@@ -89,7 +88,7 @@ public final class AdaRound implements PtqStep {
                 }
             }
         }
-        Model quantizedPrefix = ModelCopy.deepCopy(prepared);
+        Model quantizedPrefix = prepared.copy();
         long total = (long) layers.size() * options.iterations();
         double ratioSum = 0;
         for (int li = 0; li < layers.size(); li++) {
