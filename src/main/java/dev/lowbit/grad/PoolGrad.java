@@ -38,6 +38,10 @@ final class PoolGrad implements GradRegistry.Family {
         if (node.getInt("storage_order", 0) != 0) {
             throw new UnsupportedOpException(node.label() + ": MaxPool gradient supports storage_order 0 only");
         }
+        if (!max && node.has("dilations")
+                && java.util.Arrays.stream(node.getIntArray("dilations", null)).anyMatch(d -> d != 1)) {
+            throw new UnsupportedOpException(node.label() + ": AveragePool gradient supports dilations 1 only");
+        }
         int h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
         int[] k = node.getIntArray("kernel_shape", null);
         int[] st = node.getIntArray("strides", new int[] {1, 1});
