@@ -130,6 +130,15 @@ class AdaRoundTest {
                 .optimise(w, p, xs, targets, samples, new int[] {3, 5, 5}, OPTIONS, null);
         assertArrayEquals(r.codes().bytes(), again.codes().bytes());
         assertEquals(r.adaroundMse(), again.adaroundMse());
+
+        float lo = Float.MAX_VALUE, hi = -Float.MAX_VALUE;
+        for (float v : w.floats()) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        QuantParams perTensor = QuantParams.fromRange(QuantScheme.symmetric(4, true), lo, hi);
+        AdaRoundLayer.Result t = layer.optimise(w, perTensor, xs, targets, samples, new int[] {3, 5, 5}, OPTIONS, null);
+        assertTrue(t.adaroundMse() < 0.8 * t.nearestMse(), "per tensor: " + t.adaroundMse() + " vs " + t.nearestMse());
     }
 
     @Test
