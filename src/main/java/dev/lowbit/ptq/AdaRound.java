@@ -113,8 +113,10 @@ public final class AdaRound implements PtqStep {
             quantizedPrefix.graph().setInitializer(lw.initializer(), dequantize(r.codes(), p));
             double ratio = r.adaroundMse() / Math.max(r.nearestMse(), 1e-30);
             ratioSum += ratio;
-            report.add(String.format("%s: output MSE %.3g (nearest) -> %.3g (adaround), %.1f s", layer.label(),
-                    r.nearestMse(), r.adaroundMse(), (System.nanoTime() - t0) / 1e9));
+            String line = String.format("output MSE %.3g (nearest) -> %.3g (adaround), %.1f s", r.nearestMse(),
+                    r.adaroundMse(), (System.nanoTime() - t0) / 1e9);
+            report.add(layer.label() + ": " + line);
+            ctx.notes().put("adaround " + layer.label(), line);
         }
         ctx.notes().put("adaround.layers", String.format("%d layers, %d iterations each, mean output-MSE ratio "
                 + "adaround/nearest %.3f", layers.size(), options.iterations(), layers.isEmpty() ? 1 : ratioSum / layers.size()));
