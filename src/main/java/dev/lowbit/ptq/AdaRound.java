@@ -29,7 +29,12 @@ import java.util.Set;
  * <p>Weights shared by several nodes, or fed to input 0, are left round-to-nearest.
  */
 public final class AdaRound implements PtqStep {
-    /** AIMET uses 10 000 iterations (15 000 below 8 bits); 2 000 keeps the 2-core run short (see the report). */
+    /**
+     * AIMET uses 10 000 iterations (15 000 below 8 bits); 2 000 keeps a run on a small machine to
+     * minutes. Measured W4A8 per-channel on the Fashion-MNIST test models (fp32 90.85 / 91.24 top-1):
+     * MobileNetV2-style nearest 89.83, AdaRound 500 iterations 90.33, 2000 iterations 90.60;
+     * ResNet-style nearest 70.41, 500 iterations 91.18, 2000 iterations 90.96.
+     */
     public static final int DEFAULT_ITERATIONS = 2000;
 
     private final AdaRoundLayer.Options options;
