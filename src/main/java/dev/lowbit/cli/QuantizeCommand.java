@@ -200,7 +200,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
         System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
         r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
-        r.notes().forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
+        new java.util.TreeMap<>(r.notes()).forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
         System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
                 (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
     }

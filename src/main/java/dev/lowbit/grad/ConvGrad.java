@@ -35,18 +35,25 @@ final class ConvGrad implements GradRegistry.Family, GradOp {
         if (cg == 1 && geo.rank() == 2) {
             depthwise(geo, xs, ws, dy, dx, dw, batch, channels, filters, group, mg);
         } else if (dx != null || dw != null) {
-            float[] col = new float[k * outSize];
-            float[] dcol = dx != null ? new float[k * outSize] : null;
+            boolean pointwise = geo.isPointwise();
+            float[] col = pointwise ? null : new float[k * outSize];
+            float[] dcol = dx != null && !pointwise ? new float[k * outSize] : null;
             for (int n = 0; n < batch; n++) {
                 for (int g = 0; g < group; g++) {
                     int xOff = (n * channels + g * cg) * inSize;
                     int yOff = (n * filters + g * mg) * outSize;
-                    if (dw != null) {
-                        Im2col.im2col(geo, xs, xOff, cg, col);
-                        Gemm.gemm(false, true, mg, k, outSize, 1f, dy, yOff, outSize, col, 0, outSize, 1f, dw,
-                                g * mg * k, k);
+                    if (dw != null) { // a pointwise conv's im2col is the input itself
+                        float[] c = pointwise ? xs : col;
+                        if (!pointwise) {
+                            Im2col.im2col(geo, xs, xOff, cg, col);
+                        }
+                        Gemm.gemm(false, true, mg, k, outSize, 1f, dy, yOff, outSize, c, pointwise ? xOff : 0, outSize,
+                                1f, dw, g * mg * k, k);
                     }
-                    if (dx != null) {
+                    if (dx != null && pointwise) {
+                        Gemm.gemm(true, false, k, outSize, mg, 1f, ws, g * mg * k, k, dy, yOff, outSize, 1f, dx, xOff,
+                                outSize);
+                    } else if (dx != null) {
                         Gemm.gemm(true, false, k, outSize, mg, 1f, ws, g * mg * k, k, dy, yOff, outSize, 0f, dcol, 0,
                                 outSize);
                         Im2col.col2im(geo, dcol, cg, dx, xOff);

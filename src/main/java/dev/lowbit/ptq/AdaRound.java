@@ -121,7 +121,7 @@ public final class AdaRound implements PtqStep {
             String line = String.format("output MSE %.3g (nearest) -> %.3g (adaround), %.1f s", r.nearestMse(),
                     r.adaroundMse(), (System.nanoTime() - t0) / 1e9);
             report.add(layer.label() + ": " + line);
-            ctx.notes().put("adaround " + layer.label(), line);
+            ctx.notes().put(String.format("adaround %03d %s", li + 1, layer.label()), line);
         }
         ctx.notes().put("adaround.layers", String.format("%d layers, %d iterations each, mean output-MSE ratio "
                 + "adaround/nearest %.3f", layers.size(), options.iterations(), layers.isEmpty() ? 1 : ratioSum / layers.size()));
