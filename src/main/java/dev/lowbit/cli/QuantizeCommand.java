@@ -6,10 +6,12 @@ import dev.lowbit.data.Datasets;
 import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.ptq.AdaRound;
 import dev.lowbit.ptq.CalibrationMethod;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
+import dev.lowbit.ptq.PtqStep;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.report.Json;
@@ -90,6 +92,13 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE.yaml", description = "YAML file whose keys are these flags' long names (flags on the command line win).")
     Path config;
 
+    @Option(names = "--adaround", description = "Learn each weight's rounding (AdaRound) instead of rounding to nearest.")
+    boolean adaround;
+
+    @Option(names = "--adaround-iters", defaultValue = "2000", paramLabel = "N",
+            description = "AdaRound iterations per layer (default ${DEFAULT-VALUE}; AIMET uses 10000).")
+    int adaroundIters;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -109,7 +118,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         Model floatModel = ModelIO.load(model);
         PtqResult r;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
-            r = quantize(floatModel, ds, cfg, json);
+            r = quantize(floatModel, ds, cfg, json, steps());
         }
         Model out = r.quantized();
         if (format.equals("qoperator")) {
@@ -137,10 +146,26 @@ public final class QuantizeCommand implements Callable<Integer> {
         return b.build();
     }
 
+    /** The algorithm steps the flags ask for. */
+    List<PtqStep> steps() {
+        List<PtqStep> steps = new java.util.ArrayList<>();
+        if (adaround) {
+            steps.add(new AdaRound(adaroundIters));
+        }
+        return steps;
+    }
+
     static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet) {
+        return quantize(floatModel, ds, cfg, quiet, List.of());
+    }
+
+    static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet, List<PtqStep> steps) {
         Map<String, Progress> bars = new LinkedHashMap<>();
-        PtqResult r = new PostTrainingQuantizer(cfg).progress((phase, done, total) -> {
-            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples" : "methods"));
+        PostTrainingQuantizer ptq = new PostTrainingQuantizer(cfg);
+        steps.forEach(ptq::step);
+        PtqResult r = ptq.progress((phase, done, total) -> {
+            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total,
+                    k.equals("calibrate") ? "samples" : k.equals("adaround") ? "iterations" : "methods"));
             p.advance(done - p.count());
         }).quantize(floatModel, ds);
         bars.values().forEach(Progress::done);
@@ -163,6 +188,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             m.put("inputBytes", in);
             m.put("outputBytes", out);
             m.put("millis", r.millis());
+            m.put("notes", r.notes());
             System.out.println(Json.write(m));
             return;
         }
@@ -174,6 +200,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
         System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
         r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
+        new java.util.TreeMap<>(r.notes()).forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
         System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
                 (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
     }
