@@ -135,6 +135,9 @@ public final class QuantizeCommand implements Callable<Integer> {
                     .model(model.toString(), Files.size(model)).output(output.toString(), Files.size(output))
                     .format(format).compareOn(ds, n, batch).build();
             dev.lowbit.report.HtmlReport.write(rep, reportFile);
+            if (rep.summary().comparisonError() != null) {
+                System.err.println("lowbit: report: per-layer SQNR not measured: " + rep.summary().comparisonError());
+            }
         }
     }
 

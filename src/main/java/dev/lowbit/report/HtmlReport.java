@@ -43,8 +43,10 @@ public final class HtmlReport {
             methods(b, s);
         }
         HtmlTables.floatNodesAndNotes(b, s);
-        b.append("<section id=\"sqnr\"><h2>SQNR per layer vs float</h2>\n<p class=\"hint\">Measured on ")
-                .append(s.comparedSamples()).append(" calibration samples. Higher is better; ")
+        b.append("<section id=\"sqnr\"><h2>SQNR per layer vs float</h2>\n<p class=\"hint\">")
+                .append(s.comparisonError() != null ? "Not measured: " + esc(s.comparisonError()) + ". "
+                        : "Measured on " + s.comparedSamples() + " calibration samples. ")
+                .append("Higher is better; ")
                 .append("every 6 dB is one bit of precision.</p>\n")
                 .append("<h3>Quantized activations (after QuantizeLinear/DequantizeLinear)</h3>")
                 .append("<div class=\"chart\"><canvas id=\"chart-activation-sqnr\"></canvas></div>\n")
@@ -81,6 +83,9 @@ public final class HtmlReport {
         }
         kv(b, "Size", sizes);
         kv(b, "Nodes", s.quantizedNodes() + " quantized, " + s.floatNodes().size() + " kept float");
+        if (s.comparisonError() != null) {
+            kv(b, "SQNR vs float", "not measured: " + s.comparisonError());
+        }
         for (QuantReport.OutputRow o : s.outputs()) {
             String v = "SQNR " + db(o.sqnrDb()) + " dB, cosine " + String.format(Locale.ROOT, "%.5f", o.cosine())
                     + (Double.isNaN(o.top1Agreement()) ? "" : String.format(Locale.ROOT, ", top-1 agreement %.2f %%", o.top1Agreement()))
@@ -130,7 +135,9 @@ public final class HtmlReport {
                 .append("px\"><canvas id=\"chart-sensitivity\"></canvas></div>\n")
                 .append("<table><thead><tr><th>layer</th><th class=\"num\">").append(esc(metric))
                 .append("</th></tr></thead><tbody>\n");
-        for (QuantReport.LayerMetric m : r.sensitivity()) {
+        List<QuantReport.LayerMetric> rows = r.sensitivity().stream()
+                .sorted((x, y) -> Double.compare(y.metric(), x.metric())).toList();
+        for (QuantReport.LayerMetric m : rows) {
             b.append("<tr><td class=\"name\">").append(esc(m.layer())).append("</td><td class=\"num\">")
                     .append(num(m.metric())).append("</td></tr>\n");
         }

@@ -80,13 +80,14 @@ final class HtmlTables {
                 .append("<p class=\"hint\">Chosen range: what the integer grid represents, (qmin − zero point) × scale to ")
                 .append("(qmax − zero point) × scale. Observed: the calibration data's min and max. SQNR: the tensor after ")
                 .append("QuantizeLinear/DequantizeLinear in the quantized model vs float.</p>\n")
-                .append("<div class=\"scroll\"><table><thead><tr><th>tensor</th><th>producer</th><th>scheme</th><th>method</th>")
+                .append("<div class=\"scroll\"><table><thead><tr><th>tensor</th><th>produced by</th><th>scheme</th><th>method</th>")
                 .append("<th class=\"num\">chosen min</th><th class=\"num\">chosen max</th>")
                 .append("<th class=\"num\">observed min</th><th class=\"num\">observed max</th>")
                 .append("<th class=\"num\">scale</th><th class=\"num\">zero point</th><th class=\"num\">SQNR (dB)</th>")
                 .append("</tr></thead><tbody>\n");
         for (QuantReport.ActivationRow a : acts) {
-            b.append("<tr><td class=\"name\">").append(esc(a.tensor())).append("</td><td class=\"nowrap\">").append(esc(a.producer()))
+            b.append("<tr><td class=\"name\">").append(esc(a.tensor())).append("</td><td class=\"nowrap\" title=\"").append(esc(a.producer())).append("\">")
+                    .append(esc(a.producer().split(" ", 2)[0]))
                     .append("</td><td class=\"nowrap\">").append(esc(a.scheme())).append("</td><td>")
                     .append(a.sharesWith() == null ? esc(a.method()) : "shares " + esc(a.sharesWith()))
                     .append("</td><td class=\"num\">").append(num(a.clipMin())).append("</td><td class=\"num\">")

@@ -23,12 +23,13 @@ public record QuantReport(Summary summary, List<NodeRow> nodes, List<ActivationR
      * @param floatNodes      nodes kept float, with the reason
      * @param notes           per-step notes (what each algorithm did, time taken)
      * @param outputs         model outputs compared with the float model on {@code comparedSamples} samples
+     * @param comparisonError why the float/quantized comparison could not run (null when it ran or was not asked)
      */
     public record Summary(String model, String output, String backend, String format, List<String> weightSchemes,
                           List<String> activationSchemes, String method, Map<String, Double> candidateScores,
                           int calibrationSamples, double seconds, long bytesBefore, long bytesAfter,
                           int quantizedNodes, Map<String, String> floatNodes, Map<String, String> notes,
-                          List<OutputRow> outputs, long comparedSamples) {
+                          List<OutputRow> outputs, long comparedSamples, String comparisonError) {
     }
 
     /** A model output vs the float model: SQNR, cosine similarity and top-1 agreement (%, NaN if not a classifier). */

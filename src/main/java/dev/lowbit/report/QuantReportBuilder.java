@@ -83,7 +83,15 @@ public final class QuantReportBuilder {
     }
 
     public QuantReport build() {
-        LayerSqnr.Result sqnr = data == null ? LayerSqnr.Result.empty() : LayerSqnr.measure(result, data, samples, batch);
+        LayerSqnr.Result sqnr = LayerSqnr.Result.empty();
+        String comparisonError = null;
+        if (data != null) {
+            try {
+                sqnr = LayerSqnr.measure(result, data, samples, batch);
+            } catch (RuntimeException e) { // the report still shows ranges and histograms; it says why SQNR is missing
+                comparisonError = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+            }
+        }
         Graph g = result.prepared().graph();
         QuantPlan plan = result.plan();
         List<QuantReport.NodeRow> nodes = new ArrayList<>();
@@ -112,7 +120,7 @@ public final class QuantReportBuilder {
                 schemes(result.weights()), schemes(result.activations()), result.method().toString(),
                 new LinkedHashMap<>(result.candidateScores()), result.calibrationSamples(), result.millis() / 1000.0,
                 bytesBefore, bytesAfter, plan.quantizedNodes().size(), new LinkedHashMap<>(plan.floatNodes()),
-                new TreeMap<>(result.notes()), outs, sqnr.samples());
+                new TreeMap<>(result.notes()), outs, sqnr.samples(), comparisonError);
         return new QuantReport(summary, nodes, acts, sensitivityMetric, sensitivity);
     }
 

@@ -277,7 +277,7 @@ class HtmlReportTest {
         QuantReport.Summary s2 = new QuantReport.Summary(evil, s.output(), s.backend(), s.format(), s.weightSchemes(),
                 s.activationSchemes(), s.method(), s.candidateScores(), s.calibrationSamples(), s.seconds(),
                 s.bytesBefore(), s.bytesAfter(), s.quantizedNodes(), s.floatNodes(), s.notes(), s.outputs(),
-                s.comparedSamples());
+                s.comparedSamples(), null);
         String page = HtmlReport.render(new QuantReport(s2, report.nodes(), report.activations(), null, List.of()));
         assertFalse(page.contains("<script>alert"));
         assertEquals(evil, ((Map<?, ?>) embedded(page).get("summary")).get("model"));
