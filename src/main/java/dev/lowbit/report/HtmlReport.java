@@ -47,10 +47,12 @@ public final class HtmlReport {
                 .append(s.comparisonError() != null ? "Not measured: " + esc(s.comparisonError()) + ". "
                         : "Measured on " + s.comparedSamples() + " calibration samples. ")
                 .append("Higher is better; ")
-                .append("every 6 dB is one bit of precision.</p>\n")
-                .append("<h3>Quantized activations (after QuantizeLinear/DequantizeLinear)</h3>")
-                .append("<div class=\"chart\"><canvas id=\"chart-activation-sqnr\"></canvas></div>\n")
-                .append("<h3>Quantized nodes: output and weight</h3>")
+                .append("every 6 dB is one bit of precision.</p>\n");
+        if (s.comparisonError() == null) {
+            b.append("<h3>Quantized activations (after QuantizeLinear/DequantizeLinear)</h3>")
+                    .append("<div class=\"chart\"><canvas id=\"chart-activation-sqnr\"></canvas></div>\n");
+        }
+        b.append("<h3>Quantized nodes: output and weight</h3>")
                 .append("<div class=\"chart\"><canvas id=\"chart-node-sqnr\"></canvas></div>\n</section>\n");
         HtmlTables.nodes(b, r.nodes());
         HtmlTables.activations(b, r.activations());
@@ -79,7 +81,9 @@ public final class HtmlReport {
         kv(b, "Calibration", String.format(Locale.ROOT, "%d samples; whole run %.1f s", s.calibrationSamples(), s.seconds()));
         String sizes = bytes(s.bytesBefore()) + " → " + bytes(s.bytesAfter());
         if (s.bytesBefore() > 0 && s.bytesAfter() > 0) {
-            sizes += String.format(Locale.ROOT, " (%.2f× smaller)", (double) s.bytesBefore() / s.bytesAfter());
+            double ratio = (double) s.bytesBefore() / s.bytesAfter();
+            sizes += ratio >= 1 ? String.format(Locale.ROOT, " (%.2f× smaller)", ratio)
+                    : String.format(Locale.ROOT, " (%.2f× larger)", 1 / ratio);
         }
         kv(b, "Size", sizes);
         kv(b, "Nodes", s.quantizedNodes() + " quantized, " + s.floatNodes().size() + " kept float");
@@ -128,11 +132,9 @@ public final class HtmlReport {
 
     private static void sensitivity(StringBuilder b, QuantReport r) {
         String metric = r.sensitivityMetric() == null ? "metric drop" : r.sensitivityMetric();
-        int height = Math.max(160, 22 * r.sensitivity().size() + 60);
         b.append("<section id=\"sensitivity\"><h2>Sensitivity: ").append(esc(metric)).append(" per layer</h2>\n")
                 .append("<p class=\"hint\">How much the metric drops when only this layer is quantized.</p>\n")
-                .append("<div class=\"chart\" style=\"height:").append(height)
-                .append("px\"><canvas id=\"chart-sensitivity\"></canvas></div>\n")
+                .append("<div class=\"chart\"><canvas id=\"chart-sensitivity\"></canvas></div>\n")
                 .append("<table><thead><tr><th>layer</th><th class=\"num\">").append(esc(metric))
                 .append("</th></tr></thead><tbody>\n");
         List<QuantReport.LayerMetric> rows = r.sensitivity().stream()

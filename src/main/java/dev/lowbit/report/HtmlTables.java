@@ -12,6 +12,8 @@ final class HtmlTables {
     /** SQNR at or above this (dB) is shaded good; below {@link #FAIR_DB} poor. */
     private static final double GOOD_DB = 30;
     private static final double FAIR_DB = 20;
+    /** Above this many float nodes the list is summarized by reason and folded away. */
+    private static final int MANY_FLOAT_NODES = 12;
 
     private HtmlTables() {
     }
@@ -24,12 +26,22 @@ final class HtmlTables {
         if (s.floatNodes().isEmpty()) {
             b.append("<p class=\"hint\">None: every node runs quantized.</p>\n");
         } else {
+            boolean many = s.floatNodes().size() > MANY_FLOAT_NODES;
+            if (many) { // long lists (transformers: Shape, Gather, Constant...) are summarized by reason first
+                Map<String, Integer> byReason = new java.util.TreeMap<>();
+                s.floatNodes().values().forEach(why -> byReason.merge(why, 1, Integer::sum));
+                b.append("<table><thead><tr><th>reason</th><th class=\"num\">nodes</th></tr></thead><tbody>\n");
+                byReason.forEach((why, n) -> b.append("<tr><td>").append(esc(why)).append("</td><td class=\"num\">")
+                        .append(n).append("</td></tr>\n"));
+                b.append("</tbody></table>\n<details><summary>all ").append(s.floatNodes().size())
+                        .append(" nodes</summary>\n");
+            }
             b.append("<table><thead><tr><th>node</th><th>reason</th></tr></thead><tbody>\n");
             for (Map.Entry<String, String> e : s.floatNodes().entrySet()) {
                 b.append("<tr><td class=\"name\">").append(esc(e.getKey())).append("</td><td>").append(esc(e.getValue()))
                         .append("</td></tr>\n");
             }
-            b.append("</tbody></table>\n");
+            b.append("</tbody></table>\n").append(many ? "</details>\n" : "");
         }
         b.append("</div><div><h2>Steps</h2>\n");
         if (s.notes().isEmpty()) {

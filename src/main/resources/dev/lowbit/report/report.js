@@ -29,9 +29,13 @@
     return v >= 1 ? String(v) : '';
   }
 
+  // Vertical bars for a few layers; beyond MANY, horizontal bars in a chart that grows so every name stays readable.
+  const MANY = 30;
   function bars(id, labels, datasets, yTitle, horizontal) {
     const el = canvas(id);
     if (!el) return;
+    if (labels.length > MANY) horizontal = true;
+    if (horizontal) el.parentNode.style.height = Math.max(160, 16 * labels.length * Math.max(1, datasets.length * 0.75) + 70) + 'px';
     const valueAxis = { title: { display: true, text: yTitle }, beginAtZero: true };
     const labelAxis = { ticks: { autoSkip: false, maxRotation: 60, minRotation: 0 } };
     new Chart(el, {
