@@ -1,6 +1,5 @@
 package dev.lowbit.engine;
 
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
 
@@ -21,7 +20,7 @@ public final class QdqFusion {
         if (!qdq) {
             return m;
         }
-        Model copy = ModelCopy.deepCopy(m);
+        Model copy = m.copy();
         return QOperatorWriter.convert(copy) > 0 ? copy : m;
     }
 }

@@ -7,7 +7,6 @@ import dev.lowbit.data.Dataset;
 import dev.lowbit.eval.Agreement;
 import dev.lowbit.exec.Executor;
 import dev.lowbit.exec.TensorHook;
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.export.QdqParams;
 import dev.lowbit.export.QdqWriter;
 import dev.lowbit.onnx.Graph;
@@ -48,10 +47,11 @@ public final class PostTrainingQuantizer {
         return this;
     }
 
-    /** Returns the float model as quantization sees it: no-ops removed and BatchNormalization folded. */
+    /** Returns the float model as quantization sees it: no-ops removed, constants folded, BatchNormalization folded. */
     public static Model prepare(Model floatModel) {
-        Model m = ModelCopy.deepCopy(floatModel);
+        Model m = floatModel.copy();
         GraphCleanup.removeNoOps(m.graph());
+        ConstantFolding.apply(m);
         BatchNormFolding.apply(m.graph());
         return m;
     }
