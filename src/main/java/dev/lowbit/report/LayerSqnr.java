@@ -5,7 +5,6 @@ import dev.lowbit.data.Dataset;
 import dev.lowbit.data.DatasetOptions;
 import dev.lowbit.eval.Agreement;
 import dev.lowbit.eval.ModelComparison;
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
@@ -45,7 +44,7 @@ final class LayerSqnr {
         if (head.size() == 0) {
             return Result.empty();
         }
-        Model q = ModelCopy.deepCopy(r.quantized());
+        Model q = r.quantized().copy();
         List<String> inputs = new ArrayList<>();
         for (String a : r.plan().activations()) {
             if (isGraphInput(q.graph(), a)) {

@@ -283,6 +283,34 @@ class HtmlReportTest {
         assertEquals(evil, ((Map<?, ?>) embedded(page).get("summary")).get("model"));
     }
 
+    @Test
+    void trainedResNetReportHasEightBitSqnrEverywhere() throws Exception {
+        Model m = dev.lowbit.onnx.ModelIO.load(dev.lowbit.testutil.FashionMnist.resource("models/resnet_fmnist.onnx"));
+        DatasetOptions opt = DatasetOptions.defaults().withLimit(64).withPreprocess(dev.lowbit.data.Preprocess.defaults()
+                .withNormalization(new float[] {dev.lowbit.testutil.FashionMnist.MEAN},
+                        new float[] {dev.lowbit.testutil.FashionMnist.STD}));
+        try (Dataset ds = dev.lowbit.data.Datasets.open(
+                dev.lowbit.testutil.FashionMnist.resource("fmnist/calib512-images-idx3-ubyte.gz"), opt)) {
+            PtqResult r = new PostTrainingQuantizer(PtqConfig.builder().calibSize(64).build()).quantize(m, ds);
+            QuantReport rep = new QuantReportBuilder(r).compareOn(ds, 32, 16).build();
+            assertEquals(null, rep.summary().comparisonError());
+            assertEquals(32, rep.summary().comparedSamples());
+            for (QuantReport.ActivationRow a : rep.activations()) {
+                assertTrue(a.sqnrDb() > 20, a.tensor() + " " + a.sqnrDb());
+                assertTrue(a.clipMin() <= 0 && a.clipMax() > 0, a.tensor());
+            }
+            for (QuantReport.NodeRow n : rep.nodes()) {
+                assertTrue(n.outputSqnrDb() > 20, n.node() + " " + n.outputSqnrDb());
+                if (n.weight() != null) {
+                    assertTrue(n.weight().sqnrDb() > 35, n.node() + " weight " + n.weight().sqnrDb());
+                }
+            }
+            Path f = dir.resolve("resnet.html");
+            HtmlReport.write(rep, f);
+            assertEquals(r.histograms().size(), count(Files.readString(f), "<canvas id=\"hist-"));
+        }
+    }
+
     private static int count(String s, String needle) {
         int n = 0;
         for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) {
