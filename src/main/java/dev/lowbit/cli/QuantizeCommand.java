@@ -115,7 +115,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
             r = quantize(floatModel, ds, cfg, json);
         }
-        Model out = r.quantized();
+        // The report reads the QDQ graph (its QuantizeLinear/DequantizeLinear pairs); QOperator conversion edits in place.
+        Model out = reportFile != null && format.equals("qoperator") ? r.quantized().copy() : r.quantized();
         if (format.equals("qoperator")) {
             QOperatorWriter.convert(out);
         }

@@ -73,7 +73,8 @@ public final class HtmlReport {
         b.append("<section id=\"summary\"><h2>Summary</h2>\n<table class=\"kv\"><tbody>\n");
         kv(b, "Model", s.model());
         kv(b, "Quantized model", s.output());
-        kv(b, "Backend / format", s.backend() + " / " + s.format());
+        kv(b, "Backend / format", s.backend() + " / " + s.format()
+                + (s.format().equals("qoperator") ? " (SQNR measured on the equivalent QDQ graph)" : ""));
         kv(b, "Weight schemes", String.join(", ", s.weightSchemes()));
         kv(b, "Activation schemes", String.join(", ", s.activationSchemes()));
         kv(b, "Calibration method", s.method() + (s.candidateScores().isEmpty() ? "" : " (best of "
