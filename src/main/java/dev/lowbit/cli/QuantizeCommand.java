@@ -102,6 +102,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write a self-contained HTML report: ranges, histograms and SQNR per layer.")
+    Path reportFile;
+
     @Mixin
     DataOptions dataOptions = new DataOptions();
 
@@ -120,13 +124,31 @@ public final class QuantizeCommand implements Callable<Integer> {
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
             r = quantize(floatModel, ds, cfg, json, steps());
         }
-        Model out = r.quantized();
+        // The report reads the QDQ graph (its QuantizeLinear/DequantizeLinear pairs); QOperator conversion edits in place.
+        Model out = reportFile != null && format.equals("qoperator") ? r.quantized().copy() : r.quantized();
         if (format.equals("qoperator")) {
             QOperatorWriter.convert(out);
         }
         ModelIO.save(out, output);
+        if (reportFile != null) {
+            writeHtmlReport(model, floatModel, r);
+        }
         report(model, r);
         return 0;
+    }
+
+    /** The HTML report; per-layer SQNR is measured on the first samples of the calibration data. */
+    private void writeHtmlReport(Path model, Model floatModel, PtqResult r) throws java.io.IOException {
+        int n = dev.lowbit.report.QuantReportBuilder.DEFAULT_SAMPLES;
+        try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, Math.min(n, calibSize)))) {
+            dev.lowbit.report.QuantReport rep = new dev.lowbit.report.QuantReportBuilder(r)
+                    .model(model.toString(), Files.size(model)).output(output.toString(), Files.size(output))
+                    .format(format).compareOn(ds, n, batch).build();
+            dev.lowbit.report.HtmlReport.write(rep, reportFile);
+            if (rep.summary().comparisonError() != null) {
+                System.err.println("lowbit: report: per-layer SQNR not measured: " + rep.summary().comparisonError());
+            }
+        }
     }
 
     PtqConfig config() {
@@ -189,6 +211,9 @@ public final class QuantizeCommand implements Callable<Integer> {
             m.put("outputBytes", out);
             m.put("millis", r.millis());
             m.put("notes", r.notes());
+            if (reportFile != null) {
+                m.put("report", reportFile.toString());
+            }
             System.out.println(Json.write(m));
             return;
         }
@@ -203,5 +228,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         new java.util.TreeMap<>(r.notes()).forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
         System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
                 (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
+        if (reportFile != null) {
+            System.out.println("report: " + reportFile);
+        }
     }
 }
