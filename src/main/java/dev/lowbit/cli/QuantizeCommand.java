@@ -6,10 +6,14 @@ import dev.lowbit.data.Datasets;
 import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.ptq.BatchNormStats;
+import dev.lowbit.ptq.BiasCorrection;
 import dev.lowbit.ptq.CalibrationMethod;
+import dev.lowbit.ptq.CrossLayerEqualization;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
+import dev.lowbit.ptq.PtqStep;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.report.Json;
@@ -87,6 +91,14 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--cle", description = {"Cross-layer equalization with bias absorption before quantizing (DFQ).",
+        "Replaces the ReLU6/Clip(0,m) between equalized layers by ReLU, which changes the float model slightly."})
+    boolean cle;
+
+    @Option(names = "--bias-correction", arity = "0..1", fallbackValue = "empirical", paramLabel = "empirical|analytic",
+            description = "Correct the bias shift weight rounding causes; E[x] from calibration data (default) or from BN statistics.")
+    String biasCorrection;
+
     @Option(names = "--config", paramLabel = "FILE.yaml", description = "YAML file whose keys are these flags' long names (flags on the command line win).")
     Path config;
 
@@ -109,7 +121,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         Model floatModel = ModelIO.load(model);
         PtqResult r;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
-            r = quantize(floatModel, ds, cfg, json);
+            r = quantize(floatModel, ds, cfg, json, steps(floatModel));
         }
         Model out = r.quantized();
         if (format.equals("qoperator")) {
@@ -137,9 +149,28 @@ public final class QuantizeCommand implements Callable<Integer> {
         return b.build();
     }
 
+    /** The algorithm steps the flags ask for, in the white paper's order (CLE first; bias correction after weight rounding). */
+    List<PtqStep> steps(Model floatModel) {
+        List<PtqStep> steps = new java.util.ArrayList<>();
+        BatchNormStats bn = cle || biasCorrection != null ? BatchNormStats.capture(floatModel) : BatchNormStats.none();
+        if (cle) {
+            steps.add(new CrossLayerEqualization(CrossLayerEqualization.Options.defaults(), bn));
+        }
+        if (biasCorrection != null) {
+            steps.add(new BiasCorrection(BiasCorrection.Mode.parse(biasCorrection), bn));
+        }
+        return steps;
+    }
+
     static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet) {
+        return quantize(floatModel, ds, cfg, quiet, List.of());
+    }
+
+    static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet, List<PtqStep> steps) {
         Map<String, Progress> bars = new LinkedHashMap<>();
-        PtqResult r = new PostTrainingQuantizer(cfg).progress((phase, done, total) -> {
+        PostTrainingQuantizer ptq = new PostTrainingQuantizer(cfg);
+        steps.forEach(ptq::step);
+        PtqResult r = ptq.progress((phase, done, total) -> {
             Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples" : "methods"));
             p.advance(done - p.count());
         }).quantize(floatModel, ds);
@@ -162,6 +193,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             m.put("floatNodes", r.plan().floatNodes());
             m.put("inputBytes", in);
             m.put("outputBytes", out);
+            m.put("notes", r.notes());
             m.put("millis", r.millis());
             System.out.println(Json.write(m));
             return;
@@ -174,6 +206,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
         System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
         r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
+        r.notes().forEach((step, note) -> System.out.printf("%s: %s%n", step, note));
         System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
                 (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
     }
