@@ -77,15 +77,12 @@ public final class HistogramRanges {
             int bestI = used;
             double[] p = new double[used];
             double[] q = new double[used];
-            long tail = 0;
-            for (int i = used; i < c.length; i++) {
-                tail += c[i];
+            long[] beyond = new long[c.length + 1]; // beyond[i] = mass in bins i and above
+            for (int i = c.length - 1; i >= 0; i--) {
+                beyond[i] = beyond[i + 1] + c[i];
             }
             for (int i = levels; i <= used; i++) {
-                long outliers = tail;
-                for (int j = i; j < used; j++) {
-                    outliers += c[j];
-                }
+                long outliers = beyond[i];
                 double kl = divergence(c, i, outliers, levels, p, q);
                 if (kl <= best) { // last argmin, as TensorRT
                     best = kl;
