@@ -1,6 +1,5 @@
 package dev.lowbit.ptq;
 
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
@@ -27,7 +26,7 @@ public final class BatchNormStats {
 
     /** Reads every BatchNormalization with constant γ and β in {@code original} (before folding). */
     public static BatchNormStats capture(Model original) {
-        Model m = ModelCopy.deepCopy(original);
+        Model m = original.copy();
         Graph g = m.graph();
         GraphCleanup.removeNoOps(g); // Identity-wrapped parameters become plain initializers
         BatchNormStats s = new BatchNormStats();

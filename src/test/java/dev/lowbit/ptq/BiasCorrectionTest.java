@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.calib.WeightRanges;
 import dev.lowbit.exec.Executor;
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.export.QdqWriter.QuantizedWeight;
 import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Graph;
@@ -74,7 +73,7 @@ public class BiasCorrectionTest {
 
     /** The float model with every quantized weight replaced by its dequantized value. */
     static Model dequantized(Model m, Map<String, QuantizedWeight> q) {
-        Model d = ModelCopy.deepCopy(m);
+        Model d = m.copy();
         q.forEach((name, w) -> {
             Tensor t = d.graph().initializer(name);
             double[] eps = BiasCorrection.quantizationError(t, w);
@@ -129,7 +128,7 @@ public class BiasCorrectionTest {
         List<Tensor> data = batches(2, 8);
         double[] errConvBefore = meanError(m, dequantized(m, q), data, "h");
 
-        Model corrected = ModelCopy.deepCopy(m);
+        Model corrected = m.copy();
         Map<String, double[]> ex = ExpectedInputs.empirical(m, data, "x", Set.of("x", "f"));
         BiasCorrection.Result r = BiasCorrection.correct(corrected.graph(), plan, q, ex::get);
         assertEquals(2, r.corrected());
@@ -141,7 +140,7 @@ public class BiasCorrectionTest {
         assertTrue(maxAbs(errConvBefore) > 1e-2, "int4 rounding biases the conv: " + maxAbs(errConvBefore));
         assertTrue(maxAbs(errConv) < 1e-4, "corrected conv mean error " + maxAbs(errConv));
         // The Gemm alone (alpha = 0.5): corrected for its own rounding given its float input.
-        Model gemmOnly = ModelCopy.deepCopy(m);
+        Model gemmOnly = m.copy();
         Map<String, QuantizedWeight> qGemm = Map.of("w2", q.get("w2"));
         BiasCorrection.Result rg = BiasCorrection.correct(gemmOnly.graph(), QuantPlanner.plan(gemmOnly.graph(), Set.of()), qGemm,
                 v -> v.equals("f") ? ex.get(v) : null);

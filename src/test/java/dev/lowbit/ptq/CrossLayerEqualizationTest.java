@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.exec.Executor;
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
@@ -207,7 +206,7 @@ public class CrossLayerEqualizationTest {
         Path p = Path.of("src/test/resources/models/resnet_fmnist.onnx");
         Assumptions.assumeTrue(Files.exists(p), "fixture not present");
         Model m = PostTrainingQuantizer.prepare(ModelIO.load(p));
-        Model e = ModelCopy.deepCopy(m);
+        Model e = m.copy();
         BatchNormStats stats = BatchNormStats.capture(ModelIO.load(p));
         CrossLayerEqualization.Result r = CrossLayerEqualization.apply(e.graph(),
                 CrossLayerEqualization.Options.defaults().withAbsorbBias(false), stats);
