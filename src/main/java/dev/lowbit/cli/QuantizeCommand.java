@@ -91,7 +91,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--cle", description = {"Cross-layer equalization with bias absorption before quantizing (DFQ).",
+    @Option(names = "--cle", negatable = true, description = {"Cross-layer equalization with bias absorption before quantizing (DFQ).",
         "Replaces the ReLU6/Clip(0,m) between equalized layers by ReLU, which changes the float model slightly."})
     boolean cle;
 
