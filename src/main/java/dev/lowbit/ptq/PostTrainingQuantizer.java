@@ -47,10 +47,11 @@ public final class PostTrainingQuantizer {
         return this;
     }
 
-    /** Returns the float model as quantization sees it: no-ops removed and BatchNormalization folded. */
+    /** Returns the float model as quantization sees it: no-ops removed, constants folded, BatchNormalization folded. */
     public static Model prepare(Model floatModel) {
         Model m = floatModel.copy();
         GraphCleanup.removeNoOps(m.graph());
+        ConstantFolding.apply(m);
         BatchNormFolding.apply(m.graph());
         return m;
     }
