@@ -7,7 +7,10 @@ import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.ptq.AdaRound;
+import dev.lowbit.ptq.BatchNormStats;
+import dev.lowbit.ptq.BiasCorrection;
 import dev.lowbit.ptq.CalibrationMethod;
+import dev.lowbit.ptq.CrossLayerEqualization;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
@@ -89,6 +92,14 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--cle", negatable = true, description = {"Cross-layer equalization with bias absorption before quantizing (DFQ).",
+        "Replaces the ReLU6/Clip(0,m) between equalized layers by ReLU, which changes the float model slightly."})
+    boolean cle;
+
+    @Option(names = "--bias-correction", arity = "0..1", fallbackValue = "empirical", paramLabel = "empirical|analytic",
+            description = "Correct the bias shift weight rounding causes; E[x] from calibration data (default) or from BN statistics.")
+    String biasCorrection;
+
     @Option(names = "--config", paramLabel = "FILE.yaml", description = "YAML file whose keys are these flags' long names (flags on the command line win).")
     Path config;
 
@@ -122,7 +133,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         Model floatModel = ModelIO.load(model);
         PtqResult r;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
-            r = quantize(floatModel, ds, cfg, json, steps());
+            r = quantize(floatModel, ds, cfg, json, steps(floatModel));
         }
         // The report reads the QDQ graph (its QuantizeLinear/DequantizeLinear pairs); QOperator conversion edits in place.
         Model out = reportFile != null && format.equals("qoperator") ? r.quantized().copy() : r.quantized();
@@ -168,11 +179,21 @@ public final class QuantizeCommand implements Callable<Integer> {
         return b.build();
     }
 
-    /** The algorithm steps the flags ask for. */
-    List<PtqStep> steps() {
+    /**
+     * The algorithm steps the flags ask for, in the white paper's order: CLE on the float graph;
+     * AdaRound replaces round-to-nearest weights; bias correction then compensates what rounding left.
+     */
+    List<PtqStep> steps(Model floatModel) {
         List<PtqStep> steps = new java.util.ArrayList<>();
+        BatchNormStats bn = cle || biasCorrection != null ? BatchNormStats.capture(floatModel) : BatchNormStats.none();
+        if (cle) {
+            steps.add(new CrossLayerEqualization(CrossLayerEqualization.Options.defaults(), bn));
+        }
         if (adaround) {
             steps.add(new AdaRound(adaroundIters));
+        }
+        if (biasCorrection != null) {
+            steps.add(new BiasCorrection(BiasCorrection.Mode.parse(biasCorrection), bn));
         }
         return steps;
     }
