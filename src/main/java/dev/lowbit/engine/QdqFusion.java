@@ -2,6 +2,9 @@ package dev.lowbit.engine;
 
 import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
+import dev.lowbit.ptq.BatchNormFolding;
+import dev.lowbit.ptq.ConstantFolding;
+import dev.lowbit.ptq.GraphCleanup;
 
 /**
  * Runs QDQ models the way integer runtimes do: every {@code DQ -> Conv|MatMul [-> Relu|Clip] -> Q}
@@ -14,13 +17,24 @@ public final class QdqFusion {
     private QdqFusion() {
     }
 
-    /** The model to execute: a fused copy when it has QDQ patterns, else the model itself. */
+    /**
+     * The model to execute, optimised as runtimes do before running (ONNX Runtime's default graph
+     * optimisations): no-op nodes removed, constant subgraphs folded, BatchNormalization folded into
+     * the preceding Conv/Gemm, and QDQ patterns fused into integer ops. The caller's model is not
+     * changed; graph inputs and outputs keep their names.
+     */
     public static Model forExecution(Model m) {
-        boolean qdq = m.graph().nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear"));
-        if (!qdq) {
-            return m;
-        }
         Model copy = m.copy();
-        return QOperatorWriter.convert(copy) > 0 ? copy : m;
+        try {
+            GraphCleanup.removeNoOps(copy.graph());
+            ConstantFolding.apply(copy);
+            BatchNormFolding.apply(copy.graph());
+        } catch (RuntimeException e) {
+            return m; // an optimisation that cannot apply must never stop a model from running
+        }
+        if (copy.graph().nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear"))) {
+            QOperatorWriter.convert(copy);
+        }
+        return copy;
     }
 }
