@@ -20,7 +20,8 @@ public final class QdqFusion {
     /**
      * The model to execute, optimised as runtimes do before running (ONNX Runtime's default graph
      * optimisations): no-op nodes removed, constant subgraphs folded, BatchNormalization folded into
-     * the preceding Conv/Gemm, and QDQ patterns fused into integer ops. The caller's model is not
+     * the preceding Conv/Gemm, QDQ patterns fused into integer ops, and Relu/Clip fused into the
+     * float Conv before them. The caller's model is not
      * changed; graph inputs and outputs keep their names.
      */
     public static Model forExecution(Model m) {
@@ -35,6 +36,7 @@ public final class QdqFusion {
         if (copy.graph().nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear"))) {
             QOperatorWriter.convert(copy);
         }
+        ActivationFusion.apply(copy.graph());
         return copy;
     }
 }

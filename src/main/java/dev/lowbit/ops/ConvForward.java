@@ -6,6 +6,7 @@ import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.Clamp;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvGeometry;
 import dev.lowbit.tensor.kernels.Gemm;
@@ -21,7 +22,7 @@ import java.util.Arrays;
  * where col is the im2col of the input (or the input itself for a pointwise 1x1 conv). Groups with a
  * single input channel (depthwise) use a direct kernel instead. Constant weights are packed once.
  */
-final class ConvForward {
+public final class ConvForward {
     private final String label;
     private final ConvOps.ConvAttributes attrs;
     private final GemmKernel gemm = Gemm.kernel();
@@ -29,8 +30,20 @@ final class ConvForward {
     /** Weights packed per group when the weight is an initializer, else null. */
     private final GemmPacked[] prepacked;
 
+    /** Node attributes (set only by lowbit's own graph optimiser) asking for a clamp of the output. */
+    public static final String FUSED_MIN = "lowbit_fused_clip_min";
+    public static final String FUSED_MAX = "lowbit_fused_clip_max";
+
+    /** A Relu/Clip fused into this Conv by the engine's graph optimiser (see ActivationFusion): clamp bounds. */
+    private final float clampMin;
+    private final float clampMax;
+    private final boolean clamp;
+
     private ConvForward(OpContext ctx) {
         this.label = ctx.node().label();
+        this.clampMin = ctx.node().getFloat(FUSED_MIN, Float.NEGATIVE_INFINITY);
+        this.clampMax = ctx.node().getFloat(FUSED_MAX, Float.POSITIVE_INFINITY);
+        this.clamp = ctx.node().has(FUSED_MIN) || ctx.node().has(FUSED_MAX);
         this.attrs = ConvOps.ConvAttributes.parse(ctx);
         Tensor w = ctx.constantInput(1);
         this.prepacked = w != null && w.dtype() == DType.FLOAT && w.rank() >= 3 && w.dim(1) > 1
@@ -97,6 +110,9 @@ final class ConvForward {
                         int f = g * mg + m;
                         depthwise.plane(dg, xs, xOff, ws, f * taps, bs == null ? 0f : bs[f], ys, yOff + m * outSize,
                                 plane);
+                        if (clamp) {
+                            Clamp.apply(ys, yOff + m * outSize, outSize, clampMin, clampMax);
+                        }
                     }
                 }
             });
@@ -129,6 +145,12 @@ final class ConvForward {
                 GemmPacked pa = prepacked != null ? prepacked[g]
                         : GemmPacking.packA(gemm, false, mg, k, ws, g * mg * k, k, null);
                 gemm.multiply(pa, pb, 1f, ys, yOff + col0, outSize);
+                if (clamp) {
+                    // while the chunk is still in cache: the fused Relu/Clip costs no extra pass over memory
+                    for (int m = 0; m < mg; m++) {
+                        Clamp.apply(ys, yOff + m * outSize + col0, col1 - col0, clampMin, clampMax);
+                    }
+                }
             }
         });
         return y;
