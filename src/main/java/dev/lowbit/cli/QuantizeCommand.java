@@ -7,9 +7,11 @@ import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.ptq.CalibrationMethod;
+import dev.lowbit.ptq.EasyQuant;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
+import dev.lowbit.ptq.PtqStep;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.report.Json;
@@ -93,6 +95,38 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
+    @Option(names = "--easyquant", description = "EasyQuant: search weight, then activation scales maximising each layer's output cosine similarity to float (Wu et al. 2020).")
+    boolean easyquant;
+
+    @Option(names = "--easyquant-samples", defaultValue = "50", paramLabel = "N", description = "Calibration samples EasyQuant scores (default ${DEFAULT-VALUE}).")
+    int easyquantSamples;
+
+    @Option(names = "--easyquant-range", defaultValue = "0.5,2", paramLabel = "LO,HI",
+            description = "Scale multipliers EasyQuant tries, 100 evenly spaced (default ${DEFAULT-VALUE}).")
+    String easyquantRange;
+
+    @Option(names = "--easyquant-act-range", paramLabel = "LO,HI",
+            description = "Activation scale multipliers, if different (the released tool used 0.8,1.0; default: --easyquant-range).")
+    String easyquantActRange;
+
+    @Option(names = "--max-drop", paramLabel = "P", description = "Partial quantization: keep the most sensitive layers float until top-1 is within P points of float (needs --data).")
+    Double maxDrop;
+
+    @Option(names = "--mixed-precision", description = "Per-layer weight bits under --size-budget: lower the layers whose quantization adds the least noise per byte.")
+    boolean mixedPrecision;
+
+    @Option(names = "--size-budget", paramLabel = "BYTES|RATIO", description = "Packed weight size for --mixed-precision: bytes, or a fraction (<= 1) of the size at --weights bits.")
+    Double sizeBudget;
+
+    @Option(names = "--mixed-bits", defaultValue = "4", split = ",", paramLabel = "BITS", description = "Lower weight widths --mixed-precision may use (default ${DEFAULT-VALUE}).")
+    int[] mixedBits;
+
+    @Option(names = "--data", paramLabel = "DATA", description = "Labelled evaluation data for --max-drop / --mixed-precision.")
+    Path data;
+
+    @Option(names = "--eval-limit", defaultValue = "1000", paramLabel = "N", description = "Evaluation samples for --max-drop / --mixed-precision (0 = all; default ${DEFAULT-VALUE}).")
+    int evalLimit;
+
     @Mixin
     DataOptions dataOptions = new DataOptions();
 
@@ -109,7 +143,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         Model floatModel = ModelIO.load(model);
         PtqResult r;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
-            r = quantize(floatModel, ds, cfg, json);
+            if (maxDrop != null || mixedPrecision) {
+                r = QuantizeSearch.run(this, floatModel, ds, cfg, steps());
+            } else {
+                r = quantize(floatModel, ds, cfg, json, steps());
+            }
         }
         Model out = r.quantized();
         if (format.equals("qoperator")) {
@@ -137,12 +175,30 @@ public final class QuantizeCommand implements Callable<Integer> {
         return b.build();
     }
 
+    /** The algorithm steps the flags ask for. */
+    List<PtqStep> steps() {
+        List<PtqStep> out = new java.util.ArrayList<>();
+        if (easyquant) {
+            double[] w = QuantizeSearch.range(easyquantRange, "--easyquant-range");
+            double[] a = easyquantActRange == null ? w : QuantizeSearch.range(easyquantActRange, "--easyquant-act-range");
+            out.add(new EasyQuant(new EasyQuant.Options(easyquantSamples, 100, w[0], w[1], a[0], a[1])));
+        }
+        return out;
+    }
+
     static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet) {
+        return quantize(floatModel, ds, cfg, quiet, List.of());
+    }
+
+    static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet, List<PtqStep> steps) {
         Map<String, Progress> bars = new LinkedHashMap<>();
-        PtqResult r = new PostTrainingQuantizer(cfg).progress((phase, done, total) -> {
-            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples" : "methods"));
+        PostTrainingQuantizer q = new PostTrainingQuantizer(cfg).progress((phase, done, total) -> {
+            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples"
+                    : k.startsWith("easyquant") ? "layers" : "methods"));
             p.advance(done - p.count());
-        }).quantize(floatModel, ds);
+        });
+        steps.forEach(q::step);
+        PtqResult r = q.quantize(floatModel, ds);
         bars.values().forEach(Progress::done);
         return r;
     }
@@ -163,6 +219,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             m.put("inputBytes", in);
             m.put("outputBytes", out);
             m.put("millis", r.millis());
+            m.put("notes", r.notes());
             System.out.println(Json.write(m));
             return;
         }
@@ -174,6 +231,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
         System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
         r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
+        r.notes().forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
         System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
                 (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
     }
