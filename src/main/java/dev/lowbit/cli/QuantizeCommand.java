@@ -109,6 +109,10 @@ public final class QuantizeCommand implements Callable<Integer> {
             description = "Activation scale multipliers, if different (the released tool used 0.8,1.0; default: --easyquant-range).")
     String easyquantActRange;
 
+    @Option(names = "--easyquant-holdout", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Keep a searched scale only if held-out samples (every other one) confirm it beats the calibrated one (default); --no-easyquant-holdout = the paper.")
+    boolean easyquantHoldout;
+
     @Option(names = "--max-drop", paramLabel = "P", description = "Partial quantization: keep the most sensitive layers float until top-1 is within P points of float (needs --data).")
     Double maxDrop;
 
@@ -181,7 +185,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (easyquant) {
             double[] w = QuantizeSearch.range(easyquantRange, "--easyquant-range");
             double[] a = easyquantActRange == null ? w : QuantizeSearch.range(easyquantActRange, "--easyquant-act-range");
-            out.add(new EasyQuant(new EasyQuant.Options(easyquantSamples, 100, w[0], w[1], a[0], a[1])));
+            out.add(new EasyQuant(new EasyQuant.Options(easyquantSamples, 100, w[0], w[1], a[0], a[1], easyquantHoldout)));
         }
         return out;
     }

@@ -72,15 +72,22 @@ final class Cosine {
 
     /** Mean over {@code samples} contiguous equal slices of the per-sample cosine. */
     static double meanPerSample(float[] r, float[] t, int samples) {
+        return meanPerSample(r, t, samples, 0, 1);
+    }
+
+    /** Mean of the per-sample cosine over samples {@code first, first+step, ...}. */
+    static double meanPerSample(float[] r, float[] t, int samples, int first, int step) {
         int per = r.length / samples;
         double sum = 0;
+        int count = 0;
         double[] acc = new double[3];
-        for (int n = 0; n < samples; n++) {
+        for (int n = first; n < samples; n += step) {
             acc[0] = acc[1] = acc[2] = 0;
             accumulate(r, t, n * per, per, acc);
             sum += of(acc[0], acc[1], acc[2]);
+            count++;
         }
-        return sum / samples;
+        return count == 0 ? Double.NaN : sum / count;
     }
 
     /**
@@ -90,11 +97,21 @@ final class Cosine {
      * channel's values across all samples form one vector instead.
      */
     static double[] perChannel(float[] r, float[] t, int samples, int channels, int inner, boolean channelLast) {
+        return perChannel(r, t, samples, channels, inner, channelLast, 0, 1);
+    }
+
+    /** {@link #perChannel} over samples {@code first, first+step, ...} only. */
+    static double[] perChannel(float[] r, float[] t, int samples, int channels, int inner, boolean channelLast,
+                               int first, int step) {
         double[] out = new double[channels];
+        int count = 0;
+        for (int n = first; n < samples; n += step) {
+            count++;
+        }
         if (inner == 1) {
             // [samples, channels]: one vector of `samples` values per channel.
             double[][] acc = new double[channels][3];
-            for (int n = 0; n < samples; n++) {
+            for (int n = first; n < samples; n += step) {
                 for (int c = 0; c < channels; c++) {
                     float a = r[n * channels + c];
                     float b = t[n * channels + c];
@@ -110,7 +127,7 @@ final class Cosine {
         }
         double[] acc = new double[3];
         double[][] accLast = channelLast ? new double[channels][3] : null;
-        for (int n = 0; n < samples; n++) {
+        for (int n = first; n < samples; n += step) {
             int base = n * channels * inner;
             if (!channelLast) {
                 for (int c = 0; c < channels; c++) {
@@ -138,7 +155,7 @@ final class Cosine {
             }
         }
         for (int c = 0; c < channels; c++) {
-            out[c] /= samples;
+            out[c] /= Math.max(1, count);
         }
         return out;
     }

@@ -26,7 +26,9 @@ import java.util.Set;
  * scale). Pass 2 then searches each activation scale in topological order with weights fixed: the
  * layer input comes from the already-quantized prefix (the QDQ model written from the current
  * parameters, with this activation's quantizers left out), the target from the float model. An
- * activation read by several layers (a residual branch point) is scored on all of them.
+ * activation read by several layers (a residual branch point) is scored on all of them; one that a
+ * non-weighted op also reads (the skip input of a residual Add) adds its own cosine to the mean,
+ * since the paper's per-conv objective would otherwise clip the skip path for free.
  *
  * <p>Runs in the {@link PtqStep.Phase#ACTIVATIONS} phase, when both initial scales exist.
  */
@@ -38,9 +40,13 @@ public final class EasyQuant implements PtqStep {
      * @param weightHi    largest weight α
      * @param actLo       smallest activation α (the released tool used 0.8)
      * @param actHi       largest activation α (the released tool used 1.0)
+     * @param holdOut     choose α on the even samples and keep it only if the odd samples agree
+     *                    it beats the calibrated scale (else keep α = 1): with 50 samples, gains
+     *                    of 1e-5 in cosine are mostly selection noise. Off = the paper.
      */
-    public record Options(int samples, int candidates, double weightLo, double weightHi, double actLo, double actHi) {
-        public static final Options PAPER = new Options(50, 100, 0.5, 2.0, 0.5, 2.0);
+    public record Options(int samples, int candidates, double weightLo, double weightHi, double actLo, double actHi,
+                          boolean holdOut) {
+        public static final Options PAPER = new Options(50, 100, 0.5, 2.0, 0.5, 2.0, false);
 
         public Options {
             if (samples < 1 || candidates < 2) {
@@ -103,6 +109,8 @@ public final class EasyQuant implements PtqStep {
             keep.add(l.input);
             keep.add(l.output);
         });
+        Map<String, List<String>> direct = directlyReadTensors(ctx, layers);
+        direct.values().forEach(keep::addAll);
         Map<String, Tensor> ref = new Executor(prepared).run(Map.of(ctx.inputName(), x), null, keep);
         Map<String, double[]> weightCos = new LinkedHashMap<>();
         int done = 0;
@@ -113,7 +121,7 @@ public final class EasyQuant implements PtqStep {
             }
             ctx.progress().update("easyquant weights", ++done, layers.size());
         }
-        Map<String, double[]> actCos = searchActivations(ctx, layers, ref, n);
+        Map<String, double[]> actCos = searchActivations(ctx, layers, direct, ref, n);
         for (LayerProbe l : layers) {
             double[] w = weightCos.getOrDefault(l.node, new double[] {Double.NaN, Double.NaN});
             double[] a = actCos.getOrDefault(l.node, new double[] {Double.NaN, Double.NaN, 1});
@@ -196,18 +204,32 @@ public final class EasyQuant implements PtqStep {
                     + channels + " weight scales");
         }
         int inner = out0.size() / (n * channels);
+        boolean split = options.holdOut() && n >= 2;
+        int step = split ? 2 : 1;
         double[] bestCos = new double[channels];
         java.util.Arrays.fill(bestCos, Double.NEGATIVE_INFINITY);
+        double[] checkAtBest = new double[channels];
+        double[] checkAtOne = null;
         float[] best = wp.scales().clone();
         for (double a : alphas(options.weightLo(), options.weightHi())) {
             QuantParams p = scaled(wp, a);
             Tensor out = l.run(xq, FakeQuant.apply(w, p), l.quantizedBias(b, ap, p));
-            double[] c = Cosine.perChannel(target, out.floats(), n, channels, inner, l.channelLast);
+            double[] c = Cosine.perChannel(target, out.floats(), n, channels, inner, l.channelLast, 0, step);
+            double[] check = split ? Cosine.perChannel(target, out.floats(), n, channels, inner, l.channelLast, 1, 2) : c;
+            if (checkAtOne == null) {
+                checkAtOne = check;
+            }
             for (int ch = 0; ch < channels; ch++) {
                 if (c[ch] > bestCos[ch]) { // α = 1 comes first, so ties keep the calibrated scale
                     bestCos[ch] = c[ch];
                     best[ch] = p.scales()[ch];
+                    checkAtBest[ch] = check[ch];
                 }
+            }
+        }
+        for (int ch = 0; ch < channels; ch++) {
+            if (checkAtBest[ch] < checkAtOne[ch]) {
+                best[ch] = wp.scales()[ch]; // the held-out samples disagree: keep the calibrated scale
             }
         }
         QuantParams chosen = withScales(wp, best);
@@ -222,7 +244,8 @@ public final class EasyQuant implements PtqStep {
     }
 
     /** Pass 2: activation scales in topological order, inputs from the quantized prefix. Returns node -> {before, after, α}. */
-    private Map<String, double[]> searchActivations(PtqContext ctx, List<LayerProbe> layers, Map<String, Tensor> ref, int n) {
+    private Map<String, double[]> searchActivations(PtqContext ctx, List<LayerProbe> layers, Map<String, List<String>> direct,
+                                                    Map<String, Tensor> ref, int n) {
         QuantPlan plan = ctx.plan();
         Map<String, List<LayerProbe>> bySource = new LinkedHashMap<>();
         for (LayerProbe l : layers) {
@@ -238,32 +261,64 @@ public final class EasyQuant implements PtqStep {
             if (ap == null) {
                 continue;
             }
-            Map<String, Tensor> inputs = prefixInputs(ctx, source, consumers, x);
+            List<String> others = direct.getOrDefault(source, List.of());
+            Map<String, Tensor> inputs = prefixInputs(ctx, source, consumers, others, x);
             double before = Double.NaN;
             double bestCos = Double.NEGATIVE_INFINITY;
             double bestAlpha = 1;
+            boolean split = options.holdOut() && n >= 2;
+            double checkAtOne = Double.NaN;
+            double checkAtBest = Double.NaN;
+            double fullAtBest = Double.NaN;
             for (double a : alphas(options.actLo(), options.actHi())) {
                 QuantParams p = scaled(ap, a);
                 double sum = 0;
+                double sumSearch = 0;
+                double sumCheck = 0;
                 for (LayerProbe l : consumers) {
                     QuantParams wp = ctx.weightParams().get(l.weight);
                     Tensor w = FakeQuant.apply(ctx.prepared().graph().initializer(l.weight), wp);
                     Tensor b = l.bias == null ? null : ctx.prepared().graph().initializer(l.bias);
                     Tensor y = l.run(FakeQuant.apply(inputs.get(l.input), p), w, l.quantizedBias(b, p, wp));
-                    sum += Cosine.meanPerSample(ref.get(l.output).floats(), y.floats(), n);
+                    float[] r = ref.get(l.output).floats();
+                    sum += Cosine.meanPerSample(r, y.floats(), n);
+                    if (split) {
+                        sumSearch += Cosine.meanPerSample(r, y.floats(), n, 0, 2);
+                        sumCheck += Cosine.meanPerSample(r, y.floats(), n, 1, 2);
+                    }
                 }
-                double c = sum / consumers.size();
+                for (String t : others) {
+                    // Read by a non-weighted op (a residual Add, Concat, pooling): its own cosine counts.
+                    float[] r = ref.get(t).floats();
+                    float[] q = FakeQuant.apply(inputs.get(t), p).floats();
+                    sum += Cosine.meanPerSample(r, q, n);
+                    if (split) {
+                        sumSearch += Cosine.meanPerSample(r, q, n, 0, 2);
+                        sumCheck += Cosine.meanPerSample(r, q, n, 1, 2);
+                    }
+                }
+                int terms = consumers.size() + others.size();
+                double c = sum / terms;
+                double searchScore = split ? sumSearch / terms : c;
+                double check = split ? sumCheck / terms : c;
                 if (Double.isNaN(before)) {
                     before = c;
+                    checkAtOne = check;
                 }
-                if (c > bestCos) {
-                    bestCos = c;
+                if (searchScore > bestCos) {
+                    bestCos = searchScore;
                     bestAlpha = a;
+                    checkAtBest = check;
+                    fullAtBest = c;
                 }
+            }
+            if (checkAtBest < checkAtOne || fullAtBest < before) {
+                bestAlpha = 1; // the held-out samples (or all of them) disagree: keep the calibrated scale
+                fullAtBest = before;
             }
             ctx.activations().put(source, scaled(ap, bestAlpha));
             for (LayerProbe l : consumers) {
-                out.put(l.node, new double[] {before, bestCos, bestAlpha});
+                out.put(l.node, new double[] {before, fullAtBest, bestAlpha});
             }
             ctx.progress().update("easyquant activations", ++done, bySource.size());
         }
@@ -274,7 +329,8 @@ public final class EasyQuant implements PtqStep {
      * Runs the model quantized with the current parameters except the quantizers of {@code source}
      * (and the tensors sharing its parameters), and returns the consumers' float inputs.
      */
-    private static Map<String, Tensor> prefixInputs(PtqContext ctx, String source, List<LayerProbe> consumers, Tensor x) {
+    private static Map<String, Tensor> prefixInputs(PtqContext ctx, String source, List<LayerProbe> consumers,
+                                                    List<String> others, Tensor x) {
         QuantPlan plan = ctx.plan();
         QuantPlan partial = new QuantPlan();
         for (String a : plan.activations()) {
@@ -294,16 +350,49 @@ public final class EasyQuant implements PtqStep {
             QuantParams p = ctx.activations().get(a);
             return p == null ? null : PostTrainingQuantizer.toQdq(p);
         }, (name, w, axis) -> ctx.weights().get(name));
-        Set<String> keep = new HashSet<>();
+        Set<String> keep = new HashSet<>(others);
         consumers.forEach(l -> keep.add(l.input));
         Map<String, Tensor> got = new Executor(m).run(Map.of(ctx.inputName(), x), null, keep);
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (LayerProbe l : consumers) {
-            Tensor t = l.input.equals(ctx.inputName()) ? x : got.get(l.input);
+        for (String name : keep) {
+            Tensor t = name.equals(ctx.inputName()) ? x : got.get(name);
             if (t == null) {
-                throw new LowbitException("easyquant: the quantized model does not compute '" + l.input + "'");
+                throw new LowbitException("easyquant: the quantized model does not compute '" + name + "'");
             }
-            out.put(l.input, t);
+            out.put(name, t);
+        }
+        return out;
+    }
+
+    /**
+     * Per searched activation source, the tensors quantized with its parameters that some op other
+     * than a searched layer reads directly (not through data movement that shares the parameters):
+     * clipping them is not free, so their own cosine joins the objective.
+     */
+    private static Map<String, List<String>> directlyReadTensors(PtqContext ctx, List<LayerProbe> layers) {
+        QuantPlan plan = ctx.plan();
+        var g = ctx.prepared().graph();
+        Set<String> layerNodes = new HashSet<>();
+        Set<String> sources = new HashSet<>();
+        layers.forEach(l -> {
+            layerNodes.add(l.node);
+            sources.add(plan.paramsSource(l.input));
+        });
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String t : plan.activations()) {
+            String source = plan.paramsSource(t);
+            if (!sources.contains(source)) {
+                continue;
+            }
+            boolean direct = g.isGraphOutput(t);
+            for (var c : g.consumers(t)) {
+                boolean sharing = !c.outputs().isEmpty() && plan.paramsSource(c.output(0)).equals(source)
+                        && plan.activations().contains(c.output(0));
+                direct |= !sharing && !layerNodes.contains(LayerProbe.nodeName(c));
+            }
+            if (direct) {
+                out.computeIfAbsent(source, k -> new ArrayList<>()).add(t);
+            }
         }
         return out;
     }

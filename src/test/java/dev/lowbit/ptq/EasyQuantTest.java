@@ -79,7 +79,8 @@ class EasyQuantTest {
         Model m = TinyNets.cnn(3, false);
         Dataset data = TinyNets.dataset(TinyNets.images(4, 64), null);
         for (int bits : new int[] {7, 4}) {
-            EasyQuant eq = new EasyQuant(new EasyQuant.Options(24, 40, 0.5, 2, 0.5, 2));
+            boolean holdOut = bits == 7;
+            EasyQuant eq = new EasyQuant(new EasyQuant.Options(24, 40, 0.5, 2, 0.5, 2, holdOut));
             PtqResult plain = new PostTrainingQuantizer(config(bits, bits)).quantize(m, data);
             PtqResult r = new PostTrainingQuantizer(config(bits, bits)).step(eq).quantize(m, data);
             assertEquals(4, eq.reports().size());
@@ -108,7 +109,7 @@ class EasyQuantTest {
         Model m = TinyNets.cnn(5, false);
         Dataset data = TinyNets.dataset(TinyNets.images(6, 48), null);
         PtqResult plain = new PostTrainingQuantizer(config(8, 8)).quantize(m, data);
-        EasyQuant eq = new EasyQuant(new EasyQuant.Options(16, 20, 0.8, 1.0, 0.8, 1.0));
+        EasyQuant eq = new EasyQuant(new EasyQuant.Options(16, 20, 0.8, 1.0, 0.8, 1.0, false));
         PtqResult r = new PostTrainingQuantizer(config(8, 8)).step(eq).quantize(m, data);
         for (var e : r.activations().entrySet()) {
             float s0 = plain.activations().get(e.getKey()).scales()[0];

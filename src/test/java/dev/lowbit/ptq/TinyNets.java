@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Random;
 
 /** Small seeded CNNs and in-memory data sets for the PTQ algorithm tests. */
-final class TinyNets {
+public final class TinyNets {
     private TinyNets() {
     }
 
@@ -24,7 +24,7 @@ final class TinyNets {
      * -> Flatten -> fc (10). With {@code fragileConv2}, every conv2 output channel has one weight 8×
      * larger than the rest, so a 4-bit grid rounds the others to almost nothing.
      */
-    static Model cnn(long seed, boolean fragileConv2) {
+    public static Model cnn(long seed, boolean fragileConv2) {
         Random r = new Random(seed);
         Graph g = new Graph("tiny");
         g.inputs().add(ValueInfo.of("x", DType.FLOAT, -1, 1, 8, 8));
@@ -69,7 +69,7 @@ final class TinyNets {
     }
 
     /** {@code n} seeded images of smooth blobs plus noise, [n,1,8,8]. */
-    static Tensor images(long seed, int n) {
+    public static Tensor images(long seed, int n) {
         Random r = new Random(seed);
         float[] x = new float[n * 64];
         for (int s = 0; s < n; s++) {
@@ -87,7 +87,7 @@ final class TinyNets {
     }
 
     /** Labels = the float model's own argmax, so float top-1 is 100%. */
-    static long[] selfLabels(Model m, Tensor x) {
+    public static long[] selfLabels(Model m, Tensor x) {
         Tensor logits = new Executor(m).run(Map.of("x", x)).get("logits");
         long[] y = new long[x.dim(0)];
         for (int i = 0; i < y.length; i++) {
@@ -97,7 +97,7 @@ final class TinyNets {
     }
 
     /** An in-memory data set over a [N, ...] tensor, labelled when {@code labels} is not null. */
-    static Dataset dataset(Tensor x, long[] labels) {
+    public static Dataset dataset(Tensor x, long[] labels) {
         int per = x.size() / x.dim(0);
         int[] shape = java.util.Arrays.copyOfRange(x.shapeRef(), 1, x.rank());
         return new Dataset("memory", x.dim(0), DatasetOptions.defaults()) {
