@@ -36,6 +36,7 @@ final class QuantizeSearch {
             throw new LowbitException("--mixed-precision needs --size-budget BYTES|RATIO");
         }
         PrintStream out = System.err;
+        long start = System.nanoTime();
         try (Dataset eval = Datasets.open(cmd.data, cmd.dataOptions.toOptions(floatModel, cmd.evalLimit))) {
             Map<String, Progress> bars = new LinkedHashMap<>();
             ModelScorer scorer = new ModelScorer(floatModel, eval, 100);
@@ -57,6 +58,8 @@ final class QuantizeSearch {
                 }
                 out.printf("%s: %d layer(s) kept float %s; final top-1 %.2f%% (drop %.2f)%n", r.met() ? "target met" : "target NOT met",
                         r.floatUnits().size(), r.floatUnits(), r.last().score().top1(), r.last().drop());
+                out.printf("partial quantization: %d quantization runs, %.1f s in all%n", r.trace().size()
+                        + (r.sensitivity() == null ? 0 : r.sensitivity().ranked().size()), (System.nanoTime() - start) / 1e9);
                 return r.model();
             }
             MixedPrecision.Result r = MixedPrecision.run(search, cmd.sizeBudget, cmd.mixedBits);
@@ -68,6 +71,7 @@ final class QuantizeSearch {
                 MixedPrecision.Cost c = r.costs().stream().filter(x -> x.node().equals(node)).findFirst().orElse(null);
                 out.printf("  %-36s %2d bits%s%n", node, bits, c == null ? "" : String.format("   (added noise at %d bits: %.2e)", c.bits(), c.addedNoise()));
             });
+            out.printf("mixed precision: %d quantization runs, %.1f s in all%n", r.costs().size() + 2, (System.nanoTime() - start) / 1e9);
             return r.model();
         }
     }
