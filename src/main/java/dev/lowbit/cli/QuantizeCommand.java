@@ -6,6 +6,7 @@ import dev.lowbit.data.Datasets;
 import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.ptq.AdaRound;
 import dev.lowbit.ptq.CalibrationMethod;
 import dev.lowbit.ptq.EasyQuant;
 import dev.lowbit.ptq.PostTrainingQuantizer;
@@ -92,8 +93,19 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE.yaml", description = "YAML file whose keys are these flags' long names (flags on the command line win).")
     Path config;
 
+    @Option(names = "--adaround", description = "Learn each weight's rounding (AdaRound) instead of rounding to nearest.")
+    boolean adaround;
+
+    @Option(names = "--adaround-iters", defaultValue = "2000", paramLabel = "N",
+            description = "AdaRound iterations per layer (default ${DEFAULT-VALUE}; AIMET uses 10000).")
+    int adaroundIters;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
+
+    @Option(names = "--report", paramLabel = "FILE.html",
+            description = "Also write a self-contained HTML report: ranges, histograms and SQNR per layer.")
+    Path reportFile;
 
     @Option(names = "--easyquant", description = "EasyQuant: search weight, then activation scales maximising each layer's output cosine similarity to float (Wu et al. 2020).")
     boolean easyquant;
@@ -153,13 +165,31 @@ public final class QuantizeCommand implements Callable<Integer> {
                 r = quantize(floatModel, ds, cfg, json, steps());
             }
         }
-        Model out = r.quantized();
+        // The report reads the QDQ graph (its QuantizeLinear/DequantizeLinear pairs); QOperator conversion edits in place.
+        Model out = reportFile != null && format.equals("qoperator") ? r.quantized().copy() : r.quantized();
         if (format.equals("qoperator")) {
             QOperatorWriter.convert(out);
         }
         ModelIO.save(out, output);
+        if (reportFile != null) {
+            writeHtmlReport(model, floatModel, r);
+        }
         report(model, r);
         return 0;
+    }
+
+    /** The HTML report; per-layer SQNR is measured on the first samples of the calibration data. */
+    private void writeHtmlReport(Path model, Model floatModel, PtqResult r) throws java.io.IOException {
+        int n = dev.lowbit.report.QuantReportBuilder.DEFAULT_SAMPLES;
+        try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, Math.min(n, calibSize)))) {
+            dev.lowbit.report.QuantReport rep = new dev.lowbit.report.QuantReportBuilder(r)
+                    .model(model.toString(), Files.size(model)).output(output.toString(), Files.size(output))
+                    .format(format).compareOn(ds, n, batch).build();
+            dev.lowbit.report.HtmlReport.write(rep, reportFile);
+            if (rep.summary().comparisonError() != null) {
+                System.err.println("lowbit: report: per-layer SQNR not measured: " + rep.summary().comparisonError());
+            }
+        }
     }
 
     PtqConfig config() {
@@ -182,6 +212,9 @@ public final class QuantizeCommand implements Callable<Integer> {
     /** The algorithm steps the flags ask for. */
     List<PtqStep> steps() {
         List<PtqStep> out = new java.util.ArrayList<>();
+        if (adaround) {
+            out.add(new AdaRound(adaroundIters));
+        }
         if (easyquant) {
             double[] w = QuantizeSearch.range(easyquantRange, "--easyquant-range");
             double[] a = easyquantActRange == null ? w : QuantizeSearch.range(easyquantActRange, "--easyquant-act-range");
@@ -196,13 +229,13 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet, List<PtqStep> steps) {
         Map<String, Progress> bars = new LinkedHashMap<>();
-        PostTrainingQuantizer q = new PostTrainingQuantizer(cfg).progress((phase, done, total) -> {
+        PostTrainingQuantizer ptq = new PostTrainingQuantizer(cfg);
+        steps.forEach(ptq::step);
+        PtqResult r = ptq.progress((phase, done, total) -> {
             Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples"
-                    : k.startsWith("easyquant") ? "layers" : "methods"));
+                    : k.equals("adaround") ? "iterations" : k.startsWith("easyquant") ? "layers" : "methods"));
             p.advance(done - p.count());
-        });
-        steps.forEach(q::step);
-        PtqResult r = q.quantize(floatModel, ds);
+        }).quantize(floatModel, ds);
         bars.values().forEach(Progress::done);
         return r;
     }
@@ -224,6 +257,9 @@ public final class QuantizeCommand implements Callable<Integer> {
             m.put("outputBytes", out);
             m.put("millis", r.millis());
             m.put("notes", r.notes());
+            if (reportFile != null) {
+                m.put("report", reportFile.toString());
+            }
             System.out.println(Json.write(m));
             return;
         }
@@ -235,8 +271,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
         System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
         r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
-        r.notes().forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
+        new java.util.TreeMap<>(r.notes()).forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
         System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
                 (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
+        if (reportFile != null) {
+            System.out.println("report: " + reportFile);
+        }
     }
 }

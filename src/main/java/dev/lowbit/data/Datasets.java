@@ -16,7 +16,8 @@ public final class Datasets {
     /**
      * A directory of class sub-folders is an image folder; a file starting with an IDX header
      * (gzipped or not) is IDX images, labelled by {@code options.labels()} or by the MNIST-named
-     * sibling file.
+     * sibling file; {@code .npy}/{@code .npz} files and folders of ONNX {@code test_data_set_*}
+     * are {@link ArrayDataset}s.
      */
     public static Dataset open(Path path, DatasetOptions options) {
         if (!Files.exists(path)) {
@@ -24,15 +25,13 @@ public final class Datasets {
         }
         if (Files.isDirectory(path)) {
             if (isOnnxTestDataFolder(path)) {
-                // TODO(after merge): read input_*.pb tensors with the TensorFiles helper.
-                throw new LowbitException(path + ": ONNX test_data_set folders are not supported yet");
+                return ArrayDataset.open(path, options);
             }
             return new ImageFolderDataset(path, options);
         }
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".npy") || name.endsWith(".npz")) {
-            // TODO(after merge): an NpyDataset built on the Npy/Npz reader.
-            throw new LowbitException(path + ": .npy/.npz data sets are not supported yet");
+            return ArrayDataset.open(path, options);
         }
         if (IdxReader.looksLikeIdx(path)) {
             Path labels = options.labels() != null ? options.labels() : IdxDataset.guessLabels(path);

@@ -15,6 +15,8 @@ import java.util.Map;
  * kernel, so an unsupported op fails here, at load time, with a one-line
  * {@link dev.lowbit.exec.UnsupportedOpException}.
  *
+ * <p>QDQ models run with integer kernels where integer runtimes fuse them ({@link QdqFusion}).
+ *
  * <p>The kernel thread count is process-wide ({@link Parallel#setThreads}); a {@code threads}
  * argument sets it.
  */
@@ -24,8 +26,7 @@ public final class JavaEngine implements Engine {
 
     /** An engine for an in-memory model, with the current kernel thread count. */
     public JavaEngine(Model model) {
-        this.model = model;
-        this.executor = new Executor(model);
+        this(model, 0);
     }
 
     /** An engine for an in-memory model; {@code threads > 0} sets the kernel thread count. */
@@ -34,7 +35,7 @@ public final class JavaEngine implements Engine {
             Parallel.setThreads(threads);
         }
         this.model = model;
-        this.executor = new Executor(model);
+        this.executor = new Executor(QdqFusion.forExecution(model));
     }
 
     /**

@@ -30,6 +30,9 @@ public final class Executor {
     private final int[] lastUse;
     private final List<ValueInfo> runtimeInputs;
     private final Set<String> outputNames;
+    /** Names an enclosing graph supplies at run time (empty for a top-level graph). */
+    private final List<String> outerNames;
+    private final boolean nested;
 
     private record Step(Node node, Op op, int[] in, int[] out) {
     }
@@ -40,7 +43,23 @@ public final class Executor {
 
     /** Plans {@code graph}; {@code opsets} maps domain to imported version. */
     public Executor(Graph graph, Map<String, Long> opsets, OpRegistry registry) {
+        this(graph, opsets, registry, List.of(), false);
+    }
+
+    /**
+     * Plans a subgraph (an If branch, a Loop or Scan body) whose nodes also read {@code outerNames}
+     * from the enclosing scope; {@link #run} then expects those values in its input map too.
+     * Declared subgraph input shapes are not checked (loop-carried values may change shape).
+     */
+    public Executor(Graph graph, Map<String, Long> opsets, OpRegistry registry, List<String> outerNames) {
+        this(graph, opsets, registry, outerNames, true);
+    }
+
+    private Executor(Graph graph, Map<String, Long> opsets, OpRegistry registry, List<String> outerNames,
+            boolean nested) {
         this.graph = graph;
+        this.nested = nested;
+        this.outerNames = List.copyOf(outerNames);
         this.runtimeInputs = graph.runtimeInputs();
         for (ValueInfo v : graph.inputs()) {
             slot(v.name());
@@ -48,12 +67,20 @@ public final class Executor {
         for (String init : graph.initializers().keySet()) {
             slot(init);
         }
+        for (String outer : this.outerNames) {
+            slot(outer);
+        }
         for (Node n : graph.topologicalOrder()) {
             int opset = opsets.getOrDefault(n.domain(), opsets.getOrDefault("", 1L)).intValue();
-            Op op = registry.create(new OpContext(n, opset, graph));
-            int[] in = new int[n.inputs().size()];
+            // Nodes with graph attributes get the outer values their subgraphs read appended to
+            // their inputs, in OpContext.scopeNames() order, so lifetimes are planned as usual.
+            List<String> scopeNames = subgraphReferences(n);
+            Op op = registry.create(new OpContext(n, opset, graph, opsets, registry, scopeNames));
+            List<String> reads = new ArrayList<>(n.inputs());
+            reads.addAll(scopeNames);
+            int[] in = new int[reads.size()];
             for (int i = 0; i < in.length; i++) {
-                String name = n.input(i);
+                String name = reads.get(i);
                 if (name.isEmpty()) {
                     in[i] = -1;
                 } else if (!slotOf.containsKey(name)) {
@@ -84,6 +111,17 @@ public final class Executor {
                 }
             }
         }
+    }
+
+    /** The enclosing-scope values the graph attributes of {@code n} read, in a fixed order. */
+    static List<String> subgraphReferences(Node n) {
+        java.util.LinkedHashSet<String> refs = new java.util.LinkedHashSet<>();
+        for (dev.lowbit.onnx.Attribute a : n.attributes().values()) {
+            if (a.type() == dev.lowbit.onnx.Attribute.Type.GRAPH) {
+                refs.addAll(((Graph) a.value()).outerReferences());
+            }
+        }
+        return List.copyOf(refs);
     }
 
     private int slot(String name) {
@@ -117,8 +155,17 @@ public final class Executor {
             if (t == null) {
                 throw new LowbitException("missing input '" + v.name() + "' (" + v.describe() + ")");
             }
-            check(v, t);
+            if (!nested) {
+                check(v, t);
+            }
             values[slotOf.get(v.name())] = hook == null ? t : hook.onValue(v.name(), t);
+        }
+        for (String outer : outerNames) {
+            Tensor t = inputs.get(outer);
+            if (t == null) {
+                throw new LowbitException("missing outer-scope value '" + outer + "'");
+            }
+            values[slotOf.get(outer)] = t;
         }
         for (Map.Entry<String, Tensor> e : graph.initializers().entrySet()) {
             Tensor t = inputs.getOrDefault(e.getKey(), e.getValue());

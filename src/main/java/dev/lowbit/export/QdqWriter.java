@@ -30,7 +30,7 @@ public final class QdqWriter {
      */
     public static Model write(Model floatModel, QuantPlan plan, Function<String, QdqParams> activationParams,
                               WeightQuantizer weightQuantizer) {
-        Model m = ModelCopy.deepCopy(floatModel);
+        Model m = floatModel.copy();
         Graph g = m.graph();
         long opset = Math.max(m.opset(), plan.weights().stream().anyMatch(w -> w.channelAxis() >= 0) ? 13 : 10);
         if (m.opset() < 13 && opset >= 13) {

@@ -66,4 +66,26 @@ public final class Model {
     public Map<String, String> metadata() {
         return metadata;
     }
+
+    /**
+     * A copy a pass can edit: nodes, lists and maps are new; initializer tensors are shared
+     * (passes replace initializers, they never mutate a tensor in place).
+     */
+    public Model copy() {
+        Graph g = new Graph(graph.name());
+        for (Node n : graph.nodes()) {
+            g.addNode(n.copy());
+        }
+        g.initializers().putAll(graph.initializers());
+        g.inputs().addAll(graph.inputs());
+        g.outputs().addAll(graph.outputs());
+        g.valueInfos().putAll(graph.valueInfos());
+        Model m = new Model(g);
+        m.irVersion = irVersion;
+        m.opsets.putAll(opsets);
+        m.producerName = producerName;
+        m.producerVersion = producerVersion;
+        m.metadata.putAll(metadata);
+        return m;
+    }
 }

@@ -5,7 +5,7 @@ import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
-import dev.lowbit.tensor.kernels.ErfMath;
+import dev.lowbit.tensor.kernels.UnaryMath;
 import dev.lowbit.tensor.kernels.UnaryFloatKernels;
 import dev.lowbit.tensor.kernels.UnaryFloatKernels.Kind;
 import java.util.function.DoubleUnaryOperator;
@@ -62,7 +62,7 @@ public final class ActivationOps implements OpRegistry.Family {
             String approx = ctx.node().getString("approximate", "none");
             return switch (approx) {
                 case "none" -> in -> new Tensor[] {apply(in[0], Kind.GELU, 0, 0,
-                        x -> 0.5 * x * (1 + ErfMath.erf(x / Math.sqrt(2))), null)};
+                        x -> 0.5 * x * (1 + UnaryMath.erf(x / Math.sqrt(2))), null)};
                 case "tanh" -> in -> new Tensor[] {apply(in[0], Kind.GELU_TANH, 0, 0,
                         x -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))), null)};
                 default -> throw ctx.unsupported("approximate='" + approx + "'");

@@ -77,8 +77,25 @@ final class CastOps {
         if (Double.isInfinite(v)) {
             return v > 0 ? "INF" : "-INF";
         }
-        // Shortest repr that round-trips at the source precision.
-        String s = t == DType.DOUBLE ? Double.toString(v) : Float.toString((float) v);
-        return s;
+        // Shortest digits that round-trip at the source precision, laid out the way numpy prints them.
+        String shortest = t == DType.DOUBLE ? Double.toString(v) : Float.toString((float) v);
+        return numpyStyle(new java.math.BigDecimal(shortest), 16);
+    }
+
+    /** numpy's float repr: plain notation for 1e-4 <= |v| < 1e16, else d.ddde+XX; integers end in ".0". */
+    static String numpyStyle(java.math.BigDecimal d, int maxPlainExponent) {
+        if (d.signum() == 0) {
+            return d.toString().startsWith("-") ? "-0.0" : "0.0";
+        }
+        d = d.stripTrailingZeros();
+        int exponent = d.precision() - d.scale() - 1;
+        if (exponent >= -4 && exponent < maxPlainExponent) {
+            String plain = d.toPlainString();
+            return plain.contains(".") ? plain : plain + ".0";
+        }
+        String digits = d.unscaledValue().abs().toString();
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        String exp = String.format(java.util.Locale.ROOT, "%02d", Math.abs(exponent));
+        return (d.signum() < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+") + exp;
     }
 }

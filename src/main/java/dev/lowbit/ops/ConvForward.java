@@ -86,42 +86,49 @@ final class ConvForward {
         ConvDepthwiseKernel.Geometry dg = direct ? new ConvDepthwiseKernel.Geometry(geo.in()[0], geo.in()[1],
                 geo.kernel()[0], geo.kernel()[1], geo.strides()[0], geo.strides()[1], geo.dilations()[0],
                 geo.dilations()[1], geo.padBegin()[0], geo.padBegin()[1], geo.out()[0], geo.out()[1]) : null;
-        Parallel.forRange(batch * group, 1, (t0, t1) -> {
-            ConvScratch scratch = ConvScratch.get();
-            for (int t = t0; t < t1; t++) {
-                int n = t / group, g = t % group;
-                int xOff = (n * channels + g * cg) * inSize;
-                int yOff = (n * filters + g * mg) * outSize;
-                if (direct) {
-                    float[] plane = scratch.plane(dg.scratchSize());
+        if (direct) {
+            Parallel.forRange(batch * group, 1, (t0, t1) -> {
+                float[] plane = ConvScratch.get().plane(dg.scratchSize());
+                for (int t = t0; t < t1; t++) {
+                    int n = t / group, g = t % group;
+                    int xOff = (n * channels + g * cg) * inSize;
+                    int yOff = (n * filters + g * mg) * outSize;
                     for (int m = 0; m < mg; m++) {
                         int f = g * mg + m;
-                        depthwise.plane(dg, xs, xOff, ws, f * taps, bs == null ? 0f : bs[f], ys,
-                                yOff + m * outSize, plane);
+                        depthwise.plane(dg, xs, xOff, ws, f * taps, bs == null ? 0f : bs[f], ys, yOff + m * outSize,
+                                plane);
                     }
-                    continue;
                 }
+            });
+            return y;
+        }
+        // Output columns go in chunks whose packed columns (K x chunk) stay in L2 between im2col and GEMM.
+        int k = cg * taps;
+        int nr = gemm.nr();
+        int chunk = Math.max(nr, Math.min(outSize + nr - 1, (1 << 17) / Math.max(1, k)) / nr * nr);
+        int chunks = (outSize + chunk - 1) / chunk;
+        boolean pointwise = geo.isPointwise();
+        Parallel.forRange(batch * group * chunks, 1, (t0, t1) -> {
+            ConvScratch scratch = ConvScratch.get();
+            float[] packed = scratch.packed(GemmPacked.size(chunk, k, nr));
+            float[] row = scratch.columns(chunk);
+            for (int t = t0; t < t1; t++) {
+                int ng = t / chunks, n = ng / group, g = ng % group;
+                int col0 = (t % chunks) * chunk, col1 = Math.min(outSize, col0 + chunk);
+                int xOff = (n * channels + g * cg) * inSize;
+                int yOff = (n * filters + g * mg) * outSize;
                 if (bs != null) {
                     for (int m = 0; m < mg; m++) {
-                        Arrays.fill(ys, yOff + m * outSize, yOff + (m + 1) * outSize, bs[g * mg + m]);
+                        int r = yOff + m * outSize;
+                        Arrays.fill(ys, r + col0, r + col1, bs[g * mg + m]);
                     }
                 }
-                int k = cg * taps;
-                float[] b;
-                int bOff;
-                if (geo.isPointwise()) {
-                    b = xs;
-                    bOff = xOff;
-                } else {
-                    b = scratch.columns(k * outSize);
-                    bOff = 0;
-                    Im2col.im2col(geo, xs, xOff, cg, b);
-                }
-                GemmPacked pb = GemmPacking.packB(gemm, false, k, outSize, b, bOff, outSize,
-                        scratch.packed(GemmPacked.size(outSize, k, gemm.nr())));
+                GemmPacked pb = pointwise
+                        ? GemmPacking.packB(gemm, false, k, col1 - col0, xs, xOff + col0, outSize, packed)
+                        : Im2col.im2colPacked(geo, xs, xOff, cg, col0, col1, gemm, row, packed);
                 GemmPacked pa = prepacked != null ? prepacked[g]
                         : GemmPacking.packA(gemm, false, mg, k, ws, g * mg * k, k, null);
-                gemm.multiply(pa, pb, 1f, ys, yOff, outSize);
+                gemm.multiply(pa, pb, 1f, ys, yOff + col0, outSize);
             }
         });
         return y;

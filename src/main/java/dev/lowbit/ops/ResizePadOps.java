@@ -10,7 +10,8 @@ import dev.lowbit.tensor.kernels.ResizeKernels;
 import java.util.Arrays;
 import java.util.Set;
 
-/** Pad, Resize (opsets 10-19) and Upsample (7-9). */
+/** Pad, Resize (opsets 10-19) and Upsample (7-9); also registers {@link GridSampleOps}
+ * and {@link RoiAlignOps}. */
 public final class ResizePadOps implements OpRegistry.Family {
     private static final Set<String> COORD_MODES = Set.of("half_pixel", "half_pixel_symmetric",
             "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize");
@@ -21,6 +22,8 @@ public final class ResizePadOps implements OpRegistry.Family {
         r.register("Pad", ResizePadOps::pad);
         r.register("Resize", ResizePadOps::resize);
         r.register("Upsample", ResizePadOps::upsample);
+        new GridSampleOps().register(r);
+        new RoiAlignOps().register(r);
     }
 
     private static dev.lowbit.exec.Op pad(OpContext ctx) {
@@ -101,7 +104,7 @@ public final class ResizePadOps implements OpRegistry.Family {
         }
         return in -> {
             float[] scales = attrScales != null ? attrScales : in[1].toFloatArray();
-            return new Tensor[] {run(in[0], mode, "asymmetric", "floor", -0.75, false, 0,
+            return new Tensor[] {run(in[0], mode, "asymmetric", "simple", -0.75, false, 0,
                     toDoubles(scales), null, null, "stretch", null)};
         };
     }
@@ -111,11 +114,11 @@ public final class ResizePadOps implements OpRegistry.Family {
         int opset = ctx.opset();
         ResizeCoords.Mode mode = mode(ctx, n.getString("mode", "nearest"));
         String coord = opset < 11 ? "asymmetric" : n.getString("coordinate_transformation_mode", "half_pixel");
-        String nearest = opset < 11 ? "floor" : n.getString("nearest_mode", "round_prefer_floor");
+        String nearest = opset < 11 ? "simple" : n.getString("nearest_mode", "round_prefer_floor");
         if (!COORD_MODES.contains(coord)) {
             throw ctx.unsupported("Resize coordinate_transformation_mode " + coord);
         }
-        if (!NEAREST_MODES.contains(nearest)) {
+        if (opset >= 11 && !NEAREST_MODES.contains(nearest)) {
             throw ctx.unsupported("Resize nearest_mode " + nearest);
         }
         if (n.getInt("antialias", 0) != 0) {

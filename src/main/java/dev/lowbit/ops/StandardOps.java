@@ -20,6 +20,14 @@ public final class StandardOps {
                 new PoolOps(),
                 new MatMulOps(),
                 new NormalizationOps(),
-                new QuantOps());
+                new QuantOps(),
+                new ControlFlowOps(),
+                new RecurrentOps(),
+                new SignalOps(),
+                new EinsumOps(),
+                new MiscMathOps(),
+                new TrainingOps(),
+                new StringOps(),
+                new TfIdfOps());
     }
 }

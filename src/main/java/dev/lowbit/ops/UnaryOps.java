@@ -4,7 +4,7 @@ import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
-import dev.lowbit.tensor.kernels.ErfMath;
+import dev.lowbit.tensor.kernels.UnaryMath;
 import dev.lowbit.tensor.kernels.UnaryFloatKernels;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.LongUnaryOperator;
@@ -37,7 +37,7 @@ final class UnaryOps implements OpRegistry.Family {
         r.register("Erf", ctx -> in -> new Tensor[] {in[0].dtype() == DType.FLOAT
                 ? Tensor.wrap(DType.FLOAT, in[0].shapeRef(), UnaryFloatKernels.apply(UnaryFloatKernels.Kind.ERF,
                         in[0].floats(), 0, 0))
-                : map("Erf", in[0], ErfMath::erf, null, null)});
+                : map("Erf", in[0], UnaryMath::erf, null, null)});
         r.register("Not", ctx -> in -> {
             if (in[0].dtype() != DType.BOOL) {
                 throw new UnsupportedOpException("Not: unsupported data type " + in[0].dtype().onnxName());

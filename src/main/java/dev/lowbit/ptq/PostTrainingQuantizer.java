@@ -7,7 +7,6 @@ import dev.lowbit.data.Dataset;
 import dev.lowbit.eval.Agreement;
 import dev.lowbit.exec.Executor;
 import dev.lowbit.exec.TensorHook;
-import dev.lowbit.export.ModelCopy;
 import dev.lowbit.export.QdqParams;
 import dev.lowbit.export.QdqWriter;
 import dev.lowbit.onnx.Graph;
@@ -49,10 +48,11 @@ public final class PostTrainingQuantizer {
         return this;
     }
 
-    /** Returns the float model as quantization sees it: no-ops removed and BatchNormalization folded. */
+    /** Returns the float model as quantization sees it: no-ops removed, constants folded, BatchNormalization folded. */
     public static Model prepare(Model floatModel) {
-        Model m = ModelCopy.deepCopy(floatModel);
+        Model m = floatModel.copy();
         GraphCleanup.removeNoOps(m.graph());
+        ConstantFolding.apply(m);
         BatchNormFolding.apply(m.graph());
         return m;
     }
@@ -177,7 +177,20 @@ public final class PostTrainingQuantizer {
         quantized.metadata().put("lowbit.method", chosen.toString());
         quantized.metadata().put("lowbit.backend", backend.id());
         return new PtqResult(quantized, ctx.prepared(), plan, Map.copyOf(ctx.activations()), Map.copyOf(ctx.weightParams()),
-                chosen, scores, seen, (System.nanoTime() - start) / 1_000_000, Map.copyOf(ctx.notes()));
+                chosen, scores, seen, (System.nanoTime() - start) / 1_000_000, Map.copyOf(ctx.notes()), histograms(stats),
+                observed(stats));
+    }
+
+    private static Map<String, dev.lowbit.calib.Histogram> histograms(Map<String, ActivationStats> stats) {
+        Map<String, dev.lowbit.calib.Histogram> m = new LinkedHashMap<>();
+        stats.forEach((k, v) -> m.put(k, v.histogramObserver().histogram()));
+        return m;
+    }
+
+    private static Map<String, Ranges> observed(Map<String, ActivationStats> stats) {
+        Map<String, Ranges> m = new LinkedHashMap<>();
+        stats.forEach((k, v) -> m.put(k, v.observed()));
+        return m;
     }
 
     private void runSteps(PtqContext ctx, PtqStep.Phase phase) {

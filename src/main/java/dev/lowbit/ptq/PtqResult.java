@@ -17,9 +17,12 @@ import java.util.Map;
  * @param calibrationSamples samples observed
  * @param millis           wall time of the whole run
  * @param notes            per-step notes (time taken, what each algorithm did)
+ * @param histograms       calibration histogram of each calibrated activation (for reports)
+ * @param observedRanges   the observed [min, max] of each calibrated activation
  */
 public record PtqResult(Model quantized, Model prepared, QuantPlan plan, Map<String, QuantParams> activations,
                         Map<String, QuantParams> weights, CalibrationMethod method,
                         Map<String, Double> candidateScores, int calibrationSamples, long millis,
-                        Map<String, String> notes) {
+                        Map<String, String> notes, Map<String, dev.lowbit.calib.Histogram> histograms,
+                        Map<String, dev.lowbit.calib.Ranges> observedRanges) {
 }

@@ -3,7 +3,11 @@ package dev.lowbit.report;
 import java.util.Collection;
 import java.util.Map;
 
-/** A minimal JSON writer for {@code --json} output: maps, lists, strings, numbers, booleans. */
+/**
+ * Minimal JSON for {@code --json} output and reports: writes maps, lists, records, arrays, strings,
+ * numbers and booleans (NaN and infinities as null); {@link #parse} reads JSON back into maps,
+ * lists, strings, doubles, booleans and nulls.
+ */
 public final class Json {
     private Json() {
     }
@@ -54,6 +58,14 @@ public final class Json {
             write(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
         } else if (v instanceof int[] a) {
             write(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
+        } else if (v instanceof long[] a) {
+            write(sb, java.util.Arrays.stream(a).boxed().toList(), indent);
+        } else if (v instanceof float[] a) {
+            java.util.List<Float> l = new java.util.ArrayList<>(a.length);
+            for (float f : a) {
+                l.add(f);
+            }
+            write(sb, l, indent);
         } else if (v instanceof Record r) {
             java.util.LinkedHashMap<String, Object> m = new java.util.LinkedHashMap<>();
             for (var comp : r.getClass().getRecordComponents()) {
@@ -93,5 +105,13 @@ public final class Json {
             }
         }
         sb.append('"');
+    }
+
+    /** Parses JSON text: objects become ordered maps, arrays lists, numbers doubles. */
+    public static Object parse(String text) {
+        JsonParser p = new JsonParser(text);
+        Object v = p.value();
+        p.end();
+        return v;
     }
 }

@@ -142,6 +142,37 @@ class ConvOpsTest {
         }
     }
 
+    /** Large enough that the output columns are processed in several L2-sized chunks. */
+    @Test
+    void largeConvSpansSeveralColumnChunks() {
+        Random rnd = new Random(11);
+        int[][] cases = {{64, 3, 1, 1}, {64, 3, 2, 1}, {600, 1, 1, 0}, {40, 5, 1, 2}};
+        for (int[] cs : cases) {
+            int c = cs[0], k = cs[1], s = cs[2], p = cs[3];
+            Tensor x = random(rnd, 2, c, 23, 21), w = random(rnd, 9, c, k, k), b = random(rnd, 9);
+            int oh = (23 + 2 * p - k) / s + 1, ow = (21 + 2 * p - k) / s + 1;
+            float[] expected = referenceConv(x, w, b.floats(), 1, new int[] {s, s}, new int[] {1, 1},
+                    new int[] {p, p}, new int[] {oh, ow});
+            for (Tensor constW : new Tensor[] {null, w}) {
+                Tensor y = op("Conv", constW, Attribute.ofInts("strides", s, s), Attribute.ofInts("pads", p, p, p, p))
+                        .run(new Tensor[] {x, w, b})[0];
+                assertArrayEquals(new int[] {2, 9, oh, ow}, y.shapeRef());
+                assertClose(expected, y.floats());
+            }
+        }
+    }
+
+    @Test
+    void large3dConvSpansSeveralColumnChunks() {
+        Random rnd = new Random(12);
+        Tensor x = random(rnd, 1, 64, 8, 9, 10), w = random(rnd, 5, 64, 3, 3, 3);
+        float[] expected = referenceConv(x, w, null, 1, new int[] {1, 1, 1}, new int[] {1, 1, 1},
+                new int[] {1, 1, 1}, new int[] {8, 9, 10});
+        Tensor y = op("Conv", w, Attribute.ofInts("pads", 1, 1, 1, 1, 1, 1)).run(new Tensor[] {x, w, null})[0];
+        assertArrayEquals(new int[] {1, 5, 8, 9, 10}, y.shapeRef());
+        assertClose(expected, y.floats());
+    }
+
     @Test
     void sameUpperAndLowerPadding() {
         Random rnd = new Random(7);

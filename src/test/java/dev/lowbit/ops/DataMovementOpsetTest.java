@@ -97,10 +97,14 @@ class DataMovementOpsetTest {
     }
 
     @Test
-    void resizeOpset10NearestIsAsymmetricFloor() {
+    void resizeOpset10NearestIsAsymmetricFloorOrCeilWhenShrinking() {
         Tensor x = floats(1, 1, 1, 3);
         Tensor a = run("Resize", 10, 1, new Tensor[] {x, Tensor.of(new float[] {1, 1, 1, 2}, 4)})[0];
         assertArrayEquals(new float[] {0, 0, 1, 1, 2, 2}, a.floats());
+        // shrinking rounds up: the old ONNX example [[1,2,3,4],[5,6,7,8]] * 0.6 gives [[1, 3]]
+        Tensor x2 = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 1, 1, 2, 4);
+        Tensor b = run("Resize", 10, 1, new Tensor[] {x2, Tensor.of(new float[] {1, 1, 0.6f, 0.6f}, 4)})[0];
+        assertArrayEquals(new float[] {1, 3}, b.floats());
     }
 
     @Test
@@ -117,5 +121,26 @@ class DataMovementOpsetTest {
         Tensor[] r = run("TopK", 1, 2, new Tensor[] {x}, Attribute.ofInt("k", 2));
         assertArrayEquals(new float[] {3, 2}, r[0].floats());
         assertArrayEquals(new long[] {0, 2}, r[1].longs());
+    }
+
+    @Test
+    void gridSampleWithIdentityGridReproducesInputInEveryMode() {
+        int h = 3, w = 4;
+        Tensor x = floats(1, 2, h, w);
+        float[] g = new float[h * w * 2];
+        for (int i = 0; i < h; i++) {
+            for (int j = 0; j < w; j++) {
+                g[(i * w + j) * 2] = -1 + 2f * j / (w - 1);
+                g[(i * w + j) * 2 + 1] = -1 + 2f * i / (h - 1);
+            }
+        }
+        Tensor grid = Tensor.of(g, 1, h, w, 2);
+        for (String mode : new String[] {"nearest", "bilinear", "bicubic"}) {
+            for (String pad : new String[] {"zeros", "border", "reflection"}) {
+                Tensor y = run("GridSample", 16, 1, new Tensor[] {x, grid}, Attribute.ofString("mode", mode),
+                        Attribute.ofString("padding_mode", pad), Attribute.ofInt("align_corners", 1))[0];
+                assertArrayEquals(x.floats(), y.floats(), 1e-5f, mode + "/" + pad);
+            }
+        }
     }
 }

@@ -94,4 +94,11 @@ class ElementwiseOpsTest {
         assertArrayEquals(new int[] {2, -2}, run("Cast", 13, List.of(Attribute.ofInt("to", DType.INT32.onnxCode())), x).ints());
         assertArrayEquals(new float[] {2f, -2f, 4f}, run("Round", 11, Tensor.of(new float[] {2.5f, -2.5f, 3.5f}, 3)).floats());
     }
+
+    @Test
+    void floatsPrintLikeNumpy() {
+        Tensor x = Tensor.of(new float[] {1f, 0.47892547f, 1e-5f, 0.0005f, 1e7f, -2.5e20f, 0f}, 7);
+        String[] s = run("Cast", 13, List.of(Attribute.ofInt("to", DType.STRING.onnxCode())), x).strings();
+        assertArrayEquals(new String[] {"1.0", "0.47892547", "1e-05", "0.0005", "10000000.0", "-2.5e+20", "0.0"}, s);
+    }
 }

@@ -89,4 +89,24 @@ class IndexingOpsTest {
         Tensor x = Tensor.of(new long[] {1, 2, 3, 4}, 4);
         assertArrayEquals(new long[] {9, 7, 4, 0}, SearchScanOps.cumSum(x, 0, true, true).longs());
     }
+
+    @Test
+    void nllLossMeanDividesBySummedWeightsOfCountedTargets() {
+        // N=3, C=2: input rows [-1,-2], [-3,-4], [-5,-6]; targets 1, 0, ignored
+        Tensor input = Tensor.of(new float[] {-1, -2, -3, -4, -5, -6}, 3, 2);
+        Tensor weight = Tensor.of(new float[] {0.5f, 2f}, 2);
+        Tensor loss = LossOps.nll(input, new long[] {1, 0, 7}, weight, "mean", 7L);
+        // (2*2 + 0.5*3) / (2 + 0.5)
+        org.junit.jupiter.api.Assertions.assertEquals(5.5 / 2.5, loss.floats()[0], 1e-6);
+        Tensor none = LossOps.nll(input, new long[] {1, 0, 7}, null, "none", 7L);
+        assertArrayEquals(new float[] {2, 3, 0}, none.floats());
+    }
+
+    @Test
+    void nonMaxSuppressionKeepsBestAndDropsOverlaps() {
+        Tensor boxes = Tensor.of(new float[] {0, 0, 1, 1, 0, 0.1f, 1, 1.1f, 0, 10, 1, 11}, 1, 3, 4);
+        Tensor scores = Tensor.of(new float[] {0.9f, 0.95f, 0.5f}, 1, 1, 3);
+        Tensor sel = NonMaxSuppressionOps.nms(boxes, scores, 10, 0.5f, null, false);
+        assertArrayEquals(new long[] {0, 0, 1, 0, 0, 2}, sel.longs());
+    }
 }

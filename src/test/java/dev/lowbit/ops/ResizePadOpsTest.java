@@ -109,4 +109,25 @@ class ResizePadOpsTest {
                 false, 0, null, new int[] {7, 8}, null, "not_smaller", new int[] {2, 3});
         assertArrayEquals(new int[] {1, 1, 8, 8}, z.shapeRef());
     }
+
+    @Test
+    void nearestOnBytesMatchesNearestOnFloats() {
+        Random rnd = new Random(21);
+        int n = 1, c = 3, h = 5, w = 6;
+        Tensor xb = Tensor.zeros(dev.lowbit.tensor.DType.UINT8, n, c, h, w);
+        float[] f = new float[xb.size()];
+        for (int i = 0; i < f.length; i++) {
+            xb.bytes()[i] = (byte) rnd.nextInt(256);
+            f[i] = xb.getLong(i);
+        }
+        double[] scales = {1, 1, 1.7, 0.6};
+        Tensor yb = ResizePadOps.run(xb, ResizeCoords.Mode.NEAREST, "half_pixel", "round_prefer_ceil", -0.75, false, 0,
+                scales, null, null, "stretch", null);
+        Tensor yf = ResizePadOps.run(Tensor.of(f, n, c, h, w), ResizeCoords.Mode.NEAREST, "half_pixel",
+                "round_prefer_ceil", -0.75, false, 0, scales, null, null, "stretch", null);
+        assertArrayEquals(yf.shapeRef(), yb.shapeRef());
+        for (int i = 0; i < yb.size(); i++) {
+            assertEquals(yf.floats()[i], (float) yb.getLong(i));
+        }
+    }
 }

@@ -53,6 +53,11 @@ class ShapeOpsTest {
                 xl.longs()[i] = i;
             }
             assertArrayEquals(TransposeKernels.reference(xl, perm).longs(), TransposeKernels.transpose(xl, perm).longs());
+            Tensor xb = Tensor.zeros(DType.INT8, shape);
+            for (int i = 0; i < xb.size(); i++) {
+                xb.bytes()[i] = (byte) rnd.nextInt();
+            }
+            assertArrayEquals(TransposeKernels.reference(xb, perm).bytes(), TransposeKernels.transpose(xb, perm).bytes());
         }
     }
 

@@ -70,15 +70,15 @@ public class QuantPlannerTest {
         assertTrue(plan.activations().contains("x"));
         // MaxPool output reuses its input's parameters.
         assertEquals("r1", plan.sharedParams().get("p"));
-        // Add: both inputs quantized, output after the following Relu.
+        // Add: both inputs and its own output quantized; the following Relu quantizes its output too.
         assertTrue(plan.activations().contains("c2"));
         assertTrue(plan.activations().contains("r2"));
-        assertFalse(plan.activations().contains("s"));
+        assertTrue(plan.activations().contains("s"));
         assertEquals(2, plan.weights().size());
         assertEquals(0, plan.weights().get(0).channelAxis());
         assertEquals(1, plan.biases().size());
         assertTrue(plan.floatNodes().containsKey("softmax"));
-        assertEquals(List.of("x", "r1", "c2", "r2"), plan.calibratedActivations());
+        assertEquals(List.of("x", "r1", "c2", "s", "r2"), plan.calibratedActivations());
     }
 
     @Test

@@ -170,6 +170,7 @@ public final class BroadcastPlan {
         }
         return idx;
     }
+
     /** Receives one output element's flat index and the flat indices of its three inputs. */
     @FunctionalInterface
     public interface Visitor3 {

@@ -2,10 +2,17 @@ package dev.lowbit.tensor.kernels;
 
 /**
  * Direct depthwise 2-D convolution of one channel plane (MobileNet's core op; im2col + GEMM would
- * waste its time on a K of kh*kw). The plane is first copied into a zero-bordered scratch buffer so
- * the tap loops need no bounds checks; implementations supply the loop over one output row.
+ * waste its time on a K of kh*kw).
+ *
+ * <p>The plane is first copied into a zero-bordered scratch buffer split into {@code strideW}
+ * column phases (phase q holds padded columns q, q + strideW, ...). Every kernel tap then reads a
+ * contiguous run of the scratch for consecutive outputs, whatever the stride, so implementations
+ * only supply a unit-stride loop over one output row and need no bounds checks.
  */
 public abstract class ConvDepthwiseKernel {
+    /** Scratch floats beyond the data, at least the widest vector. */
+    static final int SLACK = 64;
+
     /** Geometry of one 2-D depthwise convolution (pads are the top/left ones; the bottom/right follow). */
     public record Geometry(int inH, int inW, int kH, int kW, int strideH, int strideW, int dilH, int dilW,
             int padTop, int padLeft, int outH, int outW) {
@@ -18,9 +25,18 @@ public abstract class ConvDepthwiseKernel {
             return (outW - 1) * strideW + (kW - 1) * dilW + 1;
         }
 
-        /** Scratch floats {@link #plane} needs. */
+        /** Columns of one phase of the scratch. */
+        int phaseW() {
+            return (paddedW() + strideW - 1) / strideW;
+        }
+
+        /** Scratch floats {@link #plane} needs (with slack so a full vector may read past the last row). */
         public int scratchSize() {
-            return paddedH() * paddedW();
+            return dataSize() + SLACK;
+        }
+
+        int dataSize() {
+            return strideW * paddedH() * phaseW();
         }
     }
 
@@ -31,36 +47,61 @@ public abstract class ConvDepthwiseKernel {
     public final void plane(Geometry g, float[] x, int xOff, float[] w, int wOff, float bias, float[] y, int yOff,
             float[] scratch) {
         int hp = g.paddedH();
-        int wp = g.paddedW();
-        java.util.Arrays.fill(scratch, 0, hp * wp, 0f);
+        int wq = g.phaseW();
+        int sw = g.strideW();
+        int phaseSize = hp * wq;
+        java.util.Arrays.fill(scratch, 0, g.dataSize(), 0f);
         int rows = Math.min(g.inH(), hp - g.padTop());
-        int cols = Math.min(g.inW(), wp - g.padLeft());
+        int cols = Math.min(g.inW(), g.paddedW() - g.padLeft());
         for (int r = 0; r < rows; r++) {
-            if (cols > 0) {
-                System.arraycopy(x, xOff + r * g.inW(), scratch, (r + g.padTop()) * wp + g.padLeft(), cols);
+            int src = xOff + r * g.inW();
+            int dstRow = (r + g.padTop()) * wq;
+            if (sw == 1) {
+                if (cols > 0) {
+                    System.arraycopy(x, src, scratch, dstRow + g.padLeft(), cols);
+                }
+            } else {
+                // Phase q takes the input columns c with (c + padLeft) % sw == q, in order.
+                for (int q = 0; q < sw; q++) {
+                    int c = Math.floorMod(q - g.padLeft(), sw);
+                    int d = q * phaseSize + dstRow + (c + g.padLeft()) / sw;
+                    int from = src + c;
+                    // A counted loop with a linear index, so the JIT hoists the bounds checks.
+                    for (int i = 0, n = (cols - c + sw - 1) / sw; i < n; i++) {
+                        scratch[d + i] = x[from + i * sw];
+                    }
+                }
+            }
+        }
+        int[] taps = new int[g.kH() * g.kW()];
+        for (int kh = 0; kh < g.kH(); kh++) {
+            for (int kw = 0; kw < g.kW(); kw++) {
+                int c = kw * g.dilW();
+                taps[kh * g.kW() + kw] = (c % sw) * phaseSize + kh * g.dilH() * wq + c / sw;
             }
         }
         for (int oh = 0; oh < g.outH(); oh++) {
-            row(g, scratch, oh * g.strideH() * wp, wp, w, wOff, bias, y, yOff + oh * g.outW());
+            row(taps, g.outW(), scratch, oh * g.strideH() * wq, w, wOff, bias, y, yOff + oh * g.outW(),
+                    (g.outH() - oh) * g.outW());
         }
     }
 
-    /** One output row; {@code src} is the scratch offset of its top-left tap, {@code wp} the scratch row stride. */
-    abstract void row(Geometry g, float[] scratch, int src, int wp, float[] w, int wOff, float bias, float[] y,
-            int yOff);
+    /**
+     * One output row: y[yOff + ow] = bias + sum over t of w[wOff + t] * s[src + taps[t] + ow] for ow < outW.
+     * Up to {@code writable} floats from yOff belong to this plane: writing garbage past outW is allowed
+     * there (the following rows are computed later and overwrite it), which lets row tails stay vectors.
+     */
+    abstract void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff,
+            int writable);
 
     /** Scalar loop for output columns [ow0, outW). */
-    static void rowScalar(Geometry g, float[] s, int src, int wp, float[] w, int wOff, float bias, float[] y,
+    static void rowScalar(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
             int yOff, int ow0) {
-        for (int ow = ow0; ow < g.outW(); ow++) {
+        for (int ow = ow0; ow < outW; ow++) {
             float acc = bias;
-            int base = src + ow * g.strideW();
-            for (int kh = 0; kh < g.kH(); kh++) {
-                int rowBase = base + kh * g.dilH() * wp;
-                int wRow = wOff + kh * g.kW();
-                for (int kw = 0; kw < g.kW(); kw++) {
-                    acc += w[wRow + kw] * s[rowBase + kw * g.dilW()];
-                }
+            int base = src + ow;
+            for (int t = 0; t < taps.length; t++) {
+                acc += w[wOff + t] * s[base + taps[t]];
             }
             y[yOff + ow] = acc;
         }

@@ -4,35 +4,70 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API depthwise convolution rows: for stride 1 each vector of outputs accumulates all taps
- * in a register (contiguous loads); other strides use the scalar loop.
+ * Vector API depthwise convolution rows: each vector of outputs accumulates all taps in a register
+ * (contiguous loads thanks to the phase-split scratch); 3x3 kernels, the MobileNet case, have their
+ * taps unrolled with the weights held in registers. A row's tail is a full vector spilling into the next
+ * row (overwritten later) except on a plane's last row, which ends in scalar code (masked vectors
+ * measured slower).
  */
 final class ConvDepthwisePanama extends ConvDepthwiseKernel {
     private static final VectorSpecies<Float> S = PanamaVectorKernels.SPECIES;
     private static final int V = S.length();
 
     @Override
-    void row(Geometry g, float[] s, int src, int wp, float[] w, int wOff, float bias, float[] y, int yOff) {
-        int ow = 0;
-        if (g.strideW() == 1) {
-            int kH = g.kH();
-            int kW = g.kW();
-            int rowStep = g.dilH() * wp;
-            int dw = g.dilW();
-            FloatVector vb = FloatVector.broadcast(S, bias);
-            for (; ow + V <= g.outW(); ow += V) {
-                FloatVector acc = vb;
-                int base = src + ow;
-                for (int kh = 0; kh < kH; kh++) {
-                    int rowBase = base + kh * rowStep;
-                    int wRow = wOff + kh * kW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        acc = FloatVector.fromArray(S, s, rowBase + kw * dw).fma(FloatVector.broadcast(S, w[wRow + kw]), acc);
-                    }
-                }
-                acc.intoArray(y, yOff + ow);
-            }
+    void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff,
+            int writable) {
+        if (taps.length == 9) {
+            row9(taps, outW, s, src, w, wOff, bias, y, yOff, writable);
+            return;
         }
-        rowScalar(g, s, src, wp, w, wOff, bias, y, yOff, ow);
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        int ow = 0;
+        for (; ow < outW && ow + V <= writable; ow += V) {
+            FloatVector acc = vb;
+            int base = src + ow;
+            for (int t = 0; t < taps.length; t++) {
+                acc = FloatVector.fromArray(S, s, base + taps[t]).fma(FloatVector.broadcast(S, w[wOff + t]), acc);
+            }
+            acc.intoArray(y, yOff + ow);
+        }
+        rowScalar(taps, outW, s, src, w, wOff, bias, y, yOff, ow);
+    }
+
+    private static void row9(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
+            int yOff, int writable) {
+        FloatVector w0 = FloatVector.broadcast(S, w[wOff + 0]);
+        FloatVector w1 = FloatVector.broadcast(S, w[wOff + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, w[wOff + 2]);
+        FloatVector w3 = FloatVector.broadcast(S, w[wOff + 3]);
+        FloatVector w4 = FloatVector.broadcast(S, w[wOff + 4]);
+        FloatVector w5 = FloatVector.broadcast(S, w[wOff + 5]);
+        FloatVector w6 = FloatVector.broadcast(S, w[wOff + 6]);
+        FloatVector w7 = FloatVector.broadcast(S, w[wOff + 7]);
+        FloatVector w8 = FloatVector.broadcast(S, w[wOff + 8]);
+        int t0 = src + taps[0];
+        int t1 = src + taps[1];
+        int t2 = src + taps[2];
+        int t3 = src + taps[3];
+        int t4 = src + taps[4];
+        int t5 = src + taps[5];
+        int t6 = src + taps[6];
+        int t7 = src + taps[7];
+        int t8 = src + taps[8];
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        int ow = 0;
+        for (; ow < outW && ow + V <= writable; ow += V) {
+            FloatVector acc = FloatVector.fromArray(S, s, t0 + ow).fma(w0, vb);
+            acc = FloatVector.fromArray(S, s, t1 + ow).fma(w1, acc);
+            acc = FloatVector.fromArray(S, s, t2 + ow).fma(w2, acc);
+            acc = FloatVector.fromArray(S, s, t3 + ow).fma(w3, acc);
+            acc = FloatVector.fromArray(S, s, t4 + ow).fma(w4, acc);
+            acc = FloatVector.fromArray(S, s, t5 + ow).fma(w5, acc);
+            acc = FloatVector.fromArray(S, s, t6 + ow).fma(w6, acc);
+            acc = FloatVector.fromArray(S, s, t7 + ow).fma(w7, acc);
+            acc = FloatVector.fromArray(S, s, t8 + ow).fma(w8, acc);
+            acc.intoArray(y, yOff + ow);
+        }
+        rowScalar(taps, outW, s, src, w, wOff, bias, y, yOff, ow);
     }
 }

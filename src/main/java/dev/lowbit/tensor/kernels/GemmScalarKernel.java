@@ -11,20 +11,14 @@ final class GemmScalarKernel extends GemmBlocked {
 
     @Override
     void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, float alpha) {
-        float[] acc = new float[MR * NR];
-        for (int k = 0; k < kb; k++) {
-            int ak = aOff + k * MR;
-            int bk = bOff + k * NR;
-            for (int r = 0; r < MR; r++) {
-                float av = a[ak + r];
-                for (int j = 0; j < NR; j++) {
-                    acc[r * NR + j] += av * b[bk + j];
-                }
-            }
-        }
+        // One dot product per output element: simple, allocation-free, and only the fallback.
         for (int r = 0; r < MR; r++) {
             for (int j = 0; j < NR; j++) {
-                c[cOff + r * ldc + j] += alpha * acc[r * NR + j];
+                float acc = 0f;
+                for (int k = 0; k < kb; k++) {
+                    acc += a[aOff + k * MR + r] * b[bOff + k * NR + j];
+                }
+                c[cOff + r * ldc + j] += alpha * acc;
             }
         }
     }

@@ -50,7 +50,12 @@ public final class ReduceKernels {
             }
         }
         DType t = x.dtype();
-        Tensor out = Tensor.zeros(t, reducedShape(shape, reduced, keepdims));
+        int[] outShape = reducedShape(shape, reduced, keepdims);
+        int[] block = contiguousBlock(shape, reduced);
+        if (t == DType.FLOAT && block != null && ReduceFloatKernels.supports(kind) && count > 0) {
+            return Tensor.wrap(DType.FLOAT, outShape, ReduceFloatKernels.reduce(kind, x.floats(), block[0], block[1], block[2]));
+        }
+        Tensor out = Tensor.zeros(t, outShape);
         boolean integral = t.isInteger() && kind != Kind.L2 && kind != Kind.LOG_SUM && kind != Kind.LOG_SUM_EXP;
         if (integral) {
             long[] acc = reduceLong(kind, x, shape, os, outN, count);
@@ -64,6 +69,30 @@ public final class ReduceKernels {
             }
         }
         return out;
+    }
+
+    /** [outer, len, inner] when the reduced axes are one contiguous run of axes, else null. */
+    static int[] contiguousBlock(int[] shape, boolean[] reduced) {
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < shape.length; i++) {
+            if (reduced[i] && shape[i] != 1) {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        if (first < 0) {
+            return null;
+        }
+        int[] b = {1, 1, 1};
+        for (int i = 0; i < shape.length; i++) {
+            int part = i < first ? 0 : i > last ? 2 : 1;
+            if (part == 1 && !reduced[i] && shape[i] != 1) {
+                return null;
+            }
+            b[part] *= shape[i];
+        }
+        return b;
     }
 
     /** Calls {@code v} with (input index, output index) for every input element in memory order. */

@@ -74,6 +74,10 @@ public final class ResizeCoords {
     /** Builds one axis' table. */
     public static AxisMap build(Mode mode, String coordMode, String nearestMode, double cubicA,
             boolean excludeOutside, double scale, int inLen, int outLen, double roiStart, double roiEnd) {
+        if (nearestMode.equals("simple")) {
+            // Resize-10 and Upsample had no nearest_mode: ceil when shrinking, floor otherwise (as ORT)
+            nearestMode = scale < 1 ? "ceil" : "floor";
+        }
         int taps = switch (mode) {
             case NEAREST -> 1;
             case LINEAR -> 2;
@@ -144,7 +148,7 @@ public final class ResizeCoords {
     }
 
     /** Keys' cubic convolution weights for the four neighbours floor(x)-1 .. floor(x)+2. */
-    static double[] cubicCoefficients(double t, double a) {
+    public static double[] cubicCoefficients(double t, double a) {
         double t1 = t + 1, t2 = 1 - t, t3 = 2 - t;
         return new double[] {
             ((a * t1 - 5 * a) * t1 + 8 * a) * t1 - 4 * a,

@@ -84,6 +84,15 @@ public final class ResizeKernels {
                     (o0, o1) -> innermostFloat(f, out, o0, o1, inLen, m));
             return dst;
         }
+        if (inner == 1 && m.outside() == null && m.taps() == 1) {
+            // nearest along the innermost axis, any element type: a row gather through the table
+            Parallel.forRange(outer, Math.max(1, 8192 / Math.max(1, outLen)), (o0, o1) -> {
+                for (int o = o0; o < o1; o++) {
+                    CopyKernels.gatherRun(src, o * inLen, m.idx(), dst, o * outLen);
+                }
+            });
+            return dst;
+        }
         int grain = Math.max(1, 8192 / Math.max(1, inner * m.taps()));
         Parallel.forRange(outer * outLen, grain, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {

@@ -84,6 +84,15 @@ public final class TransposeKernels {
                 return out;
             }
         }
+        if (in.data() instanceof byte[] src && (g == 2 || (g == 3 && order[0] == 0 && order[1] == 2 && order[2] == 1))) {
+            // int8/uint8 activations of quantized models take the same blocked path
+            if (g == 2) {
+                batched2d(src, out.bytes(), 1, inDims[0], inDims[1]);
+            } else {
+                batched2d(src, out.bytes(), inDims[0], inDims[1], inDims[2]);
+            }
+            return out;
+        }
         int[] inStrides = Shapes.strides(inDims);
         int[] collapsedOut = new int[g];
         int[] srcStrides = new int[g];
@@ -106,6 +115,29 @@ public final class TransposeKernels {
 
     /** For each of {@code batch} matrices of rows x cols: dst[b][c][r] = src[b][r][c], blocked for cache. */
     public static void batched2d(float[] src, float[] dst, int batch, int rows, int cols) {
+        int tilesR = (rows + BLOCK - 1) / BLOCK;
+        int plane = rows * cols;
+        Parallel.forRange(batch * tilesR, Math.max(1, 4096 / Math.max(1, cols)), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int b = t / tilesR;
+                int r0 = (t % tilesR) * BLOCK;
+                int r1 = Math.min(rows, r0 + BLOCK);
+                int base = b * plane;
+                for (int c0 = 0; c0 < cols; c0 += BLOCK) {
+                    int c1 = Math.min(cols, c0 + BLOCK);
+                    for (int r = r0; r < r1; r++) {
+                        int s = base + r * cols;
+                        for (int c = c0; c < c1; c++) {
+                            dst[base + c * rows + r] = src[s + c];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** The byte twin of {@link #batched2d(float[], float[], int, int, int)}. */
+    public static void batched2d(byte[] src, byte[] dst, int batch, int rows, int cols) {
         int tilesR = (rows + BLOCK - 1) / BLOCK;
         int plane = rows * cols;
         Parallel.forRange(batch * tilesR, Math.max(1, 4096 / Math.max(1, cols)), (t0, t1) -> {

@@ -61,8 +61,8 @@ public final class UnaryFloatKernels {
             case CLIP -> Math.min(Math.max(x, p1), p2);
             case HARD_SIGMOID -> Math.min(Math.max(p1 * x + p2, 0f), 1f);
             case HARD_SWISH -> x * Math.min(Math.max(x / 6f + 0.5f, 0f), 1f);
-            case ERF -> (float) ErfMath.erf(x);
-            case GELU -> (float) (0.5 * x * (1 + ErfMath.erf(x / Math.sqrt(2))));
+            case ERF -> (float) UnaryMath.erf(x);
+            case GELU -> (float) (0.5 * x * (1 + UnaryMath.erf(x / Math.sqrt(2))));
             case GELU_TANH -> (float) (0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))));
         };
     }
@@ -154,7 +154,7 @@ public final class UnaryFloatKernels {
         FloatVector ax = x.abs();
         FloatVector x2 = x.mul(x);
         FloatVector series = x2.mul(-1f / 1320).add(1f / 216).mul(x2).add(-1f / 42).mul(x2).add(1f / 10)
-                .mul(x2).add(-1f / 3).mul(x2).add(1f).mul(x).mul(ErfMath.TWO_OVER_SQRT_PI_F);
+                .mul(x2).add(-1f / 3).mul(x2).add(1f).mul(x).mul(UnaryMath.TWO_OVER_SQRT_PI_F);
         FloatVector t = ONE.div(ax.mul(0.5f).add(1f));
         FloatVector p = t.mul(0.17087277f).add(-0.82215223f).mul(t).add(1.48851587f).mul(t).add(-1.13520398f)
                 .mul(t).add(0.27886807f).mul(t).add(-0.18628806f).mul(t).add(0.09678418f).mul(t)

@@ -43,4 +43,36 @@ class ReduceKernelsTest {
             assertEquals(Math.log(s), got[j], 1e-5);
         }
     }
+
+    @Test
+    void floatFastPathMatchesDoubleReference() {
+        Random rnd = new Random(11);
+        int[][] shapes = {{3, 4, 5}, {2, 1, 70}, {1, 33}, {6, 7, 8, 9}};
+        for (int[] shape : shapes) {
+            float[] x = new float[dev.lowbit.tensor.Shapes.size(shape)];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            Tensor t = Tensor.of(x, shape);
+            Tensor d = Tensor.wrap(dev.lowbit.tensor.DType.DOUBLE, shape, java.util.stream.IntStream.range(0, x.length)
+                    .mapToDouble(i -> x[i]).toArray());
+            for (int mask = 1; mask < (1 << shape.length); mask++) {
+                boolean[] reduced = new boolean[shape.length];
+                for (int a = 0; a < shape.length; a++) {
+                    reduced[a] = (mask & (1 << a)) != 0;
+                }
+                for (ReduceKernels.Kind k : ReduceKernels.Kind.values()) {
+                    float[] got = ReduceKernels.reduce(k, t, reduced, true).floats();
+                    double[] want = ReduceKernels.reduce(k, d, reduced, true).doubles();
+                    for (int i = 0; i < got.length; i++) {
+                        if (Double.isNaN(want[i])) {
+                            assertEquals(Float.NaN, got[i], k + " mask " + mask); // log of a negative sum
+                        } else {
+                            assertEquals(want[i], got[i], 1e-5 + 1e-5 * Math.abs(want[i]), k + " mask " + mask);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

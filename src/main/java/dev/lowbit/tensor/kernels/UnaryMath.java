@@ -1,11 +1,11 @@
 package dev.lowbit.tensor.kernels;
 
-/** The error function in double precision (Java's Math has none). */
-public final class ErfMath {
+/** Scalar special functions Java's Math lacks: the error function, in double precision. */
+public final class UnaryMath {
     static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
     static final float TWO_OVER_SQRT_PI_F = (float) TWO_OVER_SQRT_PI;
 
-    private ErfMath() {
+    private UnaryMath() {
     }
 
     /**
