@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
             QuantizeCommand.class,
             EvalCommand.class,
             CompareCommand.class,
+            SensitivityCommand.class,
             RunCommand.class,
             InspectCommand.class,
             BenchCommand.class,

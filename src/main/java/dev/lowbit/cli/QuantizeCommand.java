@@ -11,6 +11,7 @@ import dev.lowbit.ptq.BatchNormStats;
 import dev.lowbit.ptq.BiasCorrection;
 import dev.lowbit.ptq.CalibrationMethod;
 import dev.lowbit.ptq.CrossLayerEqualization;
+import dev.lowbit.ptq.EasyQuant;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
@@ -117,6 +118,42 @@ public final class QuantizeCommand implements Callable<Integer> {
             description = "Also write a self-contained HTML report: ranges, histograms and SQNR per layer.")
     Path reportFile;
 
+    @Option(names = "--easyquant", description = "EasyQuant: search weight, then activation scales maximising each layer's output cosine similarity to float (Wu et al. 2020).")
+    boolean easyquant;
+
+    @Option(names = "--easyquant-samples", defaultValue = "50", paramLabel = "N", description = "Calibration samples EasyQuant scores (default ${DEFAULT-VALUE}).")
+    int easyquantSamples;
+
+    @Option(names = "--easyquant-range", defaultValue = "0.5,2", paramLabel = "LO,HI",
+            description = "Scale multipliers EasyQuant tries, 100 evenly spaced (default ${DEFAULT-VALUE}).")
+    String easyquantRange;
+
+    @Option(names = "--easyquant-act-range", paramLabel = "LO,HI",
+            description = "Activation scale multipliers, if different (the released tool used 0.8,1.0; default: --easyquant-range).")
+    String easyquantActRange;
+
+    @Option(names = "--easyquant-holdout", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Keep a searched scale only if held-out samples (every other one) confirm it beats the calibrated one (default); --no-easyquant-holdout = the paper.")
+    boolean easyquantHoldout;
+
+    @Option(names = "--max-drop", paramLabel = "P", description = "Partial quantization: keep the most sensitive layers float until top-1 is within P points of float (needs --data).")
+    Double maxDrop;
+
+    @Option(names = "--mixed-precision", description = "Per-layer weight bits under --size-budget: lower the layers whose quantization adds the least noise per byte.")
+    boolean mixedPrecision;
+
+    @Option(names = "--size-budget", paramLabel = "BYTES|RATIO", description = "Packed weight size for --mixed-precision: bytes, or a fraction (<= 1) of the size at --weights bits.")
+    Double sizeBudget;
+
+    @Option(names = "--mixed-bits", defaultValue = "4", split = ",", paramLabel = "BITS", description = "Lower weight widths --mixed-precision may use (default ${DEFAULT-VALUE}).")
+    int[] mixedBits;
+
+    @Option(names = "--data", paramLabel = "DATA", description = "Labelled evaluation data for --max-drop / --mixed-precision.")
+    Path data;
+
+    @Option(names = "--eval-limit", defaultValue = "1000", paramLabel = "N", description = "Evaluation samples for --max-drop / --mixed-precision (0 = all; default ${DEFAULT-VALUE}).")
+    int evalLimit;
+
     @Mixin
     DataOptions dataOptions = new DataOptions();
 
@@ -133,7 +170,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         Model floatModel = ModelIO.load(model);
         PtqResult r;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
-            r = quantize(floatModel, ds, cfg, json, steps(floatModel));
+            if (maxDrop != null || mixedPrecision) {
+                r = QuantizeSearch.run(this, floatModel, ds, cfg, steps(floatModel));
+            } else {
+                r = quantize(floatModel, ds, cfg, json, steps(floatModel));
+            }
         }
         // The report reads the QDQ graph (its QuantizeLinear/DequantizeLinear pairs); QOperator conversion edits in place.
         Model out = reportFile != null && format.equals("qoperator") ? r.quantized().copy() : r.quantized();
@@ -181,21 +222,27 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     /**
      * The algorithm steps the flags ask for, in the white paper's order: CLE on the float graph;
-     * AdaRound replaces round-to-nearest weights; bias correction then compensates what rounding left.
+     * AdaRound replaces round-to-nearest weights; bias correction then compensates what rounding
+     * left; EasyQuant searches scales once activations are calibrated.
      */
     List<PtqStep> steps(Model floatModel) {
-        List<PtqStep> steps = new java.util.ArrayList<>();
+        List<PtqStep> out = new java.util.ArrayList<>();
         BatchNormStats bn = cle || biasCorrection != null ? BatchNormStats.capture(floatModel) : BatchNormStats.none();
         if (cle) {
-            steps.add(new CrossLayerEqualization(CrossLayerEqualization.Options.defaults(), bn));
+            out.add(new CrossLayerEqualization(CrossLayerEqualization.Options.defaults(), bn));
         }
         if (adaround) {
-            steps.add(new AdaRound(adaroundIters));
+            out.add(new AdaRound(adaroundIters));
         }
         if (biasCorrection != null) {
-            steps.add(new BiasCorrection(BiasCorrection.Mode.parse(biasCorrection), bn));
+            out.add(new BiasCorrection(BiasCorrection.Mode.parse(biasCorrection), bn));
         }
-        return steps;
+        if (easyquant) {
+            double[] w = QuantizeSearch.range(easyquantRange, "--easyquant-range");
+            double[] a = easyquantActRange == null ? w : QuantizeSearch.range(easyquantActRange, "--easyquant-act-range");
+            out.add(new EasyQuant(new EasyQuant.Options(easyquantSamples, 100, w[0], w[1], a[0], a[1], easyquantHoldout)));
+        }
+        return out;
     }
 
     static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet) {
@@ -207,8 +254,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         PostTrainingQuantizer ptq = new PostTrainingQuantizer(cfg);
         steps.forEach(ptq::step);
         PtqResult r = ptq.progress((phase, done, total) -> {
-            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total,
-                    k.equals("calibrate") ? "samples" : k.equals("adaround") ? "iterations" : "methods"));
+            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples"
+                    : k.equals("adaround") ? "iterations" : k.startsWith("easyquant") ? "layers" : "methods"));
             p.advance(done - p.count());
         }).quantize(floatModel, ds);
         bars.values().forEach(Progress::done);

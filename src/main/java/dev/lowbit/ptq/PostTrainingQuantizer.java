@@ -37,6 +37,7 @@ public final class PostTrainingQuantizer {
     private final PtqConfig config;
     private ProgressListener progress = ProgressListener.NONE;
     private final List<PtqStep> steps = new ArrayList<>();
+    private ActivationCache reusedCalibration;
 
     public PostTrainingQuantizer(PtqConfig config) {
         this.config = config;
@@ -59,6 +60,16 @@ public final class PostTrainingQuantizer {
     /** Adds an algorithm step (CLE, bias correction, AdaRound, EasyQuant...); steps run in their phase, in order added. */
     public PostTrainingQuantizer step(PtqStep s) {
         steps.add(s);
+        return this;
+    }
+
+    /**
+     * Takes activation statistics from {@code cache} (filled by the first run that uses it) instead
+     * of a calibration pass: for runs that differ only in excluded nodes or weight bits
+     * (sensitivity analysis, partial quantization, mixed precision).
+     */
+    public PostTrainingQuantizer reuseCalibration(ActivationCache cache) {
+        this.reusedCalibration = cache;
         return this;
     }
 
@@ -85,6 +96,9 @@ public final class PostTrainingQuantizer {
             if (!ctx.weights().containsKey(w.initializer())) {
                 Tensor t = g.initializer(w.initializer());
                 QuantScheme s = weightScheme(config, w.channelAxis());
+                if (config.weightBits(w.node()) != config.weightBits()) {
+                    s = s.withBits(config.weightBits(w.node())); // mixed precision
+                }
                 Ranges r = config.weightMethod().equals("mse") ? WeightRanges.mse(t, s) : WeightRanges.minMax(t, s);
                 QuantParams p = r.toParams(s);
                 ctx.weightParams().put(w.initializer(), p);
@@ -110,7 +124,10 @@ public final class PostTrainingQuantizer {
             return value;
         };
         int seen = 0;
-        for (Tensor x : ctx.calibrationBatches()) {
+        if (reusedCalibration != null) {
+            seen = reusedCalibration.fill(ctx, stats);
+        }
+        for (Tensor x : reusedCalibration != null ? List.<Tensor>of() : ctx.calibrationBatches()) {
             int n = x.dim(0);
             if (seen < calibSamples) {
                 Tensor cx = take(x, calibSamples - seen);

@@ -19,10 +19,17 @@ import java.util.Set;
  * @param calibSize        calibration samples to use (the first N of the data)
  * @param batchSize        calibration batch size
  * @param exclude          node names to keep float
+ * @param weightBitsPerNode weight bits for particular nodes (mixed precision), overriding {@code weightBits}
  */
 public record PtqConfig(int weightBits, int activationBits, boolean perChannel, QuantScheme weightScheme,
                         QuantScheme activationScheme, CalibrationMethod method, String weightMethod,
-                        BackendProfile backend, int calibSize, int batchSize, Set<String> exclude) {
+                        BackendProfile backend, int calibSize, int batchSize, Set<String> exclude,
+                        java.util.Map<String, Integer> weightBitsPerNode) {
+
+    /** The weight bits of node {@code node}: its mixed-precision entry, else {@link #weightBits}. */
+    public int weightBits(String node) {
+        return weightBitsPerNode.getOrDefault(node, weightBits);
+    }
 
     public static Builder builder() {
         return new Builder();
@@ -41,6 +48,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         b.calibSize = calibSize;
         b.batchSize = batchSize;
         b.exclude = exclude;
+        b.weightBitsPerNode = weightBitsPerNode;
         return b;
     }
 
@@ -57,6 +65,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         private int calibSize = 512;
         private int batchSize = 32;
         private Set<String> exclude = Set.of();
+        private java.util.Map<String, Integer> weightBitsPerNode = java.util.Map.of();
 
         public Builder weightBits(int v) {
             weightBits = v;
@@ -122,9 +131,20 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
             return this;
         }
 
+        /** Per-node weight bits (node name -> bits) for mixed precision; other nodes use {@link #weightBits}. */
+        public Builder weightBitsPerNode(java.util.Map<String, Integer> bits) {
+            bits.forEach((node, b) -> {
+                if (b < 2 || b > 16) {
+                    throw new dev.lowbit.LowbitException("weight bits of " + node + " must be in 2..16, got " + b);
+                }
+            });
+            weightBitsPerNode = java.util.Map.copyOf(bits);
+            return this;
+        }
+
         public PtqConfig build() {
             return new PtqConfig(weightBits, activationBits, perChannel, weightScheme, activationScheme, method,
-                    weightMethod, backend, calibSize, batchSize, exclude);
+                    weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode);
         }
     }
 }
