@@ -69,7 +69,11 @@ public final class HistogramRanges {
         if (h.total() == 0) {
             return Ranges.of(0, 0, hist.nonFinite());
         }
-        long[] c = h.counts();
+        // The first bin holds the exact zeros of ReLU outputs (often half of all values); left in,
+        // that spike dominates KL(P||Q) and drives the threshold far too low (1.5σ on a rectified
+        // normal). It is skipped, as NVIDIA's histogram calibrator does with skip_zeros.
+        long[] c = h.counts().clone();
+        c[0] = 0;
         int used = h.usedBins();
         double amax = h.max();
         if (used > levels) {
