@@ -95,7 +95,9 @@ public final class ConvForward {
         }
         float[] xs = x.floats(), ws = w.floats(), ys = y.floats();
         float[] bs = bias == null ? null : bias.floats();
-        boolean direct = cg == 1 && rank == 2;
+        // The direct kernel is for depthwise convs (one input and one output channel per group); a conv
+        // from one input channel to many filters (a stem) is a GEMM over all filters at once.
+        boolean direct = cg == 1 && mg == 1 && rank == 2;
         ConvDepthwiseKernel.Geometry dg = direct ? new ConvDepthwiseKernel.Geometry(geo.in()[0], geo.in()[1],
                 geo.kernel()[0], geo.kernel()[1], geo.strides()[0], geo.strides()[1], geo.dilations()[0],
                 geo.dilations()[1], geo.padBegin()[0], geo.padBegin()[1], geo.out()[0], geo.out()[1]) : null;
