@@ -189,13 +189,20 @@ public final class QuantizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Per-layer sensitivity measured by --max-drop, for the report's sensitivity chart (null otherwise). */
+    dev.lowbit.ptq.Sensitivity.Result sensitivity;
+
     /** The HTML report; per-layer SQNR is measured on the first samples of the calibration data. */
     private void writeHtmlReport(Path model, Model floatModel, PtqResult r) throws java.io.IOException {
         int n = dev.lowbit.report.QuantReportBuilder.DEFAULT_SAMPLES;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, Math.min(n, calibSize)))) {
             dev.lowbit.report.QuantReport rep = new dev.lowbit.report.QuantReportBuilder(r)
                     .model(model.toString(), Files.size(model)).output(output.toString(), Files.size(output))
-                    .format(format).compareOn(ds, n, batch).build();
+                    .format(format).compareOn(ds, n, batch)
+                    .sensitivity(sensitivity == null ? null : (sensitivity.byAccuracy() ? "top-1 drop (points)" : "SQNR drop (dB)"),
+                            sensitivity == null ? java.util.List.of() : sensitivity.ranked().stream()
+                                    .map(row -> new dev.lowbit.report.QuantReport.LayerMetric(row.unit().name(), row.drop())).toList())
+                    .build();
             dev.lowbit.report.HtmlReport.write(rep, reportFile);
             if (rep.summary().comparisonError() != null) {
                 System.err.println("lowbit: report: per-layer SQNR not measured: " + rep.summary().comparisonError());

@@ -49,6 +49,7 @@ final class QuantizeSearch {
                 bars.values().forEach(Progress::done);
                 if (r.sensitivity() != null) {
                     SensitivityCommand.printTable(out, r.sensitivity());
+                    cmd.sensitivity = r.sensitivity();
                 }
                 out.printf("float top-1 %.2f%% on %d images; target drop <= %.2f points%n", r.floatTop1(), scorer.samples(), r.maxDrop());
                 for (PartialQuantization.Step s : r.trace()) {
