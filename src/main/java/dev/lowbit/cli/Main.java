@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         description = "Quantize neural networks on the JVM: calibrate, quantize, evaluate, run, inspect and benchmark ONNX models.",
         subcommands = {
             QuantizeCommand.class,
+            TrainCommand.class,
+            TestCommand.class,
             EvalCommand.class,
             CompareCommand.class,
             SensitivityCommand.class,

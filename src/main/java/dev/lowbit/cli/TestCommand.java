@@ -1,0 +1,59 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.data.Dataset;
+import dev.lowbit.data.Datasets;
+import dev.lowbit.engine.Engine;
+import dev.lowbit.engine.Engines;
+import dev.lowbit.eval.Evaluator;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.qat.QatTrainer;
+import dev.lowbit.qat.TrainConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code lowbit test CONFIG.yaml CHECKPOINT}: top-1 of a checkpoint on the config's test set in lowbit's
+ * engine and in ONNX Runtime. A QDQ checkpoint (last_qdq.onnx, the final export) runs as is; a
+ * training-state checkpoint (last.onnx) is exported first, the way {@code lowbit train} exports.
+ */
+@Command(name = "test", mixinStandardHelpOptions = true,
+        description = "Top-1 of a training checkpoint in lowbit's engine and ONNX Runtime.")
+public final class TestCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "The training config (YAML).")
+    Path configFile;
+
+    @Parameters(index = "1", paramLabel = "CHECKPOINT", description = "A checkpoint or export written by lowbit train.")
+    Path checkpoint;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N test samples (default: the config's test_limit).")
+    int limit;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig c = TrainConfig.load(configFile);
+        Model ckpt = ModelIO.load(checkpoint);
+        Path runnable = checkpoint;
+        if (ckpt.metadata().containsKey("lowbit.qat.epoch")) {
+            QatTrainer t = TrainCommand.trainer(c).resume(ckpt);
+            runnable = Files.createTempFile("lowbit-test", ".onnx");
+            runnable.toFile().deleteOnExit();
+            ModelIO.save(t.export(), runnable);
+        }
+        int n = limit > 0 ? limit : c.testLimit();
+        Model original = ModelIO.load(c.model());
+        for (String engine : new String[] {"java", "onnxruntime"}) {
+            try (Dataset ds = Datasets.open(c.testData(), new DataOptions().toOptions(original, n));
+                 Engine e = Engines.open(runnable, engine, 0)) {
+                Evaluator.Result r = Evaluator.evaluate(e, ds, 250, x -> { });
+                System.out.printf("%s on %d images (%s): top-1 %.2f%%%n", checkpoint.getFileName(), r.samples(), e.name(),
+                        r.top1());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.data.Batch;
+import dev.lowbit.data.Dataset;
+import dev.lowbit.data.Datasets;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.qat.QatTrainer;
+import dev.lowbit.qat.TrainConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lowbit train CONFIG.yaml}: quantization-aware (or float) fine-tuning; see {@link dev.lowbit.qat}. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Quantization-aware training from a YAML config: checkpoints every epoch, then a QDQ export.")
+public final class TrainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "The training config (YAML), e.g. examples/qat_resnet_w4a4.yaml.")
+    Path configFile;
+
+    @Option(names = "--resume", description = "Continue from CHECKPOINT_DIR/last.onnx when it exists.")
+    boolean resume;
+
+    @Override
+    public Integer call() {
+        TrainConfig c = TrainConfig.load(configFile);
+        long t0 = System.nanoTime();
+        QatTrainer trainer = TrainCommand.trainer(c);
+        System.err.printf("prepared in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, trainer.ptq() == null ? ""
+                : String.format(" (PTQ %s, %d activation quantizers)", trainer.ptq().method(), trainer.activationScales().size()));
+        Path last = c.checkpointDir().resolve("last.onnx");
+        if (resume && Files.exists(last)) {
+            trainer.resume(ModelIO.load(last));
+            System.err.println("resumed from " + last + " after epoch " + trainer.epochsDone());
+        }
+        trainer.train(new QatTrainer.Listener() {
+            Progress progress;
+            double lossSum;
+            long count;
+
+            @Override
+            public void epochStart(int epoch, int epochs, long steps) {
+                progress = Progress.stderr("epoch " + epoch + "/" + epochs, steps, "steps");
+                lossSum = 0;
+                count = 0;
+            }
+
+            @Override
+            public void step(int epoch, long step, long steps, double loss, double lr) {
+                lossSum += loss;
+                count++;
+                progress.step();
+                if (step % 50 == 0) {
+                    System.err.printf("  step %d/%d  loss %.4f (mean %.4f)  lr %.3g%n", step, steps, loss, lossSum / count, lr);
+                }
+            }
+
+            @Override
+            public void epochEnd(QatTrainer.EpochResult r) {
+                progress.done();
+                System.out.printf("epoch %d: %d steps, train loss %.4f, train top-1 %.2f%%, test top-1 float %.2f%% "
+                                + "quantized %s, %.1f s (%.3f s/step) -> %s%n", r.epoch(), r.steps(), r.trainLoss(),
+                        100 * r.trainTop1(), 100 * r.floatTop1(),
+                        Double.isNaN(r.quantTop1()) ? "-" : String.format("%.2f%%", 100 * r.quantTop1()), r.seconds(),
+                        r.seconds() / r.steps(), r.checkpoint());
+            }
+        });
+        System.out.println("wrote " + c.output());
+        return 0;
+    }
+
+    /** Loads the model and data of {@code c} and builds the trainer (PTQ included). */
+    static QatTrainer trainer(TrainConfig c) {
+        Model m = ModelIO.load(c.model());
+        DataOptions data = new DataOptions();
+        Batch train, test;
+        try (Dataset ds = Datasets.open(c.trainData(), data.toOptions(m, c.trainLimit()))) {
+            train = ds.readAll();
+        }
+        try (Dataset ds = Datasets.open(c.testData(), data.toOptions(m, c.testLimit()))) {
+            test = ds.readAll();
+        }
+        try (Dataset calib = Datasets.open(c.trainData(), data.toOptions(m, c.calibSize()))) {
+            return QatTrainer.create(c, m, calib, train, test);
+        }
+    }
+}

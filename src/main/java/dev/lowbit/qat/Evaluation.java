@@ -1,0 +1,56 @@
+package dev.lowbit.qat;
+
+import dev.lowbit.data.Batch;
+import dev.lowbit.exec.Executor;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.tensor.Tensor;
+import java.util.Map;
+
+/** Top-1 accuracy of a model in lowbit's engine on an in-memory labelled set. */
+public final class Evaluation {
+    private static final int BATCH = 250;
+
+    private Evaluation() {
+    }
+
+    /** Top-1 of {@code m} on the first {@code limit} samples of {@code data} (0 = all). */
+    public static double top1(Model m, Batch data, int limit) {
+        Executor exec = new Executor(m);
+        String in = exec.inputs().get(0).name();
+        String out = m.graph().outputs().get(0).name();
+        int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
+        long correct = 0;
+        for (int from = 0; from < n; from += BATCH) {
+            int to = Math.min(n, from + BATCH);
+            Tensor x = slice(data.images(), from, to);
+            long[] y = java.util.Arrays.copyOfRange(data.labels(), from, to);
+            correct += correct(exec.run(Map.of(in, x)).get(out), y);
+        }
+        return (double) correct / n;
+    }
+
+    /** Samples {@code [from, to)} of a batch tensor. */
+    public static Tensor slice(Tensor x, int from, int to) {
+        int[] shape = x.shape();
+        int per = x.size() / shape[0];
+        shape[0] = to - from;
+        return Tensor.of(java.util.Arrays.copyOfRange(x.floats(), from * per, to * per), shape);
+    }
+
+    /** How many rows of logits [N, C] have their largest value at the label. */
+    public static int correct(Tensor logits, long[] labels) {
+        int c = logits.dim(1);
+        float[] z = logits.floats();
+        int ok = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int best = 0;
+            for (int j = 1; j < c; j++) {
+                if (z[i * c + j] > z[i * c + best]) {
+                    best = j;
+                }
+            }
+            ok += best == labels[i] ? 1 : 0;
+        }
+        return ok;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.lowbit.qat;
+
+/**
+ * SGD with momentum (PyTorch's form: v = μv + g + λw, w −= lr·v) or AdamW (decoupled weight decay:
+ * w −= lr·(m̂/(sqrt(v̂)+ε) + λw)) for one flat parameter array, with the learning rate given per step
+ * so a schedule can drive it.
+ */
+final class ParamOptimizer {
+    private final boolean adam;
+    private final double momentum, weightDecay;
+    private final float[] m, v;
+    private int t;
+
+    ParamOptimizer(String kind, int size, double momentum, double weightDecay) {
+        this.adam = kind.equals("adamw");
+        this.momentum = momentum;
+        this.weightDecay = weightDecay;
+        this.m = new float[size];
+        this.v = adam ? new float[size] : null;
+    }
+
+    void step(float[] w, float[] g, double lr) {
+        t++;
+        if (adam) {
+            double c1 = 1 - Math.pow(0.9, t), c2 = 1 - Math.pow(0.999, t);
+            for (int i = 0; i < w.length; i++) {
+                m[i] = 0.9f * m[i] + 0.1f * g[i];
+                v[i] = 0.999f * v[i] + 0.001f * g[i] * g[i];
+                w[i] -= (float) (lr * ((m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8) + weightDecay * w[i]));
+            }
+        } else {
+            for (int i = 0; i < w.length; i++) {
+                m[i] = (float) (momentum * m[i] + g[i] + weightDecay * w[i]);
+                w[i] -= (float) (lr * m[i]);
+            }
+        }
+    }
+}

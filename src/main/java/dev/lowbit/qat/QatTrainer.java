@@ -1,0 +1,352 @@
+package dev.lowbit.qat;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.data.Batch;
+import dev.lowbit.data.Dataset;
+import dev.lowbit.export.QdqWriter;
+import dev.lowbit.grad.Losses;
+import dev.lowbit.grad.Tape;
+import dev.lowbit.onnx.Graph;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.onnx.Node;
+import dev.lowbit.ptq.CalibrationMethod;
+import dev.lowbit.ptq.PostTrainingQuantizer;
+import dev.lowbit.ptq.PtqConfig;
+import dev.lowbit.ptq.PtqResult;
+import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.QuantScheme;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Quantization-aware training of a BN-folded float graph (see the package doc). Build with
+ * {@link #create}, optionally {@link #resume}, then {@link #train}. Deterministic: the data order
+ * and augmentation of epoch e come from {@code seed} and e alone, so a resumed run continues the
+ * same sequence (optimizer moments restart at a resume; they are not checkpointed).
+ */
+public final class QatTrainer {
+    /** Training progress callbacks (the CLI draws them with {@code cli.Progress}). */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        default void epochStart(int epoch, int epochs, long steps) {
+        }
+
+        default void step(int epoch, long step, long steps, double loss, double lr) {
+        }
+
+        default void epochEnd(EpochResult r) {
+        }
+    }
+
+    /** What one epoch did; top-1 values are fractions in [0, 1] on the (limited) test set. */
+    public record EpochResult(int epoch, int steps, double trainLoss, double trainTop1, double floatTop1,
+                              double quantTop1, double seconds, Path checkpoint) {
+    }
+
+    static final String META_EPOCH = "lowbit.qat.epoch", META_SCALES = "lowbit.qat.scales", META_MODE = "lowbit.qat.mode";
+
+    private final TrainConfig config;
+    private final Model prepared;
+    private final QuantPlan plan;
+    private final Map<String, QuantScheme> weightSchemes = new LinkedHashMap<>();
+    private final Map<String, ActivationQuantizers.Quantizer> quantizers;
+    private final Tape tape;
+    private final List<String> trainable;
+    private final Map<String, ParamOptimizer> optimizers = new LinkedHashMap<>();
+    private final String inputName, outputName;
+    private final Batch train, test;
+    private final PtqResult ptq;
+    private int epochsDone;
+
+    private QatTrainer(TrainConfig config, Model floatModel, Dataset calibration, Batch train, Batch test) {
+        this.config = config;
+        this.train = train;
+        this.test = test;
+        boolean qat = config.mode().equals("qat");
+        if (qat) {
+            PtqConfig pc = PtqConfig.builder().weightBits(config.weightBits()).activationBits(config.activationBits())
+                    .perChannel(config.perChannel()).backend(config.backend())
+                    .method(CalibrationMethod.parse(config.calibMethod())).calibSize(config.calibSize()).build();
+            ptq = new PostTrainingQuantizer(pc).quantize(floatModel, calibration);
+            prepared = ptq.prepared();
+            plan = ptq.plan();
+            ptq.weights().forEach((k, v) -> weightSchemes.put(k, v.scheme()));
+        } else {
+            ptq = null;
+            prepared = PostTrainingQuantizer.prepare(floatModel);
+            plan = null;
+        }
+        Graph pg = prepared.graph();
+        if (pg.runtimeInputs().size() != 1 || pg.outputs().size() != 1) {
+            throw new LowbitException("training needs a model with one input and one output (logits)");
+        }
+        inputName = pg.runtimeInputs().get(0).name();
+        outputName = pg.outputs().get(0).name();
+        trainable = trainableInitializers(pg);
+        Model tm = prepared.copy();
+        Set<String> params = new HashSet<>(trainable);
+        if (qat) {
+            Map<String, String> acts = new LinkedHashMap<>();
+            plan.activations().forEach(a -> acts.put(a, plan.paramsSource(a)));
+            quantizers = ActivationQuantizers.insert(tm.graph(), acts, ptq.activations());
+            quantizers.values().forEach(q -> params.addAll(List.of(q.scale, q.low, q.high)));
+        } else {
+            quantizers = Map.of();
+        }
+        tape = new Tape(tm.graph(), tm.opsets(), params, dev.lowbit.grad.GradRegistry.standard(), true);
+        for (String p : trainable) {
+            Tensor t = tape.parameters().get(p);
+            optimizers.put(p, new ParamOptimizer(config.optimizer(), t.size(), config.momentum(),
+                    t.rank() > 1 ? config.weightDecay() : 0));
+        }
+        quantizers.keySet().forEach(s -> optimizers.put("scale:" + s, new ParamOptimizer(config.optimizer(), 1,
+                config.momentum(), 0)));
+    }
+
+    /** Runs PTQ (qat mode) or BN folding (float mode) and prepares the training graph. */
+    public static QatTrainer create(TrainConfig config, Model floatModel, Dataset calibration, Batch train, Batch test) {
+        return new QatTrainer(config, floatModel, calibration, train, test);
+    }
+
+    /** Conv/Gemm weights and biases, MatMul weights and the bias Add after a MatMul: the float initializers trained. */
+    static List<String> trainableInitializers(Graph g) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (Node n : g.topologicalOrder()) {
+            for (int i = 0; i < n.inputs().size(); i++) {
+                String in = n.input(i);
+                Tensor t = in.isEmpty() ? null : g.initializer(in);
+                if (t == null || t.dtype() != DType.FLOAT) {
+                    continue;
+                }
+                boolean take = switch (n.opType()) {
+                    case "Conv", "Gemm" -> i >= 1;
+                    case "MatMul" -> i == 1;
+                    case "Add" -> n.inputs().stream().anyMatch(o -> g.producer(o) != null
+                            && g.producer(o).opType().equals("MatMul"));
+                    default -> false;
+                };
+                if (take) {
+                    out.add(in);
+                }
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    public int epochsDone() {
+        return epochsDone;
+    }
+
+    /** The PTQ run training started from (null in float mode). */
+    public PtqResult ptq() {
+        return ptq;
+    }
+
+    /** Trainable tensors by name (live: training updates them in place). */
+    public Map<String, Tensor> parameters() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        trainable.forEach(p -> m.put(p, tape.parameters().get(p)));
+        return m;
+    }
+
+    /** Current activation scales by parameter source. */
+    public Map<String, Float> activationScales() {
+        Map<String, Float> m = new LinkedHashMap<>();
+        quantizers.forEach((k, q) -> m.put(k, q.scaleValue()));
+        return m;
+    }
+
+    /** Restores weights, activation scales and the epoch counter from a checkpoint written by this trainer. */
+    public QatTrainer resume(Model checkpoint) {
+        String epoch = checkpoint.metadata().get(META_EPOCH);
+        if (epoch == null || !config.mode().equals(checkpoint.metadata().get(META_MODE))) {
+            throw new LowbitException("not a " + config.mode() + " checkpoint of lowbit train (no " + META_EPOCH + ")");
+        }
+        for (String p : trainable) {
+            Tensor t = checkpoint.graph().initializer(p);
+            if (t == null || t.size() != tape.parameters().get(p).size()) {
+                throw new LowbitException("checkpoint does not match the model: parameter '" + p + "' differs");
+            }
+            System.arraycopy(t.floats(), 0, tape.parameters().get(p).floats(), 0, t.size());
+        }
+        String scales = checkpoint.metadata().getOrDefault(META_SCALES, "");
+        for (String kv : scales.split("\n")) {
+            int eq = kv.lastIndexOf('=');
+            if (eq > 0 && quantizers.containsKey(kv.substring(0, eq))) {
+                quantizers.get(kv.substring(0, eq)).setScale(Float.intBitsToFloat(
+                        Integer.parseUnsignedInt(kv.substring(eq + 1), 16)), tape.parameters());
+            }
+        }
+        epochsDone = Integer.parseInt(epoch);
+        return this;
+    }
+
+    /** Steps per epoch: the training set in batches, capped by max_steps. */
+    public int stepsPerEpoch() {
+        int n = (train.size() + config.batchSize() - 1) / config.batchSize();
+        return config.maxSteps() > 0 ? Math.min(n, config.maxSteps()) : n;
+    }
+
+    double learningRate(long step, long total) {
+        long warm = Math.round(config.warmupEpochs() * stepsPerEpoch());
+        if (step < warm) {
+            return config.lr() * (step + 1) / warm;
+        }
+        if (config.schedule().equals("constant")) {
+            return config.lr();
+        }
+        return config.lr() * 0.5 * (1 + Math.cos(Math.PI * (step - warm) / Math.max(1, total - warm)));
+    }
+
+    /** Trains the remaining epochs, checkpointing after each; returns one result per epoch trained. */
+    public List<EpochResult> train(Listener listener) {
+        List<EpochResult> results = new ArrayList<>();
+        int spe = stepsPerEpoch();
+        long total = (long) spe * config.epochs();
+        for (int e = epochsDone; e < config.epochs(); e++) {
+            long t0 = System.nanoTime();
+            listener.epochStart(e + 1, config.epochs(), spe);
+            int[] order = permutation(train.size(), new Random(config.seed() * 1_000_003L + e));
+            Random aug = new Random(config.seed() * 31 + e * 7919L + 1);
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            for (int s = 0; s < spe; s++) {
+                int from = s * config.batchSize(), to = Math.min(train.size(), from + config.batchSize());
+                int[] idx = java.util.Arrays.copyOfRange(order, from, to);
+                double lr = learningRate((long) e * spe + s, total);
+                double[] r = step(Augment.batch(train, idx, config.cropPadding(), config.flip(), aug), labels(idx), lr);
+                lossSum += r[0] * idx.length;
+                correct += (long) r[1];
+                seen += idx.length;
+                listener.step(e + 1, s + 1, spe, r[0], lr);
+            }
+            epochsDone = e + 1;
+            Model floatNow = currentFloatModel();
+            Model exported = export();
+            double floatTop1 = Evaluation.top1(floatNow, test, config.testLimit());
+            double quantTop1 = config.mode().equals("qat") ? Evaluation.top1(exported, test, config.testLimit()) : Double.NaN;
+            Path ckpt = checkpoint(floatNow, exported);
+            EpochResult res = new EpochResult(e + 1, spe, lossSum / seen, (double) correct / seen, floatTop1, quantTop1,
+                    (System.nanoTime() - t0) / 1e9, ckpt);
+            results.add(res);
+            listener.epochEnd(res);
+        }
+        ModelIO.save(export(), config.output());
+        return results;
+    }
+
+    private long[] labels(int[] idx) {
+        long[] y = new long[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            y[i] = train.labels()[idx[i]];
+        }
+        return y;
+    }
+
+    /** One optimizer step on a batch; returns {loss, correct predictions}. */
+    double[] step(Tensor x, long[] y, double lr) {
+        Map<String, Tensor> feeds = new LinkedHashMap<>();
+        feeds.put(inputName, x);
+        weightSchemes.forEach((w, scheme) -> {
+            Tensor master = tape.parameters().get(w);
+            feeds.put(w, FakeQuant.fakeQuantize(master, FakeQuant.weightParams(master, scheme)));
+        });
+        Tensor logits = tape.forward(feeds).get(outputName);
+        Losses.Loss loss = Losses.softmaxCrossEntropy(logits, Tensor.of(y, y.length));
+        boolean lsq = config.quantizer().equals("lsq") && !quantizers.isEmpty();
+        List<String> wrt = new ArrayList<>(trainable);
+        if (lsq) {
+            quantizers.values().forEach(q -> q.sites.forEach(s -> wrt.add(s.output())));
+        }
+        Map<String, Tensor> grads = tape.backward(Map.of(outputName, loss.gradient()), wrt);
+        // Min-max weight ranges never clip, so the straight-through gradient of fake-quantized weights is the identity.
+        for (String p : trainable) {
+            optimizers.get(p).step(tape.parameters().get(p).floats(), grads.get(p).floats(), lr);
+        }
+        if (lsq) {
+            for (ActivationQuantizers.Quantizer q : quantizers.values()) {
+                QuantParams p = q.params;
+                double ds = 0;
+                for (ActivationQuantizers.Site s : q.sites) {
+                    Tensor in = tape.value(s.input());
+                    ds += FakeQuant.lsqScaleGradient(in.floats(), grads.get(s.output()).floats(), p.scales()[0],
+                            p.zeroPoints()[0], p.scheme().qmin(), p.scheme().qmax(), in.size() / Math.max(1, in.dim(0)));
+                }
+                float[] sv = {p.scales()[0]};
+                optimizers.get("scale:" + q.source).step(sv, new float[] {(float) ds}, lr);
+                q.setScale(Math.max(sv[0], 1e-8f), tape.parameters());
+            }
+        }
+        return new double[] {loss.value(), Evaluation.correct(logits, y)};
+    }
+
+    /** The BN-folded float model with the current weights. */
+    public Model currentFloatModel() {
+        Model m = prepared.copy();
+        for (String p : trainable) {
+            m.graph().setInitializer(p, tape.parameters().get(p).copy());
+        }
+        return m;
+    }
+
+    /** The QDQ model of the current state (qat mode), or the current float model (float mode). */
+    public Model export() {
+        Model f = currentFloatModel();
+        if (plan == null) {
+            return f;
+        }
+        Model q = QdqWriter.write(f, plan, src -> FakeQuant.toQdq(quantizers.get(src).params), (name, w, axis) -> {
+            QuantScheme s = weightSchemes.get(name);
+            if (s == null) {
+                throw new LowbitException("no weight scheme for '" + name + "'");
+            }
+            QuantParams p = FakeQuant.weightParams(w, s);
+            return new QdqWriter.QuantizedWeight(FakeQuant.codes(w, p), FakeQuant.toQdq(p));
+        });
+        q.metadata().putAll(prepared.metadata());
+        q.metadata().put("lowbit.qat.quantizer", config.quantizer());
+        q.metadata().put("lowbit.backend", config.backend().id());
+        return q;
+    }
+
+    private Path checkpoint(Model floatNow, Model exported) {
+        floatNow.metadata().put(META_EPOCH, Integer.toString(epochsDone));
+        floatNow.metadata().put(META_MODE, config.mode());
+        StringBuilder sb = new StringBuilder();
+        quantizers.forEach((k, q) -> sb.append(k).append('=')
+                .append(Integer.toHexString(Float.floatToRawIntBits(q.scaleValue()))).append('\n'));
+        floatNow.metadata().put(META_SCALES, sb.toString());
+        Path last = config.checkpointDir().resolve("last.onnx");
+        ModelIO.save(floatNow, last);
+        if (plan != null) {
+            ModelIO.save(exported, config.checkpointDir().resolve("last_qdq.onnx"));
+        }
+        return last;
+    }
+
+    static int[] permutation(int n, Random rnd) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.lowbit.qat;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.quant.BackendProfile;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Everything that decides a training run, read from YAML (see {@code examples/qat_resnet_w4a4.yaml}).
+ * Relative paths are resolved against the config file's directory. The same config and seed give
+ * the same weights.
+ *
+ * @param mode            {@code qat} (fake-quantized weights and activations) or {@code float}
+ * @param quantizer       {@code fixed} (calibrated activation ranges) or {@code lsq} (learned step sizes)
+ * @param calibMethod     PTQ calibration method the run starts from ({@code best}, {@code minmax}, ...)
+ * @param maxSteps        optimizer steps per epoch (0 = the whole training set)
+ * @param trainLimit      training samples used (0 = all)
+ * @param testLimit       test samples evaluated after each epoch (0 = all)
+ * @param cropPadding     random-crop padding in pixels (0 = no crop)
+ * @param observerOffEpoch epoch from which activation observers stop; ranges are fixed from calibration,
+ *                        so only 0 is supported
+ * @param freezeBnEpoch   epoch from which BatchNormalization statistics freeze; BN is folded before
+ *                        training starts, so only 0 is supported
+ */
+public record TrainConfig(Path model, Path trainData, Path testData, String mode, BackendProfile backend,
+                          int weightBits, int activationBits, boolean perChannel, String quantizer,
+                          String calibMethod, int calibSize, String optimizer, double lr, double momentum,
+                          double weightDecay, String schedule, double warmupEpochs, int epochs, int maxSteps,
+                          int batchSize, long seed, int trainLimit, int testLimit, int cropPadding, boolean flip,
+                          Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch) {
+
+    private static final Set<String> KEYS = Set.of("model", "train_data", "test_data", "mode", "backend", "weight_bits",
+            "activation_bits", "per_channel", "quantizer", "calib_method", "calib_size", "optimizer", "lr", "momentum",
+            "weight_decay", "schedule", "warmup_epochs", "epochs", "max_steps", "batch_size", "seed", "train_limit",
+            "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch");
+
+    public TrainConfig {
+        check(mode, "mode", "qat", "float");
+        check(quantizer, "quantizer", "fixed", "lsq");
+        check(optimizer, "optimizer", "sgd", "adamw");
+        check(schedule, "schedule", "cosine", "constant");
+        if (epochs < 1 || batchSize < 1 || lr <= 0 || maxSteps < 0) {
+            throw new LowbitException("config needs epochs >= 1, batch_size >= 1, lr > 0 and max_steps >= 0");
+        }
+        if (freezeBnEpoch != 0 || observerOffEpoch != 0) {
+            throw new LowbitException("freeze_bn_epoch and observer_off_epoch must be 0: BatchNormalization is folded "
+                    + "and ranges come from calibration before training starts");
+        }
+    }
+
+    private static void check(String v, String key, String... allowed) {
+        if (!java.util.List.of(allowed).contains(v)) {
+            throw new LowbitException("config " + key + ": '" + v + "' is not one of " + String.join(", ", allowed));
+        }
+    }
+
+    /** Reads a YAML config; unknown keys are errors (a typo must not silently fall back to a default). */
+    public static TrainConfig load(Path file) {
+        Object root;
+        try (Reader r = Files.newBufferedReader(file)) {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+        } catch (IOException e) {
+            throw new LowbitException(file + ": cannot read (" + e.getMessage() + ")");
+        } catch (RuntimeException e) {
+            throw new LowbitException(file + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new LowbitException(file + ": expected a mapping of settings at the top level");
+        }
+        Map<String, Object> m = new HashMap<>();
+        map.forEach((k, v) -> m.put(String.valueOf(k), v));
+        for (String k : m.keySet()) {
+            if (!KEYS.contains(k)) {
+                throw new LowbitException(file + ": unknown setting '" + k + "'");
+            }
+        }
+        Path base = file.toAbsolutePath().getParent();
+        Map<String, Object> aug = new HashMap<>();
+        if (m.get("augment") instanceof Map<?, ?> a) {
+            a.forEach((k, v) -> aug.put(String.valueOf(k), v));
+        }
+        Path ckpt = path(base, m, "checkpoint_dir", "checkpoints");
+        return new TrainConfig(path(base, m, "model", null), path(base, m, "train_data", null),
+                path(base, m, "test_data", null), str(m, "mode", "qat"),
+                BackendProfile.fromName(str(m, "backend", "onnxruntime")), num(m, "weight_bits", 8).intValue(),
+                num(m, "activation_bits", 8).intValue(), bool(m, "per_channel", true), str(m, "quantizer", "fixed"),
+                str(m, "calib_method", "best"), num(m, "calib_size", 512).intValue(), str(m, "optimizer", "sgd"),
+                num(m, "lr", 1e-3).doubleValue(), num(m, "momentum", 0.9).doubleValue(),
+                num(m, "weight_decay", 1e-4).doubleValue(), str(m, "schedule", "cosine"),
+                num(m, "warmup_epochs", 0).doubleValue(), num(m, "epochs", 1).intValue(),
+                num(m, "max_steps", 0).intValue(), num(m, "batch_size", 64).intValue(), num(m, "seed", 0).longValue(),
+                num(m, "train_limit", 0).intValue(), num(m, "test_limit", 0).intValue(),
+                num(aug, "crop_padding", 2).intValue(), bool(aug, "flip", true), ckpt,
+                m.containsKey("output") ? path(base, m, "output", null) : ckpt.resolve("final_qdq.onnx"),
+                num(m, "freeze_bn_epoch", 0).intValue(), num(m, "observer_off_epoch", 0).intValue());
+    }
+
+    private static Path path(Path base, Map<String, Object> m, String key, String def) {
+        Object v = m.getOrDefault(key, def);
+        if (v == null) {
+            throw new LowbitException("config is missing '" + key + "'");
+        }
+        return base.resolve(String.valueOf(v)).normalize();
+    }
+
+    private static String str(Map<String, Object> m, String key, String def) {
+        return String.valueOf(m.getOrDefault(key, def)).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Number num(Map<String, Object> m, String key, Number def) {
+        Object v = m.getOrDefault(key, def);
+        if (v instanceof Number n) {
+            return n;
+        }
+        try {
+            return Double.parseDouble(String.valueOf(v));
+        } catch (NumberFormatException e) {
+            throw new LowbitException("config " + key + ": '" + v + "' is not a number");
+        }
+    }
+
+    private static boolean bool(Map<String, Object> m, String key, boolean def) {
+        Object v = m.getOrDefault(key, def);
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new LowbitException("config " + key + ": '" + v + "' is not true or false");
+    }
+}

@@ -1,0 +1,201 @@
+package dev.lowbit.qat;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.data.Batch;
+import dev.lowbit.data.Dataset;
+import dev.lowbit.data.DatasetOptions;
+import dev.lowbit.engine.Engine;
+import dev.lowbit.engine.Engines;
+import dev.lowbit.onnx.Attribute;
+import dev.lowbit.onnx.Graph;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.onnx.Node;
+import dev.lowbit.onnx.ValueInfo;
+import dev.lowbit.quant.BackendProfile;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training a tiny graph-IR classifier in float and QAT modes, determinism, export, and the LSQ gradient. */
+public class QatTrainerTest {
+    @TempDir
+    Path dir;
+
+    /** Three classes of 6×6 images: a bright top-left, centre or bottom-right square over Gaussian noise. */
+    static final class Squares extends Dataset {
+        private final long seed;
+
+        Squares(int n, long seed) {
+            super("squares", n, DatasetOptions.defaults());
+            this.seed = seed;
+        }
+
+        @Override
+        public int[] sampleShape() {
+            return new int[] {1, 6, 6};
+        }
+
+        @Override
+        public boolean hasLabels() {
+            return true;
+        }
+
+        @Override
+        protected void readSamples(int[] indices, int n, float[] dst, long[] labels) {
+            for (int s = 0; s < n; s++) {
+                Random r = new Random(seed * 1_000_003L + indices[s]);
+                int label = indices[s] % 3;
+                for (int y = 0; y < 6; y++) {
+                    for (int x = 0; x < 6; x++) {
+                        int corner = label * 2;
+                        boolean on = y >= corner && y < corner + 2 && x >= corner && x < corner + 2;
+                        dst[s * 36 + y * 6 + x] = (float) (0.5 * r.nextGaussian() + (on ? 2 : 0));
+                    }
+                }
+                if (labels != null) {
+                    labels[s] = label;
+                }
+            }
+        }
+    }
+
+    static Model tinyModel() {
+        Random r = new Random(7);
+        Graph g = new Graph("tiny");
+        g.inputs().add(ValueInfo.of("x", DType.FLOAT, -1, 1, 6, 6));
+        g.outputs().add(ValueInfo.of("y", DType.FLOAT, -1, 3));
+        g.setInitializer("w1", gaussian(r, 0.4, 4, 1, 3, 3));
+        g.setInitializer("b1", gaussian(r, 0.1, 4));
+        g.setInitializer("w2", gaussian(r, 0.1, 3, 144));
+        g.setInitializer("b2", gaussian(r, 0.1, 3));
+        g.addNode(new Node("Conv", "conv", List.of("x", "w1", "b1"), List.of("h"))
+                .set(Attribute.ofInts("pads", 1, 1, 1, 1)));
+        g.addNode(new Node("Relu", "relu", List.of("h"), List.of("a")));
+        g.addNode(new Node("Flatten", "flat", List.of("a"), List.of("f")));
+        g.addNode(new Node("Gemm", "fc", List.of("f", "w2", "b2"), List.of("y")).set(Attribute.ofInt("transB", 1)));
+        Model m = new Model(g);
+        m.opsets().put("", 13L);
+        return m;
+    }
+
+    private static Tensor gaussian(Random r, double std, int... shape) {
+        float[] d = new float[dev.lowbit.tensor.Shapes.size(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (std * r.nextGaussian());
+        }
+        return Tensor.of(d, shape);
+    }
+
+    private TrainConfig config(String mode, String quantizer, int bits, int maxSteps, Path ckpt) {
+        return new TrainConfig(Path.of("tiny.onnx"), Path.of("train"), Path.of("test"), mode, BackendProfile.GENERIC,
+                bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, 1, maxSteps, 16, 3, 0, 0,
+                1, true, ckpt, ckpt.resolve("final.onnx"), 0, 0);
+    }
+
+    private QatTrainer trainer(TrainConfig c) {
+        Batch train = new Squares(96, 1).readAll();
+        Batch test = new Squares(48, 2).readAll();
+        return QatTrainer.create(c, tinyModel(), new Squares(64, 1), train, test);
+    }
+
+    private double[] losses(QatTrainer t, int steps) {
+        Batch b = new Squares(32, 5).readAll();
+        double[] l = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            l[i] = t.step(b.images(), b.labels(), 0.01)[0];
+        }
+        return l;
+    }
+
+    @Test
+    void floatAndQatTrainingLowerTheLoss() {
+        for (String[] mq : new String[][] {{"float", "fixed"}, {"qat", "fixed"}, {"qat", "lsq"}}) {
+            double[] l = losses(trainer(config(mq[0], mq[1], 4, 0, dir.resolve(mq[0] + mq[1]))), 8);
+            assertTrue(l[7] < 0.7 * l[0], mq[0] + "/" + mq[1] + " losses " + java.util.Arrays.toString(l));
+        }
+    }
+
+    @Test
+    void sameSeedGivesIdenticalWeightsAndLsqMovesScales() {
+        QatTrainer a = trainer(config("qat", "lsq", 4, 4, dir.resolve("a")));
+        QatTrainer b = trainer(config("qat", "lsq", 4, 4, dir.resolve("b")));
+        Map<String, Float> before = a.activationScales();
+        a.train(QatTrainer.Listener.NONE);
+        b.train(QatTrainer.Listener.NONE);
+        for (String p : a.parameters().keySet()) {
+            assertArrayEquals(a.parameters().get(p).floats(), b.parameters().get(p).floats(), p);
+        }
+        assertEquals(a.activationScales(), b.activationScales());
+        assertTrue(!before.equals(a.activationScales()), "LSQ should move the step sizes: " + before);
+        // Resuming from the checkpoint restores the same state.
+        QatTrainer c = trainer(config("qat", "lsq", 4, 4, dir.resolve("c")))
+                .resume(ModelIO.load(dir.resolve("a").resolve("last.onnx")));
+        assertEquals(1, c.epochsDone());
+        assertArrayEquals(a.parameters().get("w1").floats(), c.parameters().get("w1").floats());
+        assertEquals(a.activationScales(), c.activationScales());
+    }
+
+    @Test
+    void exportedQdqModelAgreesWithOnnxRuntime() throws Exception {
+        QatTrainer t = trainer(config("qat", "lsq", 4, 3, dir.resolve("e")));
+        t.train(QatTrainer.Listener.NONE);
+        Path out = dir.resolve("e").resolve("final.onnx");
+        Batch b = new Squares(48, 9).readAll();
+        int[] correct = new int[2];
+        float[][] logits = new float[2][];
+        int k = 0;
+        for (String engine : List.of("java", "onnxruntime")) {
+            try (Engine e = Engines.open(out, engine, 1)) {
+                Tensor y = e.run(Map.of("x", b.images())).get("y");
+                logits[k] = y.floats();
+                correct[k++] = Evaluation.correct(y, b.labels());
+            }
+        }
+        assertEquals(correct[0], correct[1]);
+        assertArrayEquals(logits[0], logits[1], 1e-4f);
+        // The training graph computes what the export computes.
+        assertEquals(Evaluation.top1(t.export(), b, 0), correct[0] / 48.0, 1e-12);
+    }
+
+    @Test
+    void lsqStepSizeGradientMatchesFiniteDifferences() {
+        Random r = new Random(11);
+        int n = 200, qmin = 0, qmax = 15, z = 3;
+        float s0 = 0.25f;
+        float[] x = new float[n], g = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (2 * r.nextGaussian());
+            g[i] = (float) r.nextGaussian();
+        }
+        double analytic = FakeQuant.lsqScaleGradient(x, g, s0, z, qmin, qmax, n) * Math.sqrt((double) n * (qmax - z));
+        // LSQ's surrogate: round(v) is v plus the rounding offset frozen at s0 (the straight-through estimator).
+        double h = 1e-4;
+        double fd = (surrogate(x, g, s0 + h, s0, z, qmin, qmax) - surrogate(x, g, s0 - h, s0, z, qmin, qmax)) / (2 * h);
+        assertEquals(fd, analytic, 1e-6 * Math.max(1, Math.abs(fd)));
+        // At s0 the surrogate is the quantizer itself.
+        for (int i = 0; i < n; i++) {
+            double q = Math.max(qmin, Math.min(qmax, Math.rint(x[i] / s0) + z));
+            assertEquals((q - z) * s0, FakeQuant.lsqForward(x[i], s0, z, qmin, qmax), 1e-6);
+        }
+    }
+
+    private static double surrogate(float[] x, float[] g, double s, double s0, int z, int qmin, int qmax) {
+        double sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            double v0 = x[i] / s0, r0 = Math.rint(v0);
+            double v = x[i] / s, q = r0 + z;
+            double y = q < qmin ? (qmin - z) * s : q > qmax ? (qmax - z) * s : (v + (r0 - v0)) * s;
+            sum += g[i] * y;
+        }
+        return sum;
+    }
+}
