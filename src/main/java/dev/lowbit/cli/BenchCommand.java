@@ -1,6 +1,7 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.engine.Benchmark;
 import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.JavaEngine;
 import dev.lowbit.engine.OnnxRuntimeEngine;
@@ -59,9 +60,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 
-    /** Timing statistics of one engine, in milliseconds per batch. */
-    public record Result(String engine, double medianMs, double p90Ms, double meanMs, double minMs, double itemsPerSecond) {
-    }
 
     @Override
     public Integer call() {
@@ -94,7 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (items != batch && !feed.isEmpty()) {
                 System.err.printf("lowbit: note: the model's batch dimension is %d; throughput counts %d items per run%n", items, items);
             }
-            List<Result> results = new ArrayList<>();
+            List<Benchmark.Result> results = new ArrayList<>();
             List<Map<String, Tensor>> firstOutputs = new ArrayList<>();
             for (Engine e : opened) {
                 // At least one untimed run: its outputs are kept to compare the engines.
@@ -114,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
                     p.step();
                 }
                 p.done();
-                results.add(stats(e.name(), nanos, items));
+                results.add(Benchmark.stats(e.name(), nanos, items));
             }
             report(feed, nThreads, results, firstOutputs);
         } finally {
@@ -132,17 +130,8 @@ public final class BenchCommand implements Callable<Integer> {
         return first.rank() == 0 ? 1 : Math.max(1, first.dim(0));
     }
 
-    /** Median, p90 (nearest rank), mean and min of run times, and items/s at the median. */
-    static Result stats(String engine, long[] nanos, int batch) {
-        long[] s = nanos.clone();
-        Arrays.sort(s);
-        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0;
-        double p90 = s[Math.min(s.length - 1, (int) Math.ceil(0.9 * s.length) - 1)];
-        double mean = Arrays.stream(s).average().orElse(0);
-        return new Result(engine, median / 1e6, p90 / 1e6, mean / 1e6, s[0] / 1e6, batch / (median / 1e9));
-    }
 
-    private void report(Map<String, Tensor> feed, int nThreads, List<Result> results, List<Map<String, Tensor>> outs) {
+    private void report(Map<String, Tensor> feed, int nThreads, List<Benchmark.Result> results, List<Map<String, Tensor>> outs) {
         Double ratio = null;
         Double maxAbsDiff = null;
         if (results.size() == 2) {
@@ -173,7 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s  batch %d  threads %d  %d warm-up + %d timed runs  inputs: %s%n",
                 model.getFileName(), itemsPerRun(feed), nThreads, warmup, iters, in);
         System.out.printf(Locale.ROOT, "%-12s %12s %12s %14s%n", "engine", "median ms", "p90 ms", "items/s");
-        for (Result r : results) {
+        for (Benchmark.Result r : results) {
             System.out.printf(Locale.ROOT, "%-12s %12.3f %12.3f %14.1f%n", r.engine(), r.medianMs(), r.p90Ms(), r.itemsPerSecond());
         }
         if (ratio != null) {
