@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * Rewrites a QDQ model into the QOperator format: each {@code DQ -> Conv [-> Relu|Clip] -> Q}
- * becomes one QLinearConv and each {@code DQ -> MatMul -> Q} one QLinearMatMul, reading and
- * writing integer tensors. Patterns that do not match (Gemm, Add, ops without integer ONNX
+ * becomes one QLinearConv, each {@code DQ -> MatMul -> Q} one QLinearMatMul and each
+ * {@code DQ -> Gemm -> Q} one com.microsoft QGemm (what ONNX Runtime's QDQ optimiser makes of it),
+ * reading and writing integer tensors. Patterns that do not match (Add, ops without integer
  * operators) keep their QuantizeLinear/DequantizeLinear pairs, which every runtime also runs.
  */
 public final class QOperatorWriter {
@@ -26,13 +27,22 @@ public final class QOperatorWriter {
                 continue;
             }
             if ((n.opType().equals("Conv") && tryConvert(g, n, "QLinearConv"))
-                    || (n.opType().equals("MatMul") && tryConvert(g, n, "QLinearMatMul"))) {
+                    || (n.opType().equals("MatMul") && tryConvert(g, n, "QLinearMatMul"))
+                    || (n.opType().equals("Gemm") && gemmConvertible(n) && tryConvert(g, n, "QGemm"))) {
                 converted++;
             }
+        }
+        if (g.nodes().stream().anyMatch(n -> n.opType().equals("QGemm"))) {
+            qdq.opsets().putIfAbsent("com.microsoft", 1L);
         }
         g.removeUnusedInitializers();
         QdqWriter.sortTopologically(g);
         return converted;
+    }
+
+    /** ONNX Runtime's QGemm has no beta and no transA; plain Linear layers (alpha = beta = 1) qualify. */
+    private static boolean gemmConvertible(Node n) {
+        return n.getInt("transA", 0) == 0 && n.getFloat("alpha", 1f) == 1f && n.getFloat("beta", 1f) == 1f;
     }
 
     private static boolean tryConvert(Graph g, Node op, String qop) {
@@ -42,7 +52,7 @@ public final class QOperatorWriter {
             return false;
         }
         Node dqb = null;
-        if (qop.equals("QLinearConv") && op.hasInput(2)) {
+        if ((qop.equals("QLinearConv") || qop.equals("QGemm")) && op.hasInput(2)) {
             dqb = dequantizeProducer(g, op.input(2));
             if (dqb == null || g.initializer(dqb.input(0)) == null) {
                 return false;
@@ -70,13 +80,21 @@ public final class QOperatorWriter {
             return false;
         }
         List<String> in = new ArrayList<>(List.of(dqx.input(0), dqx.input(1), dqx.input(2),
-                dqw.input(0), dqw.input(1), dqw.input(2), q.input(1), q.input(2)));
-        if (dqb != null) {
+                dqw.input(0), dqw.input(1), dqw.input(2)));
+        if (qop.equals("QGemm")) {
+            in.add(dqb == null ? "" : dqb.input(0)); // QGemm: C sits between B and the output quantization
+        }
+        in.add(q.input(1));
+        in.add(q.input(2));
+        if (dqb != null && qop.equals("QLinearConv")) {
             in.add(dqb.input(0));
         }
-        Node fused = new Node(qop, op.name().isEmpty() ? q.output(0) + "_" + qop : op.name(), in, List.of(q.output(0)));
+        String domain = qop.equals("QGemm") ? "com.microsoft" : "";
+        Node fused = new Node(qop, domain, op.name().isEmpty() ? q.output(0) + "_" + qop : op.name(), in, List.of(q.output(0)));
         if (qop.equals("QLinearConv")) {
             op.attributes().values().forEach(fused::set);
+        } else if (qop.equals("QGemm")) {
+            fused.set(dev.lowbit.onnx.Attribute.ofInt("transB", op.getInt("transB", 0)));
         }
         g.insertBefore(op, fused);
         g.removeNode(op);

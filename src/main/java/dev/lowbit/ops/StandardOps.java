@@ -21,6 +21,7 @@ public final class StandardOps {
                 new MatMulOps(),
                 new NormalizationOps(),
                 new QuantOps(),
+                new QGemmOps(),
                 new ControlFlowOps(),
                 new RecurrentOps(),
                 new SignalOps(),
