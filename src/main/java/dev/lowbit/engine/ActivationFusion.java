@@ -4,7 +4,6 @@ import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.ops.ConvForward;
-import dev.lowbit.tensor.Tensor;
 import java.util.List;
 
 /**
@@ -31,13 +30,12 @@ final class ActivationFusion {
             float lo = 0;
             float hi = Float.POSITIVE_INFINITY;
             if (act.opType().equals("Clip")) {
-                Float min = bound(g, act, 1, "min");
-                Float max = bound(g, act, 2, "max");
-                if (min == null || max == null) {
+                double[] bounds = g.clipBounds(act);
+                if (bounds == null) {
                     continue;
                 }
-                lo = min;
-                hi = max;
+                lo = (float) bounds[0];
+                hi = (float) bounds[1];
             }
             conv.set(Attribute.ofFloat(ConvForward.FUSED_MIN, lo)).set(Attribute.ofFloat(ConvForward.FUSED_MAX, hi));
             conv.outputs().set(0, act.output(0));
@@ -45,17 +43,5 @@ final class ActivationFusion {
             fused++;
         }
         return fused;
-    }
-
-    /** A Clip bound (input at opset 11+, attribute before), infinite when absent, null when not constant. */
-    private static Float bound(Graph g, Node clip, int input, String attr) {
-        if (clip.hasInput(input)) {
-            Tensor t = g.initializer(clip.input(input));
-            return t == null || t.size() != 1 ? null : (float) t.getDouble(0);
-        }
-        if (clip.has(attr)) {
-            return clip.getFloat(attr, 0);
-        }
-        return input == 1 ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
     }
 }

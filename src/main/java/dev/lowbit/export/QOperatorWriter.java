@@ -135,17 +135,13 @@ public final class QOperatorWriter {
         double min = 0;
         double max = Double.POSITIVE_INFINITY;
         if (act.opType().equals("Clip")) {
-            min = clipBound(g, act, 1, "min", Double.NEGATIVE_INFINITY);
-            max = clipBound(g, act, 2, "max", Double.POSITIVE_INFINITY);
+            double[] bounds = g.clipBounds(act);
+            if (bounds == null) {
+                return false;
+            }
+            min = bounds[0];
+            max = bounds[1];
         }
         return lo >= min - tol && hi <= max + tol;
-    }
-
-    private static double clipBound(Graph g, Node clip, int input, String attr, double def) {
-        if (clip.hasInput(input)) {
-            Tensor t = g.initializer(clip.input(input));
-            return t == null ? Double.NaN : t.getDouble(0);
-        }
-        return clip.has(attr) ? clip.getFloat(attr, 0) : def;
     }
 }

@@ -260,4 +260,52 @@ public final class Graph {
             }
         }
     }
+
+    /** The constant behind {@code value}: an initializer or a Constant node's tensor, else null. */
+    public Tensor constant(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        Tensor t = initializer(value);
+        if (t != null) {
+            return t;
+        }
+        Node p = producer(value);
+        if (p != null && p.opType().equals("Constant")) {
+            if (p.has("value")) {
+                return p.getTensor("value");
+            }
+            if (p.has("value_float")) {
+                return Tensor.of(new float[] {p.getFloat("value_float", 0)});
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {min, max} of a Clip whose bounds are constant (attributes before opset 11, inputs after;
+     * a missing bound is ±∞), or null when a bound is computed at run time.
+     */
+    public double[] clipBounds(Node clip) {
+        double lo = Double.NEGATIVE_INFINITY;
+        double hi = Double.POSITIVE_INFINITY;
+        if (clip.has("min") || clip.has("max")) {
+            lo = clip.getFloat("min", Float.NEGATIVE_INFINITY);
+            hi = clip.getFloat("max", Float.POSITIVE_INFINITY);
+        }
+        for (int i = 1; i <= 2; i++) {
+            if (clip.hasInput(i)) {
+                Tensor t = constant(clip.input(i));
+                if (t == null || t.size() != 1) {
+                    return null;
+                }
+                if (i == 1) {
+                    lo = t.getDouble(0);
+                } else {
+                    hi = t.getDouble(0);
+                }
+            }
+        }
+        return new double[] {lo, hi};
+    }
 }

@@ -12,47 +12,12 @@ final class LayerGraph {
 
     /** The value of a constant input: an initializer or the output of a Constant node; else null. */
     static Tensor constant(Graph g, String value) {
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        Tensor t = g.initializer(value);
-        if (t != null) {
-            return t;
-        }
-        Node p = g.producer(value);
-        if (p != null && p.opType().equals("Constant")) {
-            if (p.has("value")) {
-                return p.getTensor("value");
-            }
-            if (p.has("value_float")) {
-                return Tensor.of(new float[] {p.getFloat("value_float", 0)});
-            }
-        }
-        return null;
+        return g.constant(value);
     }
 
     /** {min, max} of a Clip with constant bounds (missing bounds are ±∞), or null when a bound is computed. */
     static double[] clipBounds(Graph g, Node clip) {
-        double lo = Double.NEGATIVE_INFINITY;
-        double hi = Double.POSITIVE_INFINITY;
-        if (clip.has("min") || clip.has("max")) { // opset < 11: attributes
-            lo = clip.getFloat("min", Float.NEGATIVE_INFINITY);
-            hi = clip.getFloat("max", Float.POSITIVE_INFINITY);
-        }
-        for (int i = 1; i <= 2; i++) {
-            if (clip.hasInput(i)) {
-                Tensor t = constant(g, clip.input(i));
-                if (t == null || t.size() != 1) {
-                    return null;
-                }
-                if (i == 1) {
-                    lo = t.getDouble(0);
-                } else {
-                    hi = t.getDouble(0);
-                }
-            }
-        }
-        return new double[] {lo, hi};
+        return g.clipBounds(clip);
     }
 
     /** The float weight of a Conv/Gemm read by this node alone, or null. */

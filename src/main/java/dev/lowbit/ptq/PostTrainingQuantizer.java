@@ -258,21 +258,13 @@ public final class PostTrainingQuantizer {
         }
         return switch (p.opType()) {
             case "Relu", "Sigmoid", "Softmax" -> true;
-            case "Clip" -> clipMin(g, p) >= 0;
+            case "Clip" -> g.clipBounds(p) != null && g.clipBounds(p)[0] >= 0;
             case "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "GlobalAveragePool",
                  "AveragePool", "GlobalMaxPool", "Resize", "Concat" -> p.inputs().stream()
                     .filter(s -> !s.isEmpty() && g.initializer(s) == null).limit(p.opType().equals("Concat") ? 1000 : 1)
                     .allMatch(s -> nonNegative(g, s));
             default -> false;
         };
-    }
-
-    private static double clipMin(Graph g, Node clip) {
-        if (clip.hasInput(1)) {
-            Tensor t = g.initializer(clip.input(1));
-            return t == null ? Double.NEGATIVE_INFINITY : t.getDouble(0);
-        }
-        return clip.has("min") ? clip.getFloat("min", 0) : Double.NEGATIVE_INFINITY;
     }
 
     private static String singleInput(Executor exec) {

@@ -140,10 +140,7 @@ public final class QuantPlanner {
     }
 
     private boolean clipIsConstant(Node c) {
-        if (!c.opType().equals("Clip")) {
-            return true;
-        }
-        return (!c.hasInput(1) || isConstant(c.input(1))) && (!c.hasInput(2) || isConstant(c.input(2)));
+        return !c.opType().equals("Clip") || graph.clipBounds(c) != null;
     }
 
     /** A Relu/Clip not fused into a preceding weighted op. */
