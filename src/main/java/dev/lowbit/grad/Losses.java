@@ -61,4 +61,49 @@ public final class Losses {
         }
         return new Loss(sum / p.length, Tensor.of(g, prediction.shape()));
     }
+
+    /**
+     * Knowledge distillation (Hinton et al. 2015): (1 − α)·CE(student, labels) + α·T²·KL(softmax(teacher/T) ‖
+     * softmax(student/T)), means over the batch. Gradient: (1 − α)(p − onehot)/N + α·T·(p_T − q_T)/N, with p
+     * the student's softmax and p_T, q_T the student's and teacher's softmax at temperature T.
+     */
+    public static Loss distillation(Tensor student, Tensor teacher, Tensor labels, double alpha, double temperature) {
+        if (student.rank() != 2 || !java.util.Arrays.equals(student.shapeRef(), teacher.shapeRef())) {
+            throw new LowbitException("distillation needs student and teacher logits of one shape [N, C], got "
+                    + student + " and " + teacher);
+        }
+        Loss ce = alpha < 1 ? softmaxCrossEntropy(student, labels) : null;
+        int n = student.dim(0), c = student.dim(1);
+        float[] z = student.floats(), t = teacher.floats(), g = new float[z.length];
+        double kl = 0;
+        double[] p = new double[c], q = new double[c];
+        for (int i = 0; i < n; i++) {
+            softmax(z, i * c, c, temperature, p);
+            softmax(t, i * c, c, temperature, q);
+            for (int j = 0; j < c; j++) {
+                if (q[j] > 0) {
+                    kl += q[j] * (Math.log(q[j]) - Math.log(Math.max(p[j], 1e-30)));
+                }
+                double ceGrad = ce == null ? 0 : (1 - alpha) * ce.gradient().floats()[i * c + j];
+                g[i * c + j] = (float) (ceGrad + alpha * temperature * (p[j] - q[j]) / n);
+            }
+        }
+        double value = alpha * temperature * temperature * kl / n + (ce == null ? 0 : (1 - alpha) * ce.value());
+        return new Loss(value, Tensor.of(g, student.shape()));
+    }
+
+    private static void softmax(float[] z, int off, int c, double temperature, double[] out) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < c; j++) {
+            max = Math.max(max, z[off + j] / temperature);
+        }
+        double sum = 0;
+        for (int j = 0; j < c; j++) {
+            out[j] = Math.exp(z[off + j] / temperature - max);
+            sum += out[j];
+        }
+        for (int j = 0; j < c; j++) {
+            out[j] /= sum;
+        }
+    }
 }

@@ -35,4 +35,31 @@ final class ParamOptimizer {
             }
         }
     }
+
+    /** The optimizer state as one tensor: [t, m..., v...] (what a checkpoint stores to resume exactly). */
+    dev.lowbit.tensor.Tensor state() {
+        int n = m.length;
+        float[] st = new float[1 + n * (adam ? 2 : 1)];
+        st[0] = t;
+        System.arraycopy(m, 0, st, 1, n);
+        if (adam) {
+            System.arraycopy(v, 0, st, 1 + n, n);
+        }
+        return dev.lowbit.tensor.Tensor.of(st, st.length);
+    }
+
+    /** Restores {@link #state()}; false when the shape does not match (another optimizer or model). */
+    boolean restore(dev.lowbit.tensor.Tensor state) {
+        int n = m.length;
+        if (state == null || state.size() != 1 + n * (adam ? 2 : 1)) {
+            return false;
+        }
+        float[] st = state.floats();
+        t = (int) st[0];
+        System.arraycopy(st, 1, m, 0, n);
+        if (adam) {
+            System.arraycopy(st, 1 + n, v, 0, n);
+        }
+        return true;
+    }
 }

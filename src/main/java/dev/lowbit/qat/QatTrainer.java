@@ -32,7 +32,7 @@ import java.util.Set;
  * Quantization-aware training of a BN-folded float graph (see the package doc). Build with
  * {@link #create}, optionally {@link #resume}, then {@link #train}. Deterministic: the data order
  * and augmentation of epoch e come from {@code seed} and e alone, so a resumed run continues the
- * same sequence (optimizer moments restart at a resume; they are not checkpointed).
+ * same sequence (optimizer moments and learned step sizes are checkpointed too).
  */
 public final class QatTrainer {
     /** Training progress callbacks (the CLI draws them with {@code cli.Progress}). */
@@ -55,12 +55,15 @@ public final class QatTrainer {
                               double quantTop1, double seconds, Path checkpoint) {
     }
 
-    static final String META_EPOCH = "lowbit.qat.epoch", META_SCALES = "lowbit.qat.scales", META_MODE = "lowbit.qat.mode";
+    static final String META_EPOCH = "lowbit.qat.epoch", META_SCALES = "lowbit.qat.scales", META_MODE = "lowbit.qat.mode",
+            META_WEIGHT_SCALES = "lowbit.qat.weight_scales";
+    /** Prefix of the checkpoint initializers that hold optimizer state (unused by the graph). */
+    static final String OPTIMIZER_PREFIX = "lowbit.optimizer/";
 
     private final TrainConfig config;
     private final Model prepared;
     private final QuantPlan plan;
-    private final Map<String, QuantScheme> weightSchemes = new LinkedHashMap<>();
+    private final Map<String, WeightQuantizer> weightQuantizers = new LinkedHashMap<>();
     private final Map<String, ActivationQuantizers.Quantizer> quantizers;
     private final Tape tape;
     private final List<String> trainable;
@@ -68,6 +71,7 @@ public final class QatTrainer {
     private final String inputName, outputName;
     private final Batch train, test;
     private final PtqResult ptq;
+    private final dev.lowbit.exec.Executor teacher;
     private int epochsDone;
 
     private QatTrainer(TrainConfig config, Model floatModel, Dataset calibration, Batch train, Batch test) {
@@ -82,7 +86,9 @@ public final class QatTrainer {
             ptq = new PostTrainingQuantizer(pc).quantize(floatModel, calibration);
             prepared = ptq.prepared();
             plan = ptq.plan();
-            ptq.weights().forEach((k, v) -> weightSchemes.put(k, v.scheme()));
+            boolean learnedWeights = config.weightQuantizer().equals("lsq");
+            ptq.weights().forEach((k, v) -> weightQuantizers.put(k,
+                    new WeightQuantizer(v.scheme(), learnedWeights, prepared.graph().initializer(k))));
         } else {
             ptq = null;
             prepared = PostTrainingQuantizer.prepare(floatModel);
@@ -113,6 +119,12 @@ public final class QatTrainer {
         }
         quantizers.keySet().forEach(s -> optimizers.put("scale:" + s, new ParamOptimizer(config.optimizer(), 1,
                 config.momentum(), 0)));
+        weightQuantizers.forEach((w, q) -> {
+            if (q.learned()) {
+                optimizers.put("wscale:" + w, new ParamOptimizer(config.optimizer(), q.scales().length, config.momentum(), 0));
+            }
+        });
+        teacher = config.loss().equals("ce") ? null : new dev.lowbit.exec.Executor(prepared);
     }
 
     /** Runs PTQ (qat mode) or BN folding (float mode) and prepares the training graph. */
@@ -168,6 +180,17 @@ public final class QatTrainer {
         return m;
     }
 
+    /** Learned weight step sizes by weight name (live; empty unless weights use LSQ). */
+    public Map<String, float[]> weightScales() {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        weightQuantizers.forEach((k, q) -> {
+            if (q.learned()) {
+                m.put(k, q.scales());
+            }
+        });
+        return m;
+    }
+
     /** Restores weights, activation scales and the epoch counter from a checkpoint written by this trainer. */
     public QatTrainer resume(Model checkpoint) {
         String epoch = checkpoint.metadata().get(META_EPOCH);
@@ -189,6 +212,19 @@ public final class QatTrainer {
                         Integer.parseUnsignedInt(kv.substring(eq + 1), 16)), tape.parameters());
             }
         }
+        for (String kv : checkpoint.metadata().getOrDefault(META_WEIGHT_SCALES, "").split("\n")) {
+            int eq = kv.lastIndexOf('=');
+            WeightQuantizer wq = eq > 0 ? weightQuantizers.get(kv.substring(0, eq)) : null;
+            if (wq != null) {
+                String[] hex = kv.substring(eq + 1).split(",");
+                float[] sc = new float[hex.length];
+                for (int i = 0; i < hex.length; i++) {
+                    sc[i] = Float.intBitsToFloat(Integer.parseUnsignedInt(hex[i], 16));
+                }
+                wq.setScales(sc);
+            }
+        }
+        optimizers.forEach((k, o) -> o.restore(checkpoint.graph().initializer(OPTIMIZER_PREFIX + k)));
         epochsDone = Integer.parseInt(epoch);
         return this;
     }
@@ -259,21 +295,27 @@ public final class QatTrainer {
     double[] step(Tensor x, long[] y, double lr) {
         Map<String, Tensor> feeds = new LinkedHashMap<>();
         feeds.put(inputName, x);
-        weightSchemes.forEach((w, scheme) -> {
+        weightQuantizers.forEach((w, q) -> {
             Tensor master = tape.parameters().get(w);
-            feeds.put(w, FakeQuant.fakeQuantize(master, FakeQuant.weightParams(master, scheme)));
+            feeds.put(w, FakeQuant.fakeQuantize(master, q.params(master)));
         });
         Tensor logits = tape.forward(feeds).get(outputName);
-        Losses.Loss loss = Losses.softmaxCrossEntropy(logits, Tensor.of(y, y.length));
+        Losses.Loss loss = loss(x, logits, Tensor.of(y, y.length));
         boolean lsq = config.quantizer().equals("lsq") && !quantizers.isEmpty();
         List<String> wrt = new ArrayList<>(trainable);
         if (lsq) {
             quantizers.values().forEach(q -> q.sites.forEach(s -> wrt.add(s.output())));
         }
         Map<String, Tensor> grads = tape.backward(Map.of(outputName, loss.gradient()), wrt);
-        // Min-max weight ranges never clip, so the straight-through gradient of fake-quantized weights is the identity.
         for (String p : trainable) {
-            optimizers.get(p).step(tape.parameters().get(p).floats(), grads.get(p).floats(), lr);
+            WeightQuantizer wq = weightQuantizers.get(p);
+            Tensor master = tape.parameters().get(p);
+            float[] ds = wq == null ? null : wq.backward(master, grads.get(p).floats());
+            optimizers.get(p).step(master.floats(), grads.get(p).floats(), lr);
+            if (ds != null) {
+                optimizers.get("wscale:" + p).step(wq.scales(), ds, lr);
+                wq.clampScales();
+            }
         }
         if (lsq) {
             for (ActivationQuantizers.Quantizer q : quantizers.values()) {
@@ -292,6 +334,16 @@ public final class QatTrainer {
         return new double[] {loss.value(), Evaluation.correct(logits, y)};
     }
 
+    /** The configured loss of the student's {@code logits} on batch {@code x} with {@code labels}. */
+    private Losses.Loss loss(Tensor x, Tensor logits, Tensor labels) {
+        if (teacher == null) {
+            return Losses.softmaxCrossEntropy(logits, labels);
+        }
+        Tensor t = teacher.run(Map.of(inputName, x)).get(outputName);
+        return config.loss().equals("mse") ? Losses.mse(logits, t)
+                : Losses.distillation(logits, t, labels, config.kdAlpha(), config.kdTemperature());
+    }
+
     /** The BN-folded float model with the current weights. */
     public Model currentFloatModel() {
         Model m = prepared.copy();
@@ -308,11 +360,11 @@ public final class QatTrainer {
             return f;
         }
         Model q = QdqWriter.write(f, plan, src -> FakeQuant.toQdq(quantizers.get(src).params), (name, w, axis) -> {
-            QuantScheme s = weightSchemes.get(name);
-            if (s == null) {
-                throw new LowbitException("no weight scheme for '" + name + "'");
+            WeightQuantizer wq = weightQuantizers.get(name);
+            if (wq == null) {
+                throw new LowbitException("no weight quantizer for '" + name + "'");
             }
-            QuantParams p = FakeQuant.weightParams(w, s);
+            QuantParams p = wq.params(w);
             return new QdqWriter.QuantizedWeight(FakeQuant.codes(w, p), FakeQuant.toQdq(p));
         });
         q.metadata().putAll(prepared.metadata());
@@ -328,6 +380,20 @@ public final class QatTrainer {
         quantizers.forEach((k, q) -> sb.append(k).append('=')
                 .append(Integer.toHexString(Float.floatToRawIntBits(q.scaleValue()))).append('\n'));
         floatNow.metadata().put(META_SCALES, sb.toString());
+        StringBuilder ws = new StringBuilder();
+        weightQuantizers.forEach((k, q) -> {
+            if (q.learned()) {
+                ws.append(k).append('=');
+                float[] sc = q.scales();
+                for (int i = 0; i < sc.length; i++) {
+                    ws.append(i > 0 ? "," : "").append(Integer.toHexString(Float.floatToRawIntBits(sc[i])));
+                }
+                ws.append('\n');
+            }
+        });
+        floatNow.metadata().put(META_WEIGHT_SCALES, ws.toString());
+        // Optimizer moments ride along as initializers no node reads, so a resumed run continues exactly.
+        optimizers.forEach((k, o) -> floatNow.graph().setInitializer(OPTIMIZER_PREFIX + k, o.state()));
         Path last = config.checkpointDir().resolve("last.onnx");
         ModelIO.save(floatNow, last);
         if (plan != null) {

@@ -29,24 +29,37 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *                        so only 0 is supported
  * @param freezeBnEpoch   epoch from which BatchNormalization statistics freeze; BN is folded before
  *                        training starts, so only 0 is supported
+ * @param weightQuantizer {@code minmax} (per-channel ranges of the current weights) or {@code lsq}
+ *                        (learned per-channel step sizes); defaults to {@code lsq} when {@code quantizer}
+ *                        is {@code lsq}, else {@code minmax}
+ * @param loss            {@code ce} (cross-entropy with the labels), {@code kd} (distillation from the
+ *                        float model: (1 − kd_alpha)·CE + kd_alpha·T²·KL) or {@code mse} (logits matched
+ *                        to the float model's)
  */
 public record TrainConfig(Path model, Path trainData, Path testData, String mode, BackendProfile backend,
                           int weightBits, int activationBits, boolean perChannel, String quantizer,
                           String calibMethod, int calibSize, String optimizer, double lr, double momentum,
                           double weightDecay, String schedule, double warmupEpochs, int epochs, int maxSteps,
                           int batchSize, long seed, int trainLimit, int testLimit, int cropPadding, boolean flip,
-                          Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch) {
+                          Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch,
+                          String weightQuantizer, String loss, double kdAlpha, double kdTemperature) {
 
     private static final Set<String> KEYS = Set.of("model", "train_data", "test_data", "mode", "backend", "weight_bits",
             "activation_bits", "per_channel", "quantizer", "calib_method", "calib_size", "optimizer", "lr", "momentum",
             "weight_decay", "schedule", "warmup_epochs", "epochs", "max_steps", "batch_size", "seed", "train_limit",
-            "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch");
+            "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch",
+            "weight_quantizer", "loss", "kd_alpha", "kd_temperature");
 
     public TrainConfig {
         check(mode, "mode", "qat", "float");
         check(quantizer, "quantizer", "fixed", "lsq");
         check(optimizer, "optimizer", "sgd", "adamw");
         check(schedule, "schedule", "cosine", "constant");
+        check(weightQuantizer, "weight_quantizer", "minmax", "lsq");
+        check(loss, "loss", "ce", "kd", "mse");
+        if (kdAlpha < 0 || kdAlpha > 1 || kdTemperature <= 0) {
+            throw new LowbitException("config needs 0 <= kd_alpha <= 1 and kd_temperature > 0");
+        }
         if (epochs < 1 || batchSize < 1 || lr <= 0 || maxSteps < 0) {
             throw new LowbitException("config needs epochs >= 1, batch_size >= 1, lr > 0 and max_steps >= 0");
         }
@@ -100,7 +113,9 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 num(m, "train_limit", 0).intValue(), num(m, "test_limit", 0).intValue(),
                 num(aug, "crop_padding", 2).intValue(), bool(aug, "flip", true), ckpt,
                 m.containsKey("output") ? path(base, m, "output", null) : ckpt.resolve("final_qdq.onnx"),
-                num(m, "freeze_bn_epoch", 0).intValue(), num(m, "observer_off_epoch", 0).intValue());
+                num(m, "freeze_bn_epoch", 0).intValue(), num(m, "observer_off_epoch", 0).intValue(),
+                str(m, "weight_quantizer", str(m, "quantizer", "fixed").equals("lsq") ? "lsq" : "minmax"),
+                str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue());
     }
 
     private static Path path(Path base, Map<String, Object> m, String key, String def) {

@@ -96,9 +96,13 @@ public class QatTrainerTest {
     }
 
     private TrainConfig config(String mode, String quantizer, int bits, int maxSteps, Path ckpt) {
+        return config(mode, quantizer, bits, maxSteps, 1, "ce", ckpt);
+    }
+
+    private TrainConfig config(String mode, String quantizer, int bits, int maxSteps, int epochs, String loss, Path ckpt) {
         return new TrainConfig(Path.of("tiny.onnx"), Path.of("train"), Path.of("test"), mode, BackendProfile.GENERIC,
-                bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, 1, maxSteps, 16, 3, 0, 0,
-                1, true, ckpt, ckpt.resolve("final.onnx"), 0, 0);
+                bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, epochs, maxSteps, 16, 3, 0, 0,
+                1, true, ckpt, ckpt.resolve("final.onnx"), 0, 0, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2);
     }
 
     private QatTrainer trainer(TrainConfig c) {
@@ -197,5 +201,88 @@ public class QatTrainerTest {
             sum += g[i] * y;
         }
         return sum;
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun() {
+        for (String loss : List.of("ce", "kd")) {
+            QatTrainer whole = trainer(config("qat", "lsq", 4, 3, 2, loss, dir.resolve("whole" + loss)));
+            whole.train(QatTrainer.Listener.NONE);
+            Path half = dir.resolve("half" + loss);
+            QatTrainer first = trainer(config("qat", "lsq", 4, 3, 2, loss, half));
+            try { // a run killed right after epoch 1's checkpoint
+                first.train(new QatTrainer.Listener() {
+                    @Override
+                    public void epochEnd(QatTrainer.EpochResult r) {
+                        throw new IllegalStateException("killed");
+                    }
+                });
+            } catch (IllegalStateException expected) {
+                assertEquals(1, first.epochsDone());
+            }
+            QatTrainer resumed = trainer(config("qat", "lsq", 4, 3, 2, loss, half))
+                    .resume(ModelIO.load(half.resolve("last.onnx")));
+            resumed.train(QatTrainer.Listener.NONE);
+            for (String p : whole.parameters().keySet()) {
+                assertArrayEquals(whole.parameters().get(p).floats(), resumed.parameters().get(p).floats(), loss + " " + p);
+            }
+            assertEquals(whole.activationScales(), resumed.activationScales());
+            assertArrayEquals(whole.weightScales().get("w1"), resumed.weightScales().get("w1"));
+        }
+    }
+
+    @Test
+    void learnedWeightStepGradientMatchesFiniteDifferences() {
+        Random r = new Random(5);
+        Tensor w = gaussian(r, 1, 3, 2, 4);
+        WeightQuantizer q = new WeightQuantizer(dev.lowbit.quant.QuantScheme.symmetricPerChannel(4, true, 0), true, w);
+        float[] s0 = q.scales().clone();
+        for (int c = 0; c < 3; c++) {
+            q.scales()[c] = s0[c] * 0.8f; // some weights now clip
+        }
+        float[] steps = q.scales().clone();
+        float[] g = new float[w.size()];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (float) r.nextGaussian();
+        }
+        float[] gw = g.clone();
+        float[] ds = q.backward(w, gw);
+        int per = w.size() / 3;
+        for (int c = 0; c < 3; c++) {
+            double h = 1e-4, fd = 0;
+            for (int i = c * per; i < (c + 1) * per; i++) {
+                double v0 = w.floats()[i] / steps[c], r0 = Math.rint(v0);
+                fd += g[i] * (lsqWeight(w.floats()[i], steps[c] + h, r0 - v0) - lsqWeight(w.floats()[i], steps[c] - h, r0 - v0)) / (2 * h);
+            }
+            assertEquals(fd / Math.sqrt(per * 7.0), ds[c], 1e-4 * Math.max(1, Math.abs(fd)), "channel " + c);
+            for (int i = c * per; i < (c + 1) * per; i++) { // STE: identity inside the grid, zero where clipped
+                boolean inside = Math.abs(Math.rint(w.floats()[i] / steps[c])) <= 7;
+                assertEquals(inside ? g[i] : 0f, gw[i], 0f);
+            }
+        }
+    }
+
+    private static double lsqWeight(float x, double s, double frozenOffset) {
+        double v = x / s, q = Math.rint(x / (s));
+        return q < -7 ? -7 * s : q > 7 ? 7 * s : (v + frozenOffset) * s;
+    }
+
+    @Test
+    void distillationGradientMatchesFiniteDifferences() {
+        Random r = new Random(3);
+        Tensor student = gaussian(r, 2, 4, 5), teacher = gaussian(r, 2, 4, 5);
+        Tensor labels = Tensor.of(new long[] {0, 3, 4, 1}, 4);
+        dev.lowbit.grad.Losses.Loss l = dev.lowbit.grad.Losses.distillation(student, teacher, labels, 0.7, 3);
+        for (int i = 0; i < student.size(); i++) {
+            float[] p = student.floats().clone(), m = student.floats().clone();
+            p[i] += 1e-3f;
+            m[i] -= 1e-3f;
+            double fd = (dev.lowbit.grad.Losses.distillation(Tensor.of(p, 4, 5), teacher, labels, 0.7, 3).value()
+                    - dev.lowbit.grad.Losses.distillation(Tensor.of(m, 4, 5), teacher, labels, 0.7, 3).value()) / 2e-3;
+            assertEquals(fd, l.gradient().floats()[i], 1e-3);
+        }
+        // Identical logits: the KL term is zero and only (1 − α)·CE remains.
+        double ce = dev.lowbit.grad.Losses.softmaxCrossEntropy(teacher, labels).value();
+        assertEquals(0.3 * ce, dev.lowbit.grad.Losses.distillation(teacher, teacher, labels, 0.7, 3).value(), 1e-9);
     }
 }
