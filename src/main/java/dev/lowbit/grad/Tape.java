@@ -33,7 +33,7 @@ public final class Tape {
     private final Graph graph;
     private final List<Step> steps = new java.util.ArrayList<>();
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
-    private final boolean training;
+    private boolean training;
     private Map<String, Tensor> values = new HashMap<>();
 
     public Tape(Model model, Set<String> parameterNames, boolean training) {
@@ -72,6 +72,14 @@ public final class Tape {
             Op op = registry.create(new OpContext(n, opset, visible));
             steps.add(new Step(n, opset, op, grads.supports(n.opType()) && n.domain().isEmpty() ? grads.get(n) : null));
         }
+    }
+
+    /**
+     * Switches between training-mode forwards (BatchNormalization with batch statistics) and
+     * inference forwards, e.g. when a trainer freezes BN statistics.
+     */
+    public void setTraining(boolean training) {
+        this.training = training;
     }
 
     /** Trainable values by name (copies of the initializers, updated in place by optimizers). */

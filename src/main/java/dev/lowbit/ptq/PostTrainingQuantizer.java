@@ -50,10 +50,16 @@ public final class PostTrainingQuantizer {
 
     /** Returns the float model as quantization sees it: no-ops removed, constants folded, BatchNormalization folded. */
     public static Model prepare(Model floatModel) {
+        Model m = clean(floatModel);
+        BatchNormFolding.apply(m.graph());
+        return m;
+    }
+
+    /** {@link #prepare} without the BN folding: no-ops removed and constants folded (a copy). */
+    public static Model clean(Model floatModel) {
         Model m = floatModel.copy();
         GraphCleanup.removeNoOps(m.graph());
         ConstantFolding.apply(m);
-        BatchNormFolding.apply(m.graph());
         return m;
     }
 

@@ -7,6 +7,7 @@ package dev.lowbit.qat;
  */
 final class ParamOptimizer {
     private final boolean adam;
+    private boolean relative;
     private final double momentum, weightDecay;
     private final float[] m, v;
     private int t;
@@ -19,6 +20,17 @@ final class ParamOptimizer {
         this.v = adam ? new float[size] : null;
     }
 
+    /**
+     * An optimizer for LSQ step sizes. With AdamW the update is relative (s ← s·exp(−lr·m̂/(√v̂+ε)), Adam on
+     * log s): Adam's normalised steps are about lr in absolute terms, which is tiny for a weight but a large
+     * fraction of a 4-bit weight step (often ~0.01). With SGD, LSQ's gradient scaling already balances them.
+     */
+    static ParamOptimizer forStepSizes(String kind, int size, double momentum) {
+        ParamOptimizer o = new ParamOptimizer(kind, size, momentum, 0);
+        o.relative = o.adam;
+        return o;
+    }
+
     void step(float[] w, float[] g, double lr) {
         t++;
         if (adam) {
@@ -26,7 +38,8 @@ final class ParamOptimizer {
             for (int i = 0; i < w.length; i++) {
                 m[i] = 0.9f * m[i] + 0.1f * g[i];
                 v[i] = 0.999f * v[i] + 0.001f * g[i] * g[i];
-                w[i] -= (float) (lr * ((m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8) + weightDecay * w[i]));
+                double dir = (m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8);
+                w[i] = relative ? (float) (w[i] * Math.exp(-lr * dir)) : (float) (w[i] - lr * (dir + weightDecay * w[i]));
             }
         } else {
             for (int i = 0; i < w.length; i++) {

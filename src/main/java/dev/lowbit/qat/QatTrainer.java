@@ -59,6 +59,8 @@ public final class QatTrainer {
             META_WEIGHT_SCALES = "lowbit.qat.weight_scales";
     /** Prefix of the checkpoint initializers that hold optimizer state (unused by the graph). */
     static final String OPTIMIZER_PREFIX = "lowbit.optimizer/";
+    /** Prefix of the checkpoint initializers that hold unfolded Conv-BN tensors while BN trains. */
+    static final String UNFOLDED_PREFIX = "lowbit.unfolded/";
 
     private final TrainConfig config;
     private final Model prepared;
@@ -72,7 +74,11 @@ public final class QatTrainer {
     private final Batch train, test;
     private final PtqResult ptq;
     private final dev.lowbit.exec.Executor teacher;
+    /** Conv-BN pairs trained with batch statistics until freeze_bn_epoch (null when BN is folded up front). */
+    private final BatchNormQat bn;
+    private final Set<String> noDecay = new HashSet<>();
     private int epochsDone;
+    private boolean bnTraining;
 
     private QatTrainer(TrainConfig config, Model floatModel, Dataset calibration, Batch train, Batch test) {
         this.config = config;
@@ -100,9 +106,23 @@ public final class QatTrainer {
         }
         inputName = pg.runtimeInputs().get(0).name();
         outputName = pg.outputs().get(0).name();
-        trainable = trainableInitializers(pg);
-        Model tm = prepared.copy();
-        Set<String> params = new HashSet<>(trainable);
+        BatchNormQat bnq = config.freezeBnEpoch() > 0
+                ? BatchNormQat.build(PostTrainingQuantizer.clean(floatModel), prepared) : null;
+        bn = bnq != null && !bnq.pairs().isEmpty() ? bnq : null;
+        Model tm = bn != null ? bn.trainingModel() : prepared.copy();
+        List<String> names = trainableInitializers(tm.graph());
+        Set<String> params = new HashSet<>();
+        if (bn != null) {
+            for (BatchNormQat.Pair p : bn.pairs()) {
+                names.remove(p.quantizedWeight());
+                names.addAll(List.of(p.weight(), p.gamma(), p.beta(), p.bias()));
+                noDecay.add(p.bias());
+                // Running statistics and per-step feeds are hidden from the ops too (no op may pre-pack them).
+                params.addAll(List.of(p.mean(), p.var(), p.quantizedWeight(), p.invFactor()));
+            }
+        }
+        trainable = new ArrayList<>(new java.util.LinkedHashSet<>(names));
+        params.addAll(trainable);
         if (qat) {
             Map<String, String> acts = new LinkedHashMap<>();
             plan.activations().forEach(a -> acts.put(a, plan.paramsSource(a)));
@@ -115,13 +135,13 @@ public final class QatTrainer {
         for (String p : trainable) {
             Tensor t = tape.parameters().get(p);
             optimizers.put(p, new ParamOptimizer(config.optimizer(), t.size(), config.momentum(),
-                    t.rank() > 1 ? config.weightDecay() : 0));
+                    t.rank() > 1 && !noDecay.contains(p) ? config.weightDecay() : 0));
         }
-        quantizers.keySet().forEach(s -> optimizers.put("scale:" + s, new ParamOptimizer(config.optimizer(), 1,
-                config.momentum(), 0)));
+        quantizers.keySet().forEach(s -> optimizers.put("scale:" + s, ParamOptimizer.forStepSizes(config.optimizer(), 1,
+                config.momentum())));
         weightQuantizers.forEach((w, q) -> {
             if (q.learned()) {
-                optimizers.put("wscale:" + w, new ParamOptimizer(config.optimizer(), q.scales().length, config.momentum(), 0));
+                optimizers.put("wscale:" + w, ParamOptimizer.forStepSizes(config.optimizer(), q.scales().length, config.momentum()));
             }
         });
         teacher = config.loss().equals("ce") ? null : new dev.lowbit.exec.Executor(prepared);
@@ -173,6 +193,11 @@ public final class QatTrainer {
         return m;
     }
 
+    /** Every tensor the tape holds apart from the graph (trained tensors, running statistics, step feeds). */
+    Map<String, Tensor> tapeParameters() {
+        return tape.parameters();
+    }
+
     /** Current activation scales by parameter source. */
     public Map<String, Float> activationScales() {
         Map<String, Float> m = new LinkedHashMap<>();
@@ -197,8 +222,14 @@ public final class QatTrainer {
         if (epoch == null || !config.mode().equals(checkpoint.metadata().get(META_MODE))) {
             throw new LowbitException("not a " + config.mode() + " checkpoint of lowbit train (no " + META_EPOCH + ")");
         }
-        for (String p : trainable) {
-            Tensor t = checkpoint.graph().initializer(p);
+        for (String p : tape.parameters().keySet()) {
+            Tensor t = checkpoint.graph().initializer(UNFOLDED_PREFIX + p);
+            if (t == null && trainable.contains(p)) {
+                t = checkpoint.graph().initializer(p);
+            }
+            if (t == null && !trainable.contains(p)) {
+                continue; // a per-step feed or activation scale: restored below or recomputed
+            }
             if (t == null || t.size() != tape.parameters().get(p).size()) {
                 throw new LowbitException("checkpoint does not match the model: parameter '" + p + "' differs");
             }
@@ -254,6 +285,7 @@ public final class QatTrainer {
         for (int e = epochsDone; e < config.epochs(); e++) {
             long t0 = System.nanoTime();
             listener.epochStart(e + 1, config.epochs(), spe);
+            batchNormTraining(e < config.freezeBnEpoch());
             int[] order = permutation(train.size(), new Random(config.seed() * 1_000_003L + e));
             Random aug = new Random(config.seed() * 31 + e * 7919L + 1);
             double lossSum = 0;
@@ -293,30 +325,146 @@ public final class QatTrainer {
 
     /** One optimizer step on a batch; returns {loss, correct predictions}. */
     double[] step(Tensor x, long[] y, double lr) {
+        StepGradients g = gradients(x, y);
+        Map<String, Tensor> values = tape.parameters();
+        if (bnTraining) {
+            bn.pairs().forEach(p -> BatchNormQat.updateRunningStats(p, tape.value(p.bnInput()), values));
+        }
+        for (String p : trainable) {
+            optimizers.get(p).step(values.get(p).floats(), g.params().get(p).floats(), lr);
+        }
+        g.weightSteps().forEach((w, ds) -> {
+            WeightQuantizer wq = weightQuantizers.get(w);
+            optimizers.get("wscale:" + w).step(wq.scales(), ds, lr);
+            wq.clampScales();
+        });
+        g.activationSteps().forEach((src, ds) -> {
+            ActivationQuantizers.Quantizer q = quantizers.get(src);
+            float[] sv = {q.scaleValue()};
+            optimizers.get("scale:" + src).step(sv, new float[] {ds}, lr);
+            q.setScale(Math.max(sv[0], 1e-8f), values);
+        });
+        return new double[] {g.loss(), g.correct()};
+    }
+
+    /**
+     * Everything one step needs, before any update: the loss, correct predictions, d loss / d each
+     * trainable tensor and d loss / d each learned step size (weights per channel, activations).
+     */
+    record StepGradients(double loss, int correct, Map<String, Tensor> params, Map<String, float[]> weightSteps,
+                         Map<String, Float> activationSteps) {
+    }
+
+    /** Logits of the training graph on {@code x} in the current mode (fake quantization included). */
+    Tensor predict(Tensor x) {
+        return forward(x, new java.util.HashMap<>());
+    }
+
+    /** Training-mode BN (batch statistics, running statistics updated by steps) on or off. */
+    void batchNormTraining(boolean on) {
+        bnTraining = on && bn != null;
+        tape.setTraining(bnTraining);
+    }
+
+    /** Runs the tape on {@code x}; {@code folded} receives the unquantized BN-folded weights fed. */
+    private Tensor forward(Tensor x, Map<String, Tensor> folded) {
         Map<String, Tensor> feeds = new LinkedHashMap<>();
         feeds.put(inputName, x);
+        Map<String, Tensor> values = tape.parameters();
+        if (bn != null) {
+            bn.feeds(values, feeds, (w, f) -> {
+                folded.put(w, f);
+                WeightQuantizer q = weightQuantizers.get(w);
+                return q == null ? f : FakeQuant.fakeQuantize(f, q.params(f));
+            });
+        }
         weightQuantizers.forEach((w, q) -> {
-            Tensor master = tape.parameters().get(w);
-            feeds.put(w, FakeQuant.fakeQuantize(master, q.params(master)));
+            if (!folded.containsKey(w)) {
+                Tensor master = values.get(w);
+                feeds.put(w, FakeQuant.fakeQuantize(master, q.params(master)));
+            }
         });
-        Tensor logits = tape.forward(feeds).get(outputName);
+        if (plan != null) {
+            quantizeBiases(values, feeds);
+        }
+        return tape.forward(feeds).get(outputName);
+    }
+
+    /**
+     * Biases as the export stores them: int32 with step input-scale × weight-scale. At 4 bits that step is
+     * coarse enough to matter, so training sees it too (straight through). A Conv-BN pair's bias is
+     * quantized after folding, once BN is frozen; while BN uses batch statistics the bias cancels out.
+     */
+    private void quantizeBiases(Map<String, Tensor> values, Map<String, Tensor> feeds) {
+        Map<String, BatchNormQat.Pair> byFoldedBias = new java.util.HashMap<>();
+        if (bn != null) {
+            bn.pairs().forEach(p -> byFoldedBias.put(p.foldedBias(), p));
+        }
+        for (QuantPlan.Bias b : plan.biases()) {
+            ActivationQuantizers.Quantizer in = quantizers.get(plan.paramsSource(b.activation()));
+            WeightQuantizer wq = weightQuantizers.get(b.weight());
+            if (in == null || wq == null) {
+                continue;
+            }
+            float[] ws = wq.params().scales();
+            BatchNormQat.Pair pair = byFoldedBias.get(b.initializer());
+            if (pair == null && values.containsKey(b.initializer())) {
+                float[] master = values.get(b.initializer()).floats(), q = new float[master.length];
+                for (int c = 0; c < q.length; c++) {
+                    q[c] = biasStep(master[c], in.scaleValue() * ws[ws.length == 1 ? 0 : c]);
+                }
+                feeds.put(b.initializer(), Tensor.of(q, values.get(b.initializer()).shape()));
+            } else if (pair != null && !bnTraining) {
+                feeds.put(pair.bias(), BatchNormQat.quantizedBias(pair, values, c -> in.scaleValue() * ws[ws.length == 1 ? 0 : c]));
+            }
+        }
+    }
+
+    /** {@code b} rounded to a multiple of {@code step} (float32 arithmetic, as QdqWriter and DequantizeLinear). */
+    static float biasStep(float b, float step) {
+        return (float) Math.rint(b / (double) step) * step;
+    }
+
+    StepGradients gradients(Tensor x, long[] y) {
+        Map<String, Tensor> values = tape.parameters();
+        Map<String, Tensor> folded = new java.util.HashMap<>();
+        Tensor logits = forward(x, folded);
         Losses.Loss loss = loss(x, logits, Tensor.of(y, y.length));
         boolean lsq = config.quantizer().equals("lsq") && !quantizers.isEmpty();
         List<String> wrt = new ArrayList<>(trainable);
+        if (bn != null) {
+            bn.pairs().forEach(p -> wrt.addAll(List.of(p.quantizedWeight(), p.invFactor())));
+        }
         if (lsq) {
             quantizers.values().forEach(q -> q.sites.forEach(s -> wrt.add(s.output())));
         }
         Map<String, Tensor> grads = tape.backward(Map.of(outputName, loss.gradient()), wrt);
-        for (String p : trainable) {
-            WeightQuantizer wq = weightQuantizers.get(p);
-            Tensor master = tape.parameters().get(p);
-            float[] ds = wq == null ? null : wq.backward(master, grads.get(p).floats());
-            optimizers.get(p).step(master.floats(), grads.get(p).floats(), lr);
-            if (ds != null) {
-                optimizers.get("wscale:" + p).step(wq.scales(), ds, lr);
-                wq.clampScales();
+        Map<String, float[]> weightSteps = new LinkedHashMap<>();
+        if (bn != null) { // the weight the graph saw is q(W·γ/σ): chain back to W and γ
+            for (BatchNormQat.Pair p : bn.pairs()) {
+                float[] dq = grads.get(p.quantizedWeight()).floats();
+                WeightQuantizer wq = weightQuantizers.get(p.weight());
+                float[] ds = wq == null ? null : wq.backward(folded.get(p.weight()), dq);
+                if (ds != null) {
+                    weightSteps.put(p.weight(), ds);
+                }
+                float[] dW = new float[dq.length];
+                BatchNormQat.chain(p, values, dq, grads.get(p.invFactor()).floats(), dW, grads.get(p.gamma()).floats());
+                grads.put(p.weight(), Tensor.of(dW, values.get(p.weight()).shape()));
             }
         }
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (String p : trainable) {
+            WeightQuantizer wq = weightQuantizers.get(p);
+            if (wq != null && !folded.containsKey(p)) {
+                float[] ds = wq.backward(values.get(p), grads.get(p).floats());
+                if (ds != null) {
+                    weightSteps.put(p, ds);
+                }
+            }
+            params.put(p, grads.get(p));
+        }
+        Map<String, Float> activationSteps = new LinkedHashMap<>();
         if (lsq) {
             for (ActivationQuantizers.Quantizer q : quantizers.values()) {
                 QuantParams p = q.params;
@@ -326,12 +474,10 @@ public final class QatTrainer {
                     ds += FakeQuant.lsqScaleGradient(in.floats(), grads.get(s.output()).floats(), p.scales()[0],
                             p.zeroPoints()[0], p.scheme().qmin(), p.scheme().qmax(), in.size() / Math.max(1, in.dim(0)));
                 }
-                float[] sv = {p.scales()[0]};
-                optimizers.get("scale:" + q.source).step(sv, new float[] {(float) ds}, lr);
-                q.setScale(Math.max(sv[0], 1e-8f), tape.parameters());
+                activationSteps.put(q.source, (float) ds);
             }
         }
-        return new double[] {loss.value(), Evaluation.correct(logits, y)};
+        return new StepGradients(loss.value(), Evaluation.correct(logits, y), params, weightSteps, activationSteps);
     }
 
     /** The configured loss of the student's {@code logits} on batch {@code x} with {@code labels}. */
@@ -348,7 +494,12 @@ public final class QatTrainer {
     public Model currentFloatModel() {
         Model m = prepared.copy();
         for (String p : trainable) {
-            m.graph().setInitializer(p, tape.parameters().get(p).copy());
+            if (m.graph().initializer(p) != null) {
+                m.graph().setInitializer(p, tape.parameters().get(p).copy());
+            }
+        }
+        if (bn != null) {
+            bn.fold(m.graph(), tape.parameters()::get);
         }
         return m;
     }
@@ -394,6 +545,13 @@ public final class QatTrainer {
         floatNow.metadata().put(META_WEIGHT_SCALES, ws.toString());
         // Optimizer moments ride along as initializers no node reads, so a resumed run continues exactly.
         optimizers.forEach((k, o) -> floatNow.graph().setInitializer(OPTIMIZER_PREFIX + k, o.state()));
+        if (bn != null) { // the unfolded W, b, γ, β and running statistics, to resume BN training exactly
+            for (BatchNormQat.Pair p : bn.pairs()) {
+                for (String n : List.of(p.weight(), p.bias(), p.gamma(), p.beta(), p.mean(), p.var())) {
+                    floatNow.graph().setInitializer(UNFOLDED_PREFIX + n, tape.parameters().get(n).copy());
+                }
+            }
+        }
         Path last = config.checkpointDir().resolve("last.onnx");
         ModelIO.save(floatNow, last);
         if (plan != null) {

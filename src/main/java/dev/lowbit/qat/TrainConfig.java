@@ -27,8 +27,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param cropPadding     random-crop padding in pixels (0 = no crop)
  * @param observerOffEpoch epoch from which activation observers stop; ranges are fixed from calibration,
  *                        so only 0 is supported
- * @param freezeBnEpoch   epoch from which BatchNormalization statistics freeze; BN is folded before
- *                        training starts, so only 0 is supported
+ * @param freezeBnEpoch   0-based epoch from which BatchNormalization uses (and stops updating) its running
+ *                        statistics; before it, Conv-BN pairs train with batch statistics (BN folded into the
+ *                        quantized weights, see {@link BatchNormQat}). 0 folds BN once before training.
  * @param weightQuantizer {@code minmax} (per-channel ranges of the current weights) or {@code lsq}
  *                        (learned per-channel step sizes); defaults to {@code lsq} when {@code quantizer}
  *                        is {@code lsq}, else {@code minmax}
@@ -63,9 +64,8 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
         if (epochs < 1 || batchSize < 1 || lr <= 0 || maxSteps < 0) {
             throw new LowbitException("config needs epochs >= 1, batch_size >= 1, lr > 0 and max_steps >= 0");
         }
-        if (freezeBnEpoch != 0 || observerOffEpoch != 0) {
-            throw new LowbitException("freeze_bn_epoch and observer_off_epoch must be 0: BatchNormalization is folded "
-                    + "and ranges come from calibration before training starts");
+        if (freezeBnEpoch < 0 || observerOffEpoch != 0) {
+            throw new LowbitException("config needs freeze_bn_epoch >= 0 and observer_off_epoch 0");
         }
     }
 

@@ -100,15 +100,39 @@ public class QatTrainerTest {
     }
 
     private TrainConfig config(String mode, String quantizer, int bits, int maxSteps, int epochs, String loss, Path ckpt) {
+        return config(mode, quantizer, bits, maxSteps, epochs, loss, 0, ckpt);
+    }
+
+    private TrainConfig config(String mode, String quantizer, int bits, int maxSteps, int epochs, String loss,
+                               int freezeBn, Path ckpt) {
         return new TrainConfig(Path.of("tiny.onnx"), Path.of("train"), Path.of("test"), mode, BackendProfile.GENERIC,
                 bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, epochs, maxSteps, 16, 3, 0, 0,
-                1, true, ckpt, ckpt.resolve("final.onnx"), 0, 0, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2);
+                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, 0, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2);
     }
 
     private QatTrainer trainer(TrainConfig c) {
+        return trainer(c, tinyModel());
+    }
+
+    private QatTrainer trainer(TrainConfig c, Model m) {
         Batch train = new Squares(96, 1).readAll();
         Batch test = new Squares(48, 2).readAll();
-        return QatTrainer.create(c, tinyModel(), new Squares(64, 1), train, test);
+        return QatTrainer.create(c, m, new Squares(64, 1), train, test);
+    }
+
+    /** Conv → BatchNormalization → Relu → Flatten → Gemm, with non-trivial BN statistics. */
+    static Model bnModel() {
+        Model m = tinyModel();
+        Graph g = m.graph();
+        Random r = new Random(9);
+        g.setInitializer("gamma", Tensor.of(new float[] {1.5f, 0.7f, -0.9f, 1.1f}, 4));
+        g.setInitializer("beta", gaussian(r, 0.2, 4));
+        g.setInitializer("mean", gaussian(r, 0.3, 4));
+        g.setInitializer("var", Tensor.of(new float[] {0.5f, 2f, 1.2f, 0.8f}, 4));
+        Node conv = g.nodes().get(0);
+        conv.outputs().set(0, "h0");
+        g.insertAfter(conv, new Node("BatchNormalization", "bn", List.of("h0", "gamma", "beta", "mean", "var"), List.of("h")));
+        return m;
     }
 
     private double[] losses(QatTrainer t, int steps) {
@@ -166,8 +190,9 @@ public class QatTrainerTest {
         }
         assertEquals(correct[0], correct[1]);
         assertArrayEquals(logits[0], logits[1], 1e-4f);
-        // The training graph computes what the export computes.
+        // The training graph computes what the export computes (biases included: int32 steps at 4 bits are coarse).
         assertEquals(Evaluation.top1(t.export(), b, 0), correct[0] / 48.0, 1e-12);
+        assertArrayEquals(logits[1], t.predict(b.images()).floats(), 1e-4f);
     }
 
     @Test
@@ -284,5 +309,64 @@ public class QatTrainerTest {
         // Identical logits: the KL term is zero and only (1 − α)·CE remains.
         double ce = dev.lowbit.grad.Losses.softmaxCrossEntropy(teacher, labels).value();
         assertEquals(0.3 * ce, dev.lowbit.grad.Losses.distillation(teacher, teacher, labels, 0.7, 3).value(), 1e-9);
+    }
+
+    @Test
+    void batchNormTrainingGradientsMatchFiniteDifferences() {
+        QatTrainer t = trainer(config("float", "fixed", 8, 2, 1, "ce", 1, dir.resolve("bnfd")), bnModel());
+        t.batchNormTraining(true);
+        Batch b = new Squares(8, 4).readAll();
+        QatTrainer.StepGradients g = t.gradients(b.images(), b.labels());
+        Map<String, Tensor> values = t.tapeParameters();
+        for (String name : List.of("w1", "gamma", "beta", "b2")) {
+            float[] v = values.get(name).floats();
+            for (int i = 0; i < Math.min(v.length, 6); i++) {
+                float keep = v[i];
+                double h = 2e-3;
+                v[i] = (float) (keep + h);
+                double up = t.gradients(b.images(), b.labels()).loss();
+                v[i] = (float) (keep - h);
+                double down = t.gradients(b.images(), b.labels()).loss();
+                v[i] = keep;
+                double fd = (up - down) / (2 * h);
+                assertEquals(fd, g.params().get(name).floats()[i], 2e-3 + 0.02 * Math.abs(fd), name + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void batchNormIsUpdatedThenFrozenAndExportMatchesTraining() throws Exception {
+        QatTrainer t = trainer(config("qat", "lsq", 4, 4, 2, "ce", 1, dir.resolve("bnq")), bnModel());
+        float[] before = t.tapeParameters().get("mean").floats().clone();
+        List<QatTrainer.EpochResult> r = t.train(QatTrainer.Listener.NONE);
+        assertEquals(2, r.size());
+        float[] after = t.tapeParameters().get("mean").floats().clone();
+        assertTrue(!java.util.Arrays.equals(before, after), "running mean must move while BN trains");
+        // Frozen (epoch 2 onward): the training graph computes exactly what the exported QDQ model computes.
+        Batch b = new Squares(48, 9).readAll();
+        t.batchNormTraining(false);
+        float[] train = t.predict(b.images()).floats();
+        try (Engine e = Engines.open(dir.resolve("bnq").resolve("final.onnx"), "onnxruntime", 1)) {
+            assertArrayEquals(train, e.run(Map.of("x", b.images())).get("y").floats(), 1e-4f);
+        }
+        assertArrayEquals(after, t.tapeParameters().get("mean").floats(), 0f); // epoch 2 left it frozen
+        // A resumed run restores the unfolded weights and statistics.
+        QatTrainer c = trainer(config("qat", "lsq", 4, 4, 2, "ce", 1, dir.resolve("bnq2")), bnModel())
+                .resume(ModelIO.load(dir.resolve("bnq").resolve("last.onnx")));
+        for (String p : List.of("w1", "gamma", "beta", "mean", "var")) {
+            assertArrayEquals(t.tapeParameters().get(p).floats(), c.tapeParameters().get(p).floats(), p);
+        }
+    }
+
+    @Test
+    void frozenFloatBatchNormEqualsFoldedModel() {
+        QatTrainer t = trainer(config("float", "fixed", 8, 2, 1, "ce", 1, dir.resolve("bnff")), bnModel());
+        Batch b = new Squares(8, 4).readAll();
+        t.batchNormTraining(false);
+        float[] train = t.predict(b.images()).floats();
+        float[] folded = new dev.lowbit.exec.Executor(t.currentFloatModel()).run(Map.of("x", b.images())).get("y").floats();
+        assertArrayEquals(folded, train, 1e-4f);
+        float[] orig = new dev.lowbit.exec.Executor(bnModel()).run(Map.of("x", b.images())).get("y").floats();
+        assertArrayEquals(orig, train, 1e-4f);
     }
 }
