@@ -41,6 +41,34 @@ final class ActivationQuantizers {
             return params.scales()[0];
         }
 
+        /** Moving-average range (null until the first observation; starts from the calibrated range). */
+        double emaLow = Double.NaN, emaHigh = Double.NaN;
+
+        /**
+         * One moving-average min-max observation (PyTorch's averaging constant 0.01) over this batch's values of
+         * every site, then the smallest step with the fixed zero point whose grid covers the averaged range.
+         */
+        void observe(List<Tensor> batch, Map<String, Tensor> tensors) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (Tensor t : batch) {
+                for (float v : t.floats()) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+            int z = params.zeroPoints()[0], qmin = params.scheme().qmin(), qmax = params.scheme().qmax();
+            if (Double.isNaN(emaLow)) {
+                emaLow = scaleValue() * (double) (qmin - z);
+                emaHigh = scaleValue() * (double) (qmax - z);
+            }
+            emaLow += OBSERVER_AVERAGING * (lo - emaLow);
+            emaHigh += OBSERVER_AVERAGING * (hi - emaHigh);
+            double s = Math.max(qmax > z ? Math.max(emaHigh, 0) / (qmax - z) : 0, qmin < z ? Math.min(emaLow, 0) / (qmin - z) : 0);
+            if (s > 0 && Double.isFinite(s)) {
+                setScale((float) s, tensors);
+            }
+        }
+
         /** Writes scale {@code s} into params and the graph's parameter tensors. */
         void setScale(float s, Map<String, Tensor> tensors) {
             params = new QuantParams(new float[] {s}, params.zeroPoints(), params.axis(), params.scheme());
@@ -50,6 +78,8 @@ final class ActivationQuantizers {
             tensors.get(high).floats()[0] = s * (params.scheme().qmax() - z);
         }
     }
+
+    static final double OBSERVER_AVERAGING = 0.01;
 
     private ActivationQuantizers() {
     }

@@ -93,4 +93,22 @@ public final class FakeQuant {
         double q = Math.max(qmin, Math.min(qmax, Math.rint(x / s) + z));
         return (float) ((q - z) * s);
     }
+
+    /**
+     * PACT's gradient (Choi et al. 2018) for a quantizer whose clip levels move with its step: α = s·(qmax − z)
+     * and the low level s·(qmin − z). Straight through inside the grid (no rounding term, unlike LSQ), so
+     * d loss / d s = (qmax − z)·Σ g over values at or above the top level + (qmin − z)·Σ g at or below the bottom.
+     */
+    public static double pactScaleGradient(float[] x, float[] g, float s, int z, int qmin, int qmax) {
+        double hi = (double) s * (qmax - z), lo = (double) s * (qmin - z);
+        double above = 0, below = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] >= hi) {
+                above += g[i];
+            } else if (x[i] <= lo && qmin != z) {
+                below += g[i];
+            }
+        }
+        return above * (qmax - z) + below * (qmin - z);
+    }
 }

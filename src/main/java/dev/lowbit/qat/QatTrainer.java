@@ -79,6 +79,8 @@ public final class QatTrainer {
     private final Set<String> noDecay = new HashSet<>();
     private int epochsDone;
     private boolean bnTraining;
+    /** Moving-average min-max observers update activation ranges (quantizer ema, before observer_off_epoch). */
+    private boolean observing;
 
     private QatTrainer(TrainConfig config, Model floatModel, Dataset calibration, Batch train, Batch test) {
         this.config = config;
@@ -286,6 +288,7 @@ public final class QatTrainer {
             long t0 = System.nanoTime();
             listener.epochStart(e + 1, config.epochs(), spe);
             batchNormTraining(e < config.freezeBnEpoch());
+            observing = config.quantizer().equals("ema") && e < config.observerOffEpoch();
             int[] order = permutation(train.size(), new Random(config.seed() * 1_000_003L + e));
             Random aug = new Random(config.seed() * 31 + e * 7919L + 1);
             double lossSum = 0;
@@ -329,6 +332,9 @@ public final class QatTrainer {
         Map<String, Tensor> values = tape.parameters();
         if (bnTraining) {
             bn.pairs().forEach(p -> BatchNormQat.updateRunningStats(p, tape.value(p.bnInput()), values));
+        }
+        if (observing) {
+            quantizers.values().forEach(q -> q.observe(q.sites.stream().map(s -> tape.value(s.input())).toList(), values));
         }
         for (String p : trainable) {
             optimizers.get(p).step(values.get(p).floats(), g.params().get(p).floats(), lr);
@@ -430,12 +436,12 @@ public final class QatTrainer {
         Map<String, Tensor> folded = new java.util.HashMap<>();
         Tensor logits = forward(x, folded);
         Losses.Loss loss = loss(x, logits, Tensor.of(y, y.length));
-        boolean lsq = config.quantizer().equals("lsq") && !quantizers.isEmpty();
+        boolean learned = (config.quantizer().equals("lsq") || config.quantizer().equals("pact")) && !quantizers.isEmpty();
         List<String> wrt = new ArrayList<>(trainable);
         if (bn != null) {
             bn.pairs().forEach(p -> wrt.addAll(List.of(p.quantizedWeight(), p.invFactor())));
         }
-        if (lsq) {
+        if (learned) {
             quantizers.values().forEach(q -> q.sites.forEach(s -> wrt.add(s.output())));
         }
         Map<String, Tensor> grads = tape.backward(Map.of(outputName, loss.gradient()), wrt);
@@ -465,14 +471,22 @@ public final class QatTrainer {
             params.put(p, grads.get(p));
         }
         Map<String, Float> activationSteps = new LinkedHashMap<>();
-        if (lsq) {
+        if (learned) {
+            boolean pact = config.quantizer().equals("pact");
             for (ActivationQuantizers.Quantizer q : quantizers.values()) {
                 QuantParams p = q.params;
+                int z = p.zeroPoints()[0], qmin = p.scheme().qmin(), qmax = p.scheme().qmax();
                 double ds = 0;
                 for (ActivationQuantizers.Site s : q.sites) {
                     Tensor in = tape.value(s.input());
-                    ds += FakeQuant.lsqScaleGradient(in.floats(), grads.get(s.output()).floats(), p.scales()[0],
-                            p.zeroPoints()[0], p.scheme().qmin(), p.scheme().qmax(), in.size() / Math.max(1, in.dim(0)));
+                    float[] g = grads.get(s.output()).floats();
+                    ds += pact ? FakeQuant.pactScaleGradient(in.floats(), g, p.scales()[0], z, qmin, qmax)
+                            : FakeQuant.lsqScaleGradient(in.floats(), g, p.scales()[0], z, qmin, qmax,
+                                    in.size() / Math.max(1, in.dim(0)));
+                }
+                if (pact) { // PACT's L2 penalty on the clip level α = s·(qmax − z)
+                    double alpha = p.scales()[0] * (qmax - z);
+                    ds += 2 * config.pactDecay() * alpha * (qmax - z);
                 }
                 activationSteps.put(q.source, (float) ds);
             }

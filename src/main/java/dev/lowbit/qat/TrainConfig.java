@@ -19,14 +19,16 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * the same weights.
  *
  * @param mode            {@code qat} (fake-quantized weights and activations) or {@code float}
- * @param quantizer       {@code fixed} (calibrated activation ranges) or {@code lsq} (learned step sizes)
+ * @param quantizer       activation quantizers: {@code fixed} (calibrated ranges), {@code lsq} (learned step
+ *                        sizes, Esser et al.), {@code pact} (learned clip level with PACT's gradient and an L2
+ *                        penalty {@code pact_decay}, Choi et al.) or {@code ema} (moving-average min-max
+ *                        observers from the calibrated ranges, until {@code observer_off_epoch})
  * @param calibMethod     PTQ calibration method the run starts from ({@code best}, {@code minmax}, ...)
  * @param maxSteps        optimizer steps per epoch (0 = the whole training set)
  * @param trainLimit      training samples used (0 = all)
  * @param testLimit       test samples evaluated after each epoch (0 = all)
  * @param cropPadding     random-crop padding in pixels (0 = no crop)
- * @param observerOffEpoch epoch from which activation observers stop; ranges are fixed from calibration,
- *                        so only 0 is supported
+ * @param observerOffEpoch 0-based epoch from which {@code ema} observers stop updating (default: never)
  * @param freezeBnEpoch   0-based epoch from which BatchNormalization uses (and stops updating) its running
  *                        statistics; before it, Conv-BN pairs train with batch statistics (BN folded into the
  *                        quantized weights, see {@link BatchNormQat}). 0 folds BN once before training.
@@ -43,17 +45,18 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                           double weightDecay, String schedule, double warmupEpochs, int epochs, int maxSteps,
                           int batchSize, long seed, int trainLimit, int testLimit, int cropPadding, boolean flip,
                           Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch,
-                          String weightQuantizer, String loss, double kdAlpha, double kdTemperature) {
+                          String weightQuantizer, String loss, double kdAlpha, double kdTemperature,
+                          double pactDecay) {
 
     private static final Set<String> KEYS = Set.of("model", "train_data", "test_data", "mode", "backend", "weight_bits",
             "activation_bits", "per_channel", "quantizer", "calib_method", "calib_size", "optimizer", "lr", "momentum",
             "weight_decay", "schedule", "warmup_epochs", "epochs", "max_steps", "batch_size", "seed", "train_limit",
             "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch",
-            "weight_quantizer", "loss", "kd_alpha", "kd_temperature");
+            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay");
 
     public TrainConfig {
         check(mode, "mode", "qat", "float");
-        check(quantizer, "quantizer", "fixed", "lsq");
+        check(quantizer, "quantizer", "fixed", "lsq", "pact", "ema");
         check(optimizer, "optimizer", "sgd", "adamw");
         check(schedule, "schedule", "cosine", "constant");
         check(weightQuantizer, "weight_quantizer", "minmax", "lsq");
@@ -64,8 +67,8 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
         if (epochs < 1 || batchSize < 1 || lr <= 0 || maxSteps < 0) {
             throw new LowbitException("config needs epochs >= 1, batch_size >= 1, lr > 0 and max_steps >= 0");
         }
-        if (freezeBnEpoch < 0 || observerOffEpoch != 0) {
-            throw new LowbitException("config needs freeze_bn_epoch >= 0 and observer_off_epoch 0");
+        if (freezeBnEpoch < 0 || observerOffEpoch < 0 || pactDecay < 0) {
+            throw new LowbitException("config needs freeze_bn_epoch >= 0, observer_off_epoch >= 0 and pact_decay >= 0");
         }
     }
 
@@ -113,9 +116,10 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 num(m, "train_limit", 0).intValue(), num(m, "test_limit", 0).intValue(),
                 num(aug, "crop_padding", 2).intValue(), bool(aug, "flip", true), ckpt,
                 m.containsKey("output") ? path(base, m, "output", null) : ckpt.resolve("final_qdq.onnx"),
-                num(m, "freeze_bn_epoch", 0).intValue(), num(m, "observer_off_epoch", 0).intValue(),
+                num(m, "freeze_bn_epoch", 0).intValue(), num(m, "observer_off_epoch", Integer.MAX_VALUE).intValue(),
                 str(m, "weight_quantizer", str(m, "quantizer", "fixed").equals("lsq") ? "lsq" : "minmax"),
-                str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue());
+                str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue(),
+                num(m, "pact_decay", 1e-4).doubleValue());
     }
 
     private static Path path(Path base, Map<String, Object> m, String key, String def) {

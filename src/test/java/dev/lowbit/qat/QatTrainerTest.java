@@ -107,7 +107,7 @@ public class QatTrainerTest {
                                int freezeBn, Path ckpt) {
         return new TrainConfig(Path.of("tiny.onnx"), Path.of("train"), Path.of("test"), mode, BackendProfile.GENERIC,
                 bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, epochs, maxSteps, 16, 3, 0, 0,
-                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, 0, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2);
+                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, Integer.MAX_VALUE, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2, 1e-4);
     }
 
     private QatTrainer trainer(TrainConfig c) {
@@ -146,7 +146,7 @@ public class QatTrainerTest {
 
     @Test
     void floatAndQatTrainingLowerTheLoss() {
-        for (String[] mq : new String[][] {{"float", "fixed"}, {"qat", "fixed"}, {"qat", "lsq"}}) {
+        for (String[] mq : new String[][] {{"float", "fixed"}, {"qat", "fixed"}, {"qat", "lsq"}, {"qat", "pact"}, {"qat", "ema"}}) {
             double[] l = losses(trainer(config(mq[0], mq[1], 4, 0, dir.resolve(mq[0] + mq[1]))), 8);
             assertTrue(l[7] < 0.7 * l[0], mq[0] + "/" + mq[1] + " losses " + java.util.Arrays.toString(l));
         }
@@ -368,5 +368,34 @@ public class QatTrainerTest {
         assertArrayEquals(folded, train, 1e-4f);
         float[] orig = new dev.lowbit.exec.Executor(bnModel()).run(Map.of("x", b.images())).get("y").floats();
         assertArrayEquals(orig, train, 1e-4f);
+    }
+
+    @Test
+    void pactGradientIsTheClippedMassTimesTheLevelCount() {
+        float[] x = {-3f, -0.1f, 0.2f, 0.95f, 1.0f, 2.5f};
+        float[] g = {1f, 2f, 3f, 4f, 5f, 6f};
+        // s = 0.25, z = 4, grid [0, 15]: levels cover [-1, 2.75]; 2.5 inside, -3 below.
+        assertEquals(1f * (0 - 4), FakeQuant.pactScaleGradient(x, g, 0.25f, 4, 0, 15), 1e-9);
+        // uint grid with z = 0 (after ReLU): α = 15·s = 0.9 clips 0.95, 1.0 and 2.5.
+        assertEquals((4 + 5 + 6) * 15.0, FakeQuant.pactScaleGradient(x, g, 0.06f, 0, 0, 15), 1e-6);
+    }
+
+    @Test
+    void movingAverageObserversFollowTheDataUntilSwitchedOff() {
+        QatTrainer on = trainer(config("qat", "ema", 4, 6, 1, "ce", dir.resolve("ema")));
+        Map<String, Float> before = on.activationScales();
+        on.train(QatTrainer.Listener.NONE);
+        assertTrue(!before.equals(on.activationScales()), "observers should move ranges: " + before);
+        // observer_off_epoch 0: the calibrated ranges stay.
+        TrainConfig c = config("qat", "ema", 4, 6, 1, "ce", dir.resolve("emaoff"));
+        TrainConfig off = new TrainConfig(c.model(), c.trainData(), c.testData(), c.mode(), c.backend(), c.weightBits(),
+                c.activationBits(), c.perChannel(), c.quantizer(), c.calibMethod(), c.calibSize(), c.optimizer(), c.lr(),
+                c.momentum(), c.weightDecay(), c.schedule(), c.warmupEpochs(), c.epochs(), c.maxSteps(), c.batchSize(),
+                c.seed(), c.trainLimit(), c.testLimit(), c.cropPadding(), c.flip(), c.checkpointDir(), c.output(),
+                c.freezeBnEpoch(), 0, c.weightQuantizer(), c.loss(), c.kdAlpha(), c.kdTemperature(), c.pactDecay());
+        QatTrainer frozen = trainer(off);
+        Map<String, Float> start = frozen.activationScales();
+        frozen.train(QatTrainer.Listener.NONE);
+        assertEquals(start, frozen.activationScales());
     }
 }
