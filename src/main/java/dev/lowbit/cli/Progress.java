@@ -28,6 +28,7 @@ public final class Progress {
     private long count;
     private long lastPrint = start;
     private boolean finished;
+    private String detail = "";
 
     /**
      * @param out where to draw (normally {@code System.err})
@@ -81,6 +82,11 @@ public final class Progress {
         }
     }
 
+    /** Text shown after the rate, e.g. a running loss; shown from the next update on. */
+    public void detail(String text) {
+        this.detail = text == null ? "" : text;
+    }
+
     /** Steps done so far. */
     public long count() {
         return count;
@@ -109,6 +115,9 @@ public final class Progress {
             sb.append('/').append(total);
         }
         sb.append(' ').append(unit).append(String.format(Locale.ROOT, "  %.1f %s/s", rate, unit));
+        if (!detail.isEmpty()) {
+            sb.append("  ").append(detail);
+        }
         if (last) {
             sb.append("  in ").append(duration(seconds));
         } else if (total > 0 && rate > 0 && count < total) {

@@ -49,9 +49,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
 
             @Override
-            public void step(int epoch, long step, long steps, double loss, double lr) {
+            public void step(int epoch, long step, long steps, double loss, double trainTop1, double lr) {
                 lossSum += loss;
                 count++;
+                progress.detail(String.format(java.util.Locale.ROOT, "loss %.4f  train top-1 %.2f%%  lr %.3g",
+                        lossSum / count, 100 * trainTop1, lr));
                 progress.step();
                 if (step % 50 == 0) {
                     System.err.printf("  step %d/%d  loss %.4f (mean %.4f)  lr %.3g%n", step, steps, loss, lossSum / count, lr);

@@ -43,7 +43,8 @@ public final class QatTrainer {
         default void epochStart(int epoch, int epochs, long steps) {
         }
 
-        default void step(int epoch, long step, long steps, double loss, double lr) {
+        /** After each optimizer step: this step's loss, the epoch's running train top-1 (fraction), the learning rate. */
+        default void step(int epoch, long step, long steps, double loss, double trainTop1, double lr) {
         }
 
         default void epochEnd(EpochResult r) {
@@ -151,7 +152,8 @@ public final class QatTrainer {
 
     /** Runs PTQ (qat mode) or BN folding (float mode) and prepares the training graph. */
     public static QatTrainer create(TrainConfig config, Model floatModel, Dataset calibration, Batch train, Batch test) {
-        return new QatTrainer(config, floatModel, calibration, train, test);
+        Model start = config.init().equals("random") ? WeightInit.random(floatModel, config.seed()) : floatModel;
+        return new QatTrainer(config, start, calibration, train, test);
     }
 
     /** Conv/Gemm weights and biases, MatMul weights and the bias Add after a MatMul: the float initializers trained. */
@@ -301,7 +303,7 @@ public final class QatTrainer {
                 lossSum += r[0] * idx.length;
                 correct += (long) r[1];
                 seen += idx.length;
-                listener.step(e + 1, s + 1, spe, r[0], lr);
+                listener.step(e + 1, s + 1, spe, r[0], (double) correct / seen, lr);
             }
             epochsDone = e + 1;
             Model floatNow = currentFloatModel();

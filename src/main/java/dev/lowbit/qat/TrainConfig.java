@@ -35,6 +35,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param weightQuantizer {@code minmax} (per-channel ranges of the current weights) or {@code lsq}
  *                        (learned per-channel step sizes); defaults to {@code lsq} when {@code quantizer}
  *                        is {@code lsq}, else {@code minmax}
+ * @param init            {@code pretrained} (the model's weights) or {@code random} (train from scratch:
+ *                        He-normal weights, fresh BatchNormalization; see {@code WeightInit})
  * @param loss            {@code ce} (cross-entropy with the labels), {@code kd} (distillation from the
  *                        float model: (1 − kd_alpha)·CE + kd_alpha·T²·KL) or {@code mse} (logits matched
  *                        to the float model's)
@@ -46,13 +48,13 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                           int batchSize, long seed, int trainLimit, int testLimit, int cropPadding, boolean flip,
                           Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch,
                           String weightQuantizer, String loss, double kdAlpha, double kdTemperature,
-                          double pactDecay) {
+                          double pactDecay, String init) {
 
     private static final Set<String> KEYS = Set.of("model", "train_data", "test_data", "mode", "backend", "weight_bits",
             "activation_bits", "per_channel", "quantizer", "calib_method", "calib_size", "optimizer", "lr", "momentum",
             "weight_decay", "schedule", "warmup_epochs", "epochs", "max_steps", "batch_size", "seed", "train_limit",
             "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch",
-            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay");
+            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay", "init");
 
     public TrainConfig {
         check(mode, "mode", "qat", "float");
@@ -61,6 +63,7 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
         check(schedule, "schedule", "cosine", "constant");
         check(weightQuantizer, "weight_quantizer", "minmax", "lsq");
         check(loss, "loss", "ce", "kd", "mse");
+        check(init, "init", "pretrained", "random");
         if (kdAlpha < 0 || kdAlpha > 1 || kdTemperature <= 0) {
             throw new LowbitException("config needs 0 <= kd_alpha <= 1 and kd_temperature > 0");
         }
@@ -119,7 +122,7 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 num(m, "freeze_bn_epoch", 0).intValue(), num(m, "observer_off_epoch", Integer.MAX_VALUE).intValue(),
                 str(m, "weight_quantizer", str(m, "quantizer", "fixed").equals("lsq") ? "lsq" : "minmax"),
                 str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue(),
-                num(m, "pact_decay", 1e-4).doubleValue());
+                num(m, "pact_decay", 1e-4).doubleValue(), str(m, "init", "pretrained"));
     }
 
     private static Path path(Path base, Map<String, Object> m, String key, String def) {
