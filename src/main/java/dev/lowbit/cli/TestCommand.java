@@ -33,6 +33,9 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N test samples (default: the config's test_limit).")
     int limit;
 
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
         TrainConfig c = TrainConfig.load(configFile);
@@ -46,13 +49,22 @@ public final class TestCommand implements Callable<Integer> {
         }
         int n = limit > 0 ? limit : c.testLimit();
         Model original = ModelIO.load(c.model());
+        java.util.Map<String, Object> result = new java.util.LinkedHashMap<>();
+        result.put("checkpoint", checkpoint.toString());
         for (String engine : new String[] {"java", "onnxruntime"}) {
             try (Dataset ds = Datasets.open(c.testData(), new DataOptions().toOptions(original, n));
                  Engine e = Engines.open(runnable, engine, 0)) {
                 Evaluator.Result r = Evaluator.evaluate(e, ds, 250, x -> { });
-                System.out.printf("%s on %d images (%s): top-1 %.2f%%%n", checkpoint.getFileName(), r.samples(), e.name(),
-                        r.top1());
+                result.put("samples", r.samples());
+                result.put(engine + "_top1", r.top1());
+                if (!json) {
+                    System.out.printf("%s on %d images (%s): top-1 %.2f%%%n", checkpoint.getFileName(), r.samples(),
+                            e.name(), r.top1());
+                }
             }
+        }
+        if (json) {
+            System.out.println(dev.lowbit.report.Json.write(result));
         }
         return 0;
     }

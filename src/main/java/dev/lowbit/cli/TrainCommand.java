@@ -24,6 +24,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from CHECKPOINT_DIR/last.onnx when it exists.")
     boolean resume;
 
+    @Option(names = "--json", description = "Print the per-epoch results as JSON at the end (instead of a line per epoch).")
+    boolean json;
+
     @Override
     public Integer call() {
         TrainConfig c = TrainConfig.load(configFile);
@@ -36,7 +39,7 @@ public final class TrainCommand implements Callable<Integer> {
             trainer.resume(ModelIO.load(last));
             System.err.println("resumed from " + last + " after epoch " + trainer.epochsDone());
         }
-        trainer.train(new QatTrainer.Listener() {
+        java.util.List<QatTrainer.EpochResult> results = trainer.train(new QatTrainer.Listener() {
             Progress progress;
             double lossSum;
             long count;
@@ -63,6 +66,9 @@ public final class TrainCommand implements Callable<Integer> {
             @Override
             public void epochEnd(QatTrainer.EpochResult r) {
                 progress.done();
+                if (json) {
+                    return;
+                }
                 System.out.printf("epoch %d: %d steps, train loss %.4f, train top-1 %.2f%%, test top-1 float %.2f%% "
                                 + "quantized %s, %.1f s (%.3f s/step) -> %s%n", r.epoch(), r.steps(), r.trainLoss(),
                         100 * r.trainTop1(), 100 * r.floatTop1(),
@@ -70,6 +76,23 @@ public final class TrainCommand implements Callable<Integer> {
                         r.seconds() / r.steps(), r.checkpoint());
             }
         });
+        if (json) {
+            java.util.List<Object> epochs = new java.util.ArrayList<>();
+            for (QatTrainer.EpochResult r : results) {
+                java.util.Map<String, Object> e = new java.util.LinkedHashMap<>();
+                e.put("epoch", r.epoch());
+                e.put("steps", r.steps());
+                e.put("train_loss", r.trainLoss());
+                e.put("train_top1", 100 * r.trainTop1());
+                e.put("float_top1", 100 * r.floatTop1());
+                e.put("quantized_top1", Double.isNaN(r.quantTop1()) ? null : 100 * r.quantTop1());
+                e.put("seconds", r.seconds());
+                e.put("checkpoint", r.checkpoint().toString());
+                epochs.add(e);
+            }
+            System.out.println(dev.lowbit.report.Json.write(java.util.Map.of("epochs", epochs, "output", c.output().toString())));
+            return 0;
+        }
         System.out.println("wrote " + c.output());
         return 0;
     }

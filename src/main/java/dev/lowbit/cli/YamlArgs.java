@@ -25,14 +25,7 @@ public final class YamlArgs {
 
     /** Reads {@code file} and returns the equivalent arguments (positional keys listed in {@code positional}). */
     public static List<String> read(Path file, List<String> positional) {
-        Object root;
-        try (Reader r = Files.newBufferedReader(file)) {
-            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
-        } catch (IOException e) {
-            throw new LowbitException(file + ": cannot read (" + e.getMessage() + ")");
-        } catch (RuntimeException e) {
-            throw new LowbitException(file + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
-        }
+        Object root = dev.lowbit.qat.TrainConfig.readYaml(file);
         if (root == null) {
             return List.of();
         }

@@ -83,14 +83,7 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
 
     /** Reads a YAML config; unknown keys are errors (a typo must not silently fall back to a default). */
     public static TrainConfig load(Path file) {
-        Object root;
-        try (Reader r = Files.newBufferedReader(file)) {
-            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
-        } catch (IOException e) {
-            throw new LowbitException(file + ": cannot read (" + e.getMessage() + ")");
-        } catch (RuntimeException e) {
-            throw new LowbitException(file + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
-        }
+        Object root = readYaml(file);
         if (!(root instanceof Map<?, ?> map)) {
             throw new LowbitException(file + ": expected a mapping of settings at the top level");
         }
@@ -123,6 +116,25 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 str(m, "weight_quantizer", str(m, "quantizer", "fixed").equals("lsq") ? "lsq" : "minmax"),
                 str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue(),
                 num(m, "pact_decay", 1e-4).doubleValue(), str(m, "init", "pretrained"));
+    }
+
+    /**
+     * Parses a YAML file with the safe constructor; a repeated key is an error (not "last one wins"), and
+     * a syntax error is one line naming the file, the problem and its line.
+     */
+    public static Object readYaml(Path file) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        try (Reader r = Files.newBufferedReader(file)) {
+            return new Yaml(new SafeConstructor(options)).load(r);
+        } catch (IOException e) {
+            throw new LowbitException(file + ": cannot read (" + e.getMessage() + ")");
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            String where = e.getProblemMark() == null ? "" : " at line " + (e.getProblemMark().getLine() + 1);
+            throw new LowbitException(file + ": not valid YAML (" + e.getProblem() + where + ")");
+        } catch (RuntimeException e) {
+            throw new LowbitException(file + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
     }
 
     private static Path path(Path base, Map<String, Object> m, String key, String def) {

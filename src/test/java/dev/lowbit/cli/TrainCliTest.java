@@ -1,0 +1,88 @@
+package dev.lowbit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.report.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lowbit train CONFIG} and {@code lowbit test CONFIG CHECKPOINT} on the ResNet-style model, briefly. */
+class TrainCliTest {
+    @TempDir
+    Path dir;
+
+    private static final Path RES = Path.of("src/test/resources").toAbsolutePath();
+
+    private Path config(String extra) throws Exception {
+        Path c = dir.resolve("qat.yaml");
+        Files.writeString(c, String.join("\n",
+                "model: " + RES.resolve("models/resnet_fmnist.onnx"),
+                "train_data: " + RES.resolve("fmnist/calib512-images-idx3-ubyte.gz"),
+                "test_data: " + RES.resolve("fmnist/t1000-images-idx3-ubyte.gz"),
+                "weight_bits: 4", "activation_bits: 4", "backend: generic", "quantizer: lsq", "calib_method: minmax",
+                "calib_size: 64", "optimizer: adamw", "lr: 0.0001", "epochs: 1", "max_steps: 2", "batch_size: 16",
+                "test_limit: 200", "loss: kd", "freeze_bn_epoch: 1", "checkpoint_dir: ckpt", extra, ""));
+        return c;
+    }
+
+    private String[] run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream o = System.out, e = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.execute(args);
+            return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void trainThenTestAgreeWithOnnxRuntime() throws Exception {
+        Path cfg = config("");
+        String[] r = run("train", cfg.toString(), "--json");
+        assertEquals("0", r[0], r[2]);
+        Map<String, Object> res = (Map<String, Object>) Json.parse(r[1]);
+        List<Object> epochs = (List<Object>) res.get("epochs");
+        assertEquals(1, epochs.size());
+        double quant = ((Number) ((Map<String, Object>) epochs.get(0)).get("quantized_top1")).doubleValue();
+        assertTrue(quant > 70, "W4A4 after PTQ + 2 steps: " + quant);
+        Path last = dir.resolve("ckpt").resolve("last.onnx");
+        assertTrue(Files.exists(last) && Files.exists(dir.resolve("ckpt").resolve("final_qdq.onnx")));
+        String[] t = run("test", cfg.toString(), last.toString(), "--json");
+        assertEquals("0", t[0], t[2]);
+        Map<String, Object> tr = (Map<String, Object>) Json.parse(t[1]);
+        double java = ((Number) tr.get("java_top1")).doubleValue(), ort = ((Number) tr.get("onnxruntime_top1")).doubleValue();
+        assertEquals(200, ((Number) tr.get("samples")).intValue());
+        assertEquals(ort, java, 0.51, "lowbit and ONNX Runtime on the export (at most one image of 200 apart)");
+        assertEquals(quant, java, 1.01, "the trainer's own evaluation of the export");
+    }
+
+    @Test
+    void badConfigIsOneLineAndNonZero() throws Exception {
+        Path cfg = config("");
+        Files.writeString(cfg, Files.readString(cfg).replace("quantizer: lsq", "quantizer: lsqq"));
+        String[] r = run("train", cfg.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].strip().lines().count() == 1 && r[2].contains("quantizer") && r[2].contains("lsqq"), r[2]);
+        Files.writeString(cfg, Files.readString(cfg) + "epochs: 2\n");
+        r = run("train", cfg.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].strip().lines().count() == 1 && r[2].contains("epochs"), "duplicate key: " + r[2]);
+        Files.writeString(cfg, "model: [unclosed");
+        r = run("train", cfg.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].strip().lines().count() == 1 && r[2].contains(cfg.toString()), r[2]);
+    }
+}
