@@ -1,12 +1,15 @@
 package dev.lowbit.qat;
 
 import dev.lowbit.data.Batch;
-import dev.lowbit.exec.Executor;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.tensor.Tensor;
 import java.util.Map;
 
-/** Top-1 accuracy of a model in lowbit's engine on an in-memory labelled set. */
+/**
+ * Top-1 accuracy of a model in lowbit's engine on an in-memory labelled set. The engine is the
+ * deployed one ({@link dev.lowbit.engine.JavaEngine}: QDQ patterns run as integer QLinear ops like ONNX
+ * Runtime), so the accuracy reported after each epoch is the one a runtime gets from the export.
+ */
 public final class Evaluation {
     private static final int BATCH = 250;
 
@@ -15,7 +18,7 @@ public final class Evaluation {
 
     /** Top-1 of {@code m} on the first {@code limit} samples of {@code data} (0 = all). */
     public static double top1(Model m, Batch data, int limit) {
-        Executor exec = new Executor(m);
+        dev.lowbit.engine.JavaEngine exec = new dev.lowbit.engine.JavaEngine(m);
         String in = exec.inputs().get(0).name();
         String out = m.graph().outputs().get(0).name();
         int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
