@@ -33,12 +33,15 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Only the first N test samples (default: the config's test_limit).")
     int limit;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config setting (repeatable), e.g. --set lr=3e-4 --set augment.flip=false.")
+    java.util.List<String> overrides = new java.util.ArrayList<>();
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig c = TrainConfig.load(configFile);
+        TrainConfig c = TrainConfig.load(configFile, overrides);
         Model ckpt = ModelIO.load(checkpoint);
         Path runnable = checkpoint;
         if (ckpt.metadata().containsKey("lowbit.qat.epoch")) {

@@ -24,12 +24,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from CHECKPOINT_DIR/last.onnx when it exists.")
     boolean resume;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config setting (repeatable), e.g. --set lr=3e-4 --set augment.flip=false.")
+    java.util.List<String> overrides = new java.util.ArrayList<>();
+
     @Option(names = "--json", description = "Print the per-epoch results as JSON at the end (instead of a line per epoch).")
     boolean json;
 
     @Override
     public Integer call() {
-        TrainConfig c = TrainConfig.load(configFile);
+        TrainConfig c = TrainConfig.load(configFile, overrides);
         long t0 = System.nanoTime();
         QatTrainer trainer = TrainCommand.trainer(c);
         System.err.printf("prepared in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, trainer.ptq() == null ? ""

@@ -7,6 +7,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -83,15 +84,42 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
 
     /** Reads a YAML config; unknown keys are errors (a typo must not silently fall back to a default). */
     public static TrainConfig load(Path file) {
+        return load(file, List.of());
+    }
+
+    /**
+     * Reads a YAML config and applies {@code overrides}, each {@code key=value} with a YAML value
+     * ({@code lr=3e-4}, {@code quantizer=fixed}, {@code augment.flip=false}); overrides win over the file.
+     */
+    public static TrainConfig load(Path file, List<String> overrides) {
         Object root = readYaml(file);
         if (!(root instanceof Map<?, ?> map)) {
             throw new LowbitException(file + ": expected a mapping of settings at the top level");
         }
         Map<String, Object> m = new HashMap<>();
         map.forEach((k, v) -> m.put(String.valueOf(k), v));
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new LowbitException("--set " + o + ": expected KEY=VALUE");
+            }
+            String key = o.substring(0, eq).strip();
+            Object value = new Yaml(new SafeConstructor(new LoaderOptions())).load(o.substring(eq + 1));
+            if (key.startsWith("augment.")) {
+                Map<String, Object> aug = new HashMap<>();
+                if (m.get("augment") instanceof Map<?, ?> a) {
+                    a.forEach((k, v) -> aug.put(String.valueOf(k), v));
+                }
+                aug.put(key.substring("augment.".length()), value);
+                m.put("augment", aug);
+            } else {
+                m.put(key, value);
+            }
+        }
         for (String k : m.keySet()) {
             if (!KEYS.contains(k)) {
-                throw new LowbitException(file + ": unknown setting '" + k + "'");
+                throw new LowbitException(file + ": unknown setting '" + k + "' (settings: "
+                        + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
             }
         }
         Path base = file.toAbsolutePath().getParent();

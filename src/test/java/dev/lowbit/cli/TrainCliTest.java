@@ -29,7 +29,7 @@ class TrainCliTest {
                 "test_data: " + RES.resolve("fmnist/t1000-images-idx3-ubyte.gz"),
                 "weight_bits: 4", "activation_bits: 4", "backend: generic", "quantizer: lsq", "calib_method: minmax",
                 "calib_size: 64", "optimizer: adamw", "lr: 0.0001", "epochs: 1", "max_steps: 2", "batch_size: 16",
-                "test_limit: 200", "loss: kd", "freeze_bn_epoch: 1", "checkpoint_dir: ckpt", extra, ""));
+                "test_limit: 200", "loss: ce", "freeze_bn_epoch: 1", "checkpoint_dir: ckpt", extra, ""));
         return c;
     }
 
@@ -51,7 +51,7 @@ class TrainCliTest {
     @SuppressWarnings("unchecked")
     void trainThenTestAgreeWithOnnxRuntime() throws Exception {
         Path cfg = config("");
-        String[] r = run("train", cfg.toString(), "--json");
+        String[] r = run("train", cfg.toString(), "--json", "--set", "loss=kd");
         assertEquals("0", r[0], r[2]);
         Map<String, Object> res = (Map<String, Object>) Json.parse(r[1]);
         List<Object> epochs = (List<Object>) res.get("epochs");
@@ -60,7 +60,7 @@ class TrainCliTest {
         assertTrue(quant > 70, "W4A4 after PTQ + 2 steps: " + quant);
         Path last = dir.resolve("ckpt").resolve("last.onnx");
         assertTrue(Files.exists(last) && Files.exists(dir.resolve("ckpt").resolve("final_qdq.onnx")));
-        String[] t = run("test", cfg.toString(), last.toString(), "--json");
+        String[] t = run("test", cfg.toString(), last.toString(), "--json", "--set", "loss=kd");
         assertEquals("0", t[0], t[2]);
         Map<String, Object> tr = (Map<String, Object>) Json.parse(t[1]);
         double java = ((Number) tr.get("java_top1")).doubleValue(), ort = ((Number) tr.get("onnxruntime_top1")).doubleValue();
@@ -84,5 +84,8 @@ class TrainCliTest {
         r = run("train", cfg.toString());
         assertEquals("2", r[0]);
         assertTrue(r[2].strip().lines().count() == 1 && r[2].contains(cfg.toString()), r[2]);
+        r = run("train", config("").toString(), "--set", "lr");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("KEY=VALUE"), r[2]);
     }
 }
