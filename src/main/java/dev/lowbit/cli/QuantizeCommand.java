@@ -77,6 +77,10 @@ public final class QuantizeCommand implements Callable<Integer> {
             description = "Activation calibration: minmax, ema, percentile[:P], entropy, mse or best (default ${DEFAULT-VALUE}).")
     String method;
 
+    @Option(names = "--first-last-bits", defaultValue = "0", paramLabel = "BITS",
+            description = "Bits of the first and last quantized layers (weights and their inputs), e.g. 8 in a 4-bit model; 0 = same as the rest.")
+    int firstLastBits;
+
     @Option(names = "--weight-method", defaultValue = "minmax", paramLabel = "NAME", description = "Weight ranges: minmax or mse (default ${DEFAULT-VALUE}).")
     String weightMethod;
 
@@ -217,7 +221,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         PtqConfig.Builder b = PtqConfig.builder().weightBits(weightBits).activationBits(activationBits)
                 .perChannel(perChannel && !perTensor).method(CalibrationMethod.parse(method)).weightMethod(weightMethod)
                 .backend(BackendProfile.fromName(backend)).calibSize(calibSize).batchSize(batch)
-                .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude));
+                .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude)).firstLastBits(firstLastBits);
         if (weightScheme != null) {
             b.weightScheme(QuantScheme.parse(weightScheme));
         }

@@ -92,9 +92,14 @@ public final class PostTrainingQuantizer {
         }
         ctx.setPlan(plan);
         BackendProfile backend = config.backend();
+        Map<String, Integer> activationBits = new java.util.HashMap<>();
+        PtqConfig layered = config.firstLastBits() > 0 ? firstLast(config, g, plan, activationBits) : config;
         for (String a : plan.calibratedActivations()) {
             QuantScheme s = config.activationScheme() != null ? config.activationScheme()
-                    : backend.defaultActivationScheme(config.activationBits(), nonNegative(g, a));
+                    : backend.defaultActivationScheme(activationBits.getOrDefault(a, config.activationBits()), nonNegative(g, a));
+            if (config.activationScheme() != null && activationBits.containsKey(a)) {
+                s = s.withBits(activationBits.get(a));
+            }
             backend.validate(BackendProfile.Role.ACTIVATION, s);
             ctx.activationSchemes().put(a, s);
         }
@@ -102,8 +107,8 @@ public final class PostTrainingQuantizer {
             if (!ctx.weights().containsKey(w.initializer())) {
                 Tensor t = g.initializer(w.initializer());
                 QuantScheme s = weightScheme(config, w.channelAxis());
-                if (config.weightBits(w.node()) != config.weightBits()) {
-                    s = s.withBits(config.weightBits(w.node())); // mixed precision
+                if (layered.weightBits(w.node()) != config.weightBits()) {
+                    s = s.withBits(layered.weightBits(w.node())); // mixed precision, first/last layers
                 }
                 Ranges r = config.weightMethod().equals("mse") ? WeightRanges.mse(t, s) : WeightRanges.minMax(t, s);
                 QuantParams p = r.toParams(s);
@@ -254,6 +259,32 @@ public final class PostTrainingQuantizer {
         }
         double s = agreement.sqnrDb();
         return Double.isNaN(s) ? Double.NEGATIVE_INFINITY : s;
+    }
+
+    /**
+     * The first and last quantized weighted layers (in execution order) get {@code firstLastBits} weights,
+     * and their input activations' parameter sources get that many bits in {@code activationBits}.
+     */
+    private static PtqConfig firstLast(PtqConfig config, Graph g, QuantPlan plan, Map<String, Integer> activationBits) {
+        List<Node> layers = new ArrayList<>();
+        Set<String> weighted = new java.util.HashSet<>();
+        plan.weights().forEach(w -> weighted.add(w.node()));
+        for (Node n : g.topologicalOrder()) {
+            if (weighted.contains(n.name())) {
+                layers.add(n);
+            }
+        }
+        if (layers.isEmpty()) {
+            return config;
+        }
+        Map<String, Integer> bits = new java.util.HashMap<>(config.weightBitsPerNode());
+        for (Node n : List.of(layers.get(0), layers.get(layers.size() - 1))) {
+            bits.put(n.name(), config.firstLastBits());
+            if (plan.activations().contains(n.input(0))) {
+                activationBits.put(plan.paramsSource(n.input(0)), config.firstLastBits());
+            }
+        }
+        return config.toBuilder().weightBitsPerNode(bits).build();
     }
 
     /** True when {@code value} comes from an op whose output is never negative (ReLU-like). */

@@ -20,11 +20,13 @@ import java.util.Set;
  * @param batchSize        calibration batch size
  * @param exclude          node names to keep float
  * @param weightBitsPerNode weight bits for particular nodes (mixed precision), overriding {@code weightBits}
+ * @param firstLastBits    bits of the first and the last quantized layer (their weights and input
+ *                         activations), the usual exception of low-bit networks; 0 = same as the rest
  */
 public record PtqConfig(int weightBits, int activationBits, boolean perChannel, QuantScheme weightScheme,
                         QuantScheme activationScheme, CalibrationMethod method, String weightMethod,
                         BackendProfile backend, int calibSize, int batchSize, Set<String> exclude,
-                        java.util.Map<String, Integer> weightBitsPerNode) {
+                        java.util.Map<String, Integer> weightBitsPerNode, int firstLastBits) {
 
     /** The weight bits of node {@code node}: its mixed-precision entry, else {@link #weightBits}. */
     public int weightBits(String node) {
@@ -49,6 +51,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         b.batchSize = batchSize;
         b.exclude = exclude;
         b.weightBitsPerNode = weightBitsPerNode;
+        b.firstLastBits = firstLastBits;
         return b;
     }
 
@@ -66,6 +69,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         private int batchSize = 32;
         private Set<String> exclude = Set.of();
         private java.util.Map<String, Integer> weightBitsPerNode = java.util.Map.of();
+        private int firstLastBits;
 
         public Builder weightBits(int v) {
             weightBits = v;
@@ -142,9 +146,18 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
             return this;
         }
 
+        /** Bits for the first and last quantized layers (weights and input activations); 0 = no exception. */
+        public Builder firstLastBits(int bits) {
+            if (bits != 0 && (bits < 2 || bits > 16)) {
+                throw new dev.lowbit.LowbitException("first/last layer bits must be 0 or in 2..16, got " + bits);
+            }
+            firstLastBits = bits;
+            return this;
+        }
+
         public PtqConfig build() {
             return new PtqConfig(weightBits, activationBits, perChannel, weightScheme, activationScheme, method,
-                    weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode);
+                    weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode, firstLastBits);
         }
     }
 }

@@ -91,7 +91,8 @@ public final class QatTrainer {
         if (qat) {
             PtqConfig pc = PtqConfig.builder().weightBits(config.weightBits()).activationBits(config.activationBits())
                     .perChannel(config.perChannel()).backend(config.backend())
-                    .method(CalibrationMethod.parse(config.calibMethod())).calibSize(config.calibSize()).build();
+                    .method(CalibrationMethod.parse(config.calibMethod())).calibSize(config.calibSize())
+                    .firstLastBits(config.firstLastBits()).build();
             ptq = new PostTrainingQuantizer(pc).quantize(floatModel, calibration);
             prepared = ptq.prepared();
             plan = ptq.plan();

@@ -36,6 +36,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param weightQuantizer {@code minmax} (per-channel ranges of the current weights) or {@code lsq}
  *                        (learned per-channel step sizes); defaults to {@code lsq} when {@code quantizer}
  *                        is {@code lsq}, else {@code minmax}
+ * @param firstLastBits   bits of the first and last quantized layers (weights and input activations),
+ *                        0 = the same as the others (see {@link dev.lowbit.ptq.PtqConfig#firstLastBits})
  * @param init            {@code pretrained} (the model's weights) or {@code random} (train from scratch:
  *                        He-normal weights, fresh BatchNormalization; see {@code WeightInit})
  * @param loss            {@code ce} (cross-entropy with the labels), {@code kd} (distillation from the
@@ -49,13 +51,13 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                           int batchSize, long seed, int trainLimit, int testLimit, int cropPadding, boolean flip,
                           Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch,
                           String weightQuantizer, String loss, double kdAlpha, double kdTemperature,
-                          double pactDecay, String init) {
+                          double pactDecay, String init, int firstLastBits) {
 
     private static final Set<String> KEYS = Set.of("model", "train_data", "test_data", "mode", "backend", "weight_bits",
             "activation_bits", "per_channel", "quantizer", "calib_method", "calib_size", "optimizer", "lr", "momentum",
             "weight_decay", "schedule", "warmup_epochs", "epochs", "max_steps", "batch_size", "seed", "train_limit",
             "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch",
-            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay", "init");
+            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay", "init", "first_last_bits");
 
     public TrainConfig {
         check(mode, "mode", "qat", "float");
@@ -143,7 +145,8 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 num(m, "freeze_bn_epoch", 0).intValue(), num(m, "observer_off_epoch", Integer.MAX_VALUE).intValue(),
                 str(m, "weight_quantizer", str(m, "quantizer", "fixed").equals("lsq") ? "lsq" : "minmax"),
                 str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue(),
-                num(m, "pact_decay", 1e-4).doubleValue(), str(m, "init", "pretrained"));
+                num(m, "pact_decay", 1e-4).doubleValue(), str(m, "init", "pretrained"),
+                num(m, "first_last_bits", 0).intValue());
     }
 
     /**
