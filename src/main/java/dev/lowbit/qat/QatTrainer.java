@@ -344,13 +344,13 @@ public final class QatTrainer {
         }
         g.weightSteps().forEach((w, ds) -> {
             WeightQuantizer wq = weightQuantizers.get(w);
-            optimizers.get("wscale:" + w).step(wq.scales(), ds, lr);
+            optimizers.get("wscale:" + w).step(wq.scales(), ds, lr * config.stepLrFactor());
             wq.clampScales();
         });
         g.activationSteps().forEach((src, ds) -> {
             ActivationQuantizers.Quantizer q = quantizers.get(src);
             float[] sv = {q.scaleValue()};
-            optimizers.get("scale:" + src).step(sv, new float[] {ds}, lr);
+            optimizers.get("scale:" + src).step(sv, new float[] {ds}, lr * config.stepLrFactor());
             q.setScale(Math.max(sv[0], 1e-8f), values);
         });
         return new double[] {g.loss(), g.correct()};
