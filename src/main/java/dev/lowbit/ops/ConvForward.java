@@ -6,14 +6,16 @@ import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.BinaryFloatKernels;
+import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.Clamp;
+import dev.lowbit.tensor.kernels.ConvEpilogue;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvGeometry;
 import dev.lowbit.tensor.kernels.Gemm;
 import dev.lowbit.tensor.kernels.GemmKernel;
 import dev.lowbit.tensor.kernels.GemmPacked;
 import dev.lowbit.tensor.kernels.GemmPacking;
-import dev.lowbit.tensor.kernels.Im2col;
 import dev.lowbit.tensor.kernels.VectorizationProvider;
 import java.util.Arrays;
 
@@ -39,6 +41,13 @@ public final class ConvForward {
     private final float clampMax;
     private final boolean clamp;
 
+    /**
+     * Node attribute (set only by lowbit's graph optimiser, see ResidualFusion): the node has a 4th
+     * input, a tensor added to the output before the clamp (a fused residual Add).
+     */
+    public static final String FUSED_ADD = "lowbit_fused_add";
+    private final boolean residualInput;
+
     private ConvForward(OpContext ctx) {
         this.label = ctx.node().label();
         this.clampMin = ctx.node().getFloat(FUSED_MIN, Float.NEGATIVE_INFINITY);
@@ -46,13 +55,17 @@ public final class ConvForward {
         this.clamp = ctx.node().has(FUSED_MIN) || ctx.node().has(FUSED_MAX);
         this.attrs = ConvOps.ConvAttributes.parse(ctx);
         Tensor w = ctx.constantInput(1);
-        this.prepacked = w != null && w.dtype() == DType.FLOAT && w.rank() >= 3 && w.dim(1) > 1
+        this.residualInput = ctx.node().getInt(FUSED_ADD, 0) != 0;
+        // Depthwise weights (one input channel per output channel, 2-D) go to the direct kernel unpacked.
+        boolean depthwiseShape = w != null && w.rank() == 4 && w.dim(1) == 1 && w.dim(0) == attrs.group();
+        this.prepacked = w != null && w.dtype() == DType.FLOAT && w.rank() >= 3 && !depthwiseShape
                 ? packWeights(w) : null;
     }
 
     static Op create(OpContext ctx) {
         ConvForward conv = new ConvForward(ctx);
-        return inputs -> new Tensor[] {conv.run(inputs[0], inputs[1], inputs.length > 2 ? inputs[2] : null)};
+        return inputs -> new Tensor[] {conv.run(inputs[0], inputs[1], inputs.length > 2 ? inputs[2] : null,
+                conv.residualInput && inputs.length > 3 ? inputs[3] : null)};
     }
 
     private GemmPacked[] packWeights(Tensor w) {
@@ -66,7 +79,37 @@ public final class ConvForward {
         return packed;
     }
 
-    Tensor run(Tensor x, Tensor w, Tensor bias) {
+    Tensor run(Tensor x, Tensor w, Tensor bias, Tensor residual) {
+        if (residual != null && (residual.dtype() != DType.FLOAT || !Arrays.equals(residual.shapeRef(),
+                outputShape(x, w)))) {
+            // A broadcasting residual: convolve, then add as the Add node would have, then clamp.
+            Tensor y = run(x, w, bias, null, false);
+            if (residual.dtype() != DType.FLOAT) {
+                throw new UnsupportedOpException(label + ": fused Add of a " + residual.dtype().onnxName() + " tensor");
+            }
+            BroadcastPlan plan = BroadcastPlan.of(y.shapeRef(), residual.shapeRef());
+            Tensor sum = Tensor.of(BinaryFloatKernels.apply(BinaryFloatKernels.Op.ADD, y.floats(), residual.floats(),
+                    plan), plan.outShape());
+            if (clamp) {
+                Clamp.apply(sum.floats(), 0, sum.size(), clampMin, clampMax);
+            }
+            return sum;
+        }
+        return run(x, w, bias, residual, clamp);
+    }
+
+    private int[] outputShape(Tensor x, Tensor w) {
+        int rank = x.rank() - 2;
+        if (rank < 1 || w.rank() != x.rank()) {
+            return null;
+        }
+        int[] out = x.shape();
+        out[1] = w.dim(0);
+        System.arraycopy(geometry(x.shapeRef(), w.shapeRef(), rank).out(), 0, out, 2, rank);
+        return out;
+    }
+
+    private Tensor run(Tensor x, Tensor w, Tensor bias, Tensor residual, boolean clamp) {
         if (x.dtype() != DType.FLOAT || w.dtype() != DType.FLOAT || (bias != null && bias.dtype() != DType.FLOAT)) {
             throw new UnsupportedOpException(label + ": Conv supports float tensors only, got " + x.dtype().onnxName());
         }
@@ -95,6 +138,7 @@ public final class ConvForward {
         }
         float[] xs = x.floats(), ws = w.floats(), ys = y.floats();
         float[] bs = bias == null ? null : bias.floats();
+        float[] rs = residual == null ? null : residual.floats();
         // The direct kernel is for depthwise convs (one input and one output channel per group); a conv
         // from one input channel to many filters (a stem) is a GEMM over all filters at once.
         boolean direct = cg == 1 && mg == 1 && rank == 2;
@@ -112,6 +156,9 @@ public final class ConvForward {
                         int f = g * mg + m;
                         depthwise.plane(dg, xs, xOff, ws, f * taps, bs == null ? 0f : bs[f], ys, yOff + m * outSize,
                                 plane);
+                        if (rs != null) {
+                            ConvEpilogue.addInPlace(ys, yOff + m * outSize, outSize, rs, yOff + m * outSize);
+                        }
                         if (clamp) {
                             Clamp.apply(ys, yOff + m * outSize, outSize, clampMin, clampMax);
                         }
@@ -120,41 +167,9 @@ public final class ConvForward {
             });
             return y;
         }
-        // Output columns go in chunks whose packed columns (K x chunk) stay in L2 between im2col and GEMM.
-        int k = cg * taps;
-        int nr = gemm.nr();
-        int chunk = Math.max(nr, Math.min(outSize + nr - 1, (1 << 17) / Math.max(1, k)) / nr * nr);
-        int chunks = (outSize + chunk - 1) / chunk;
-        boolean pointwise = geo.isPointwise();
-        Parallel.forRange(batch * group * chunks, 1, (t0, t1) -> {
-            ConvScratch scratch = ConvScratch.get();
-            float[] packed = scratch.packed(GemmPacked.size(chunk, k, nr));
-            float[] row = scratch.columns(chunk);
-            for (int t = t0; t < t1; t++) {
-                int ng = t / chunks, n = ng / group, g = ng % group;
-                int col0 = (t % chunks) * chunk, col1 = Math.min(outSize, col0 + chunk);
-                int xOff = (n * channels + g * cg) * inSize;
-                int yOff = (n * filters + g * mg) * outSize;
-                if (bs != null) {
-                    for (int m = 0; m < mg; m++) {
-                        int r = yOff + m * outSize;
-                        Arrays.fill(ys, r + col0, r + col1, bs[g * mg + m]);
-                    }
-                }
-                GemmPacked pb = pointwise
-                        ? GemmPacking.packB(gemm, false, k, col1 - col0, xs, xOff + col0, outSize, packed)
-                        : Im2col.im2colPacked(geo, xs, xOff, cg, col0, col1, gemm, row, packed);
-                GemmPacked pa = prepacked != null ? prepacked[g]
-                        : GemmPacking.packA(gemm, false, mg, k, ws, g * mg * k, k, null);
-                gemm.multiply(pa, pb, 1f, ys, yOff + col0, outSize);
-                if (clamp) {
-                    // while the chunk is still in cache: the fused Relu/Clip costs no extra pass over memory
-                    for (int m = 0; m < mg; m++) {
-                        Clamp.apply(ys, yOff + m * outSize + col0, col1 - col0, clampMin, clampMax);
-                    }
-                }
-            }
-        });
+        GemmPacked[] packedW = prepacked != null ? prepacked : packWeights(w);
+        ConvGemm.run(gemm, new ConvGemm.Problem(geo, batch, channels, filters, group, xs, packedW, bs,
+                residual == null ? null : residual.floats(), ys, clamp, clampMin, clampMax));
         return y;
     }
 

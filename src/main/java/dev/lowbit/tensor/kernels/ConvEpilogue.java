@@ -1,0 +1,64 @@
+package dev.lowbit.tensor.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The cheap ends of a convolution's GEMM, run on output rows while they are in cache: the
+ * accumulator starts as bias (+ a fused residual), and a fused Relu/Clip is applied as the rows are
+ * stored. Fusing these saves the separate passes over memory that Add and Relu nodes would make.
+ */
+public final class ConvEpilogue {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private ConvEpilogue() {
+    }
+
+    /** dst[dOff, dOff+len) = bias + (res == null ? 0 : res[rOff, rOff+len)). */
+    public static void init(float[] dst, int dOff, int len, float bias, float[] res, int rOff) {
+        if (res == null) {
+            java.util.Arrays.fill(dst, dOff, dOff + len, bias);
+            return;
+        }
+        if (bias == 0f) {
+            System.arraycopy(res, rOff, dst, dOff, len);
+            return;
+        }
+        int i = 0;
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        for (int end = S.loopBound(len); i < end; i += S.length()) {
+            FloatVector.fromArray(S, res, rOff + i).add(vb).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] = res[rOff + i] + bias;
+        }
+    }
+
+    /** dst[dOff, dOff+len) = clamp(src[sOff, sOff+len), lo, hi), or a plain copy when not {@code clamp}. */
+    public static void store(float[] src, int sOff, float[] dst, int dOff, int len, boolean clamp, float lo, float hi) {
+        if (!clamp) {
+            System.arraycopy(src, sOff, dst, dOff, len);
+            return;
+        }
+        int i = 0;
+        FloatVector vlo = FloatVector.broadcast(S, lo);
+        FloatVector vhi = FloatVector.broadcast(S, hi);
+        for (int end = S.loopBound(len); i < end; i += S.length()) {
+            FloatVector.fromArray(S, src, sOff + i).max(vlo).min(vhi).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] = Clamp.reference(src[sOff + i], lo, hi);
+        }
+    }
+
+    /** x[off, off+len) += res[rOff, rOff+len) (a residual added after a direct convolution). */
+    public static void addInPlace(float[] x, int off, int len, float[] res, int rOff) {
+        int i = 0;
+        for (int end = S.loopBound(len); i < end; i += S.length()) {
+            FloatVector.fromArray(S, x, off + i).add(FloatVector.fromArray(S, res, rOff + i)).intoArray(x, off + i);
+        }
+        for (; i < len; i++) {
+            x[off + i] += res[rOff + i];
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.lowbit.tensor.kernels;
+
+import java.util.Arrays;
+
+/**
+ * im2col over a batch, straight into packed GEMM panels. The column matrix of a convolution over a
+ * whole batch is [channels * taps, batch * outSize]: image n's output positions are columns
+ * [n * outSize, (n + 1) * outSize). A range of those columns may span several images, which is what
+ * makes small images fast: a 4x4 feature map alone gives a GEMM with 16 columns (half a micro-kernel
+ * panel wasted, the weights re-read per image), while 32 images together give 512.
+ */
+public final class Im2colBatch {
+    private Im2colBatch() {
+    }
+
+    /**
+     * Packs columns [col0, col1) of the batch column matrix for {@code kernel}.
+     *
+     * @param x           the input, [batch, totalChannels, in...]
+     * @param xOff        offset of the first channel of this group in image 0
+     * @param imageStride floats per image in {@code x}
+     * @param channels    input channels of this group
+     * @param scratchRow  at least {@code col1 - col0} floats (one im2col row)
+     * @param dst         at least {@link GemmPacked#size}(col1 - col0, channels * taps, nr) floats
+     */
+    public static GemmPacked pack(ConvGeometry g, float[] x, int xOff, int imageStride, int channels, int col0,
+            int col1, GemmKernel kernel, float[] scratchRow, float[] dst) {
+        int k = channels * g.kernelSize();
+        int n = col1 - col0;
+        int nr = kernel.nr();
+        int kc = kernel.kc();
+        GemmPacked p = new GemmPacked(dst, n, k, nr, kc);
+        if (g.rank() > 2) {
+            float[] col = new float[k * n];
+            forSegments(g.outSize(), col0, col1, (img, p0, p1, at) -> Im2col.im2colNd(g, x, xOff + img * imageStride,
+                    channels, p0, p1, col, at, n));
+            return GemmPacking.packB(kernel, false, k, n, col, 0, n, dst);
+        }
+        ConvGeometry g2 = g.rank() == 1 ? Im2col.as2d(g) : g;
+        boolean pointwise = g2.isPointwise();
+        int inSize = g2.inSize();
+        int kH = g2.kernel()[0];
+        int kW = g2.kernel()[1];
+        int outSize = g2.outSize();
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            for (int kh = 0; kh < kH; kh++) {
+                for (int kw = 0; kw < kW; kw++, row++) {
+                    int cc = c;
+                    int th = kh;
+                    int tw = kw;
+                    forSegments(outSize, col0, col1, (img, p0, p1, at) -> {
+                        int imgOff = xOff + img * imageStride;
+                        if (pointwise) {
+                            System.arraycopy(x, imgOff + cc * inSize + p0, scratchRow, at, p1 - p0);
+                        } else {
+                            Im2col.row2d(g2, x, imgOff, cc, th, tw, p0, p1, scratchRow, at);
+                        }
+                    });
+                    scatterRow(p, row, scratchRow);
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Copies one full im2col row (depth {@code row}, all columns) into its place in the panels. */
+    static void scatterRow(GemmPacked p, int row, float[] src) {
+        float[] dst = p.data();
+        int nr = p.width();
+        int kc = p.kc();
+        int n = p.extent();
+        int panels = p.panels();
+        int full = n / nr;
+        int p0 = row / kc * kc;
+        int kb = Math.min(kc, p.depth() - p0);
+        int base = p0 * panels * nr + (row - p0) * nr;
+        for (int s = 0; s < full; s++) {
+            System.arraycopy(src, s * nr, dst, base + s * nr * kb, nr);
+        }
+        if (full < panels) {
+            int d = base + full * nr * kb;
+            int rest = n - full * nr;
+            System.arraycopy(src, full * nr, dst, d, rest);
+            Arrays.fill(dst, d + rest, d + nr, 0f);
+        }
+    }
+
+    /** A piece of a column range that lies in one image: positions [p0, p1) of image {@code img}, at column {@code at} of the range. */
+    @FunctionalInterface
+    public interface Segment {
+        void accept(int img, int p0, int p1, int at);
+    }
+
+    /** Splits batch columns [col0, col1) into per-image pieces, in order. */
+    public static void forSegments(int outSize, int col0, int col1, Segment s) {
+        int c = col0;
+        while (c < col1) {
+            int img = c / outSize;
+            int p0 = c - img * outSize;
+            int p1 = Math.min(outSize, p0 + (col1 - c));
+            s.accept(img, p0, p1, c - col0);
+            c += p1 - p0;
+        }
+    }
+}
