@@ -11,6 +11,7 @@ import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.Clamp;
 import dev.lowbit.tensor.kernels.ConvEpilogue;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
+import dev.lowbit.tensor.kernels.ConvDirectKernel;
 import dev.lowbit.tensor.kernels.ConvGeometry;
 import dev.lowbit.tensor.kernels.Gemm;
 import dev.lowbit.tensor.kernels.GemmKernel;
@@ -31,6 +32,13 @@ public final class ConvForward {
     private final ConvDepthwiseKernel depthwise = VectorizationProvider.get().depthwiseConv();
     /** Weights packed per group when the weight is an initializer, else null. */
     private final GemmPacked[] prepacked;
+    private final ConvDirectKernel directKernel = VectorizationProvider.get().directConv();
+    private final boolean constantWeight;
+    /** Constant weights packed for the direct kernel, made on first use (not every Conv takes that path). */
+    private volatile float[][] directPacked;
+
+    /** {@code -Dlowbit.conv.direct=false} turns the direct path off (for measurements). */
+    private static final boolean DIRECT_ENABLED = !"false".equals(System.getProperty("lowbit.conv.direct"));
 
     /** Node attributes (set only by lowbit's own graph optimiser) asking for a clamp of the output. */
     public static final String FUSED_MIN = "lowbit_fused_clip_min";
@@ -55,6 +63,7 @@ public final class ConvForward {
         this.clamp = ctx.node().has(FUSED_MIN) || ctx.node().has(FUSED_MAX);
         this.attrs = ConvOps.ConvAttributes.parse(ctx);
         Tensor w = ctx.constantInput(1);
+        this.constantWeight = w != null;
         this.residualInput = ctx.node().getInt(FUSED_ADD, 0) != 0;
         // Depthwise weights (one input channel per output channel, 2-D) go to the direct kernel unpacked.
         boolean depthwiseShape = w != null && w.rank() == 4 && w.dim(1) == 1 && w.dim(0) == attrs.group();
@@ -66,6 +75,25 @@ public final class ConvForward {
         ConvForward conv = new ConvForward(ctx);
         return inputs -> new Tensor[] {conv.run(inputs[0], inputs[1], inputs.length > 2 ? inputs[2] : null,
                 conv.residualInput && inputs.length > 3 ? inputs[3] : null)};
+    }
+
+    /** Weights packed for the direct kernel: once for a constant weight (on first use), else per run. */
+    private float[][] directWeights(Tensor w) {
+        float[][] packed = directPacked;
+        if (packed != null && constantWeight) {
+            return packed;
+        }
+        int g = attrs.group();
+        int mg = w.dim(0) / g;
+        int k = w.size() / w.dim(0);
+        packed = new float[g][];
+        for (int i = 0; i < g; i++) {
+            packed[i] = ConvDirectKernel.packWeights(w.floats(), i * mg * k, mg, k);
+        }
+        if (constantWeight) {
+            directPacked = packed;
+        }
+        return packed;
     }
 
     private GemmPacked[] packWeights(Tensor w) {
@@ -167,9 +195,15 @@ public final class ConvForward {
             });
             return y;
         }
+        if (DIRECT_ENABLED && ConvDirect.suits(geo, directKernel)) {
+            ConvGemm.Problem p = new ConvGemm.Problem(geo, batch, channels, filters, group, xs, null, bs, rs, ys,
+                    clamp, clampMin, clampMax);
+            ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p);
+            return y;
+        }
         GemmPacked[] packedW = prepacked != null ? prepacked : packWeights(w);
-        ConvGemm.run(gemm, new ConvGemm.Problem(geo, batch, channels, filters, group, xs, packedW, bs,
-                residual == null ? null : residual.floats(), ys, clamp, clampMin, clampMax));
+        ConvGemm.run(gemm, new ConvGemm.Problem(geo, batch, channels, filters, group, xs, packedW, bs, rs, ys, clamp,
+                clampMin, clampMax));
         return y;
     }
 

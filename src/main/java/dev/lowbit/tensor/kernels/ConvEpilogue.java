@@ -1,6 +1,7 @@
 package dev.lowbit.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -40,14 +41,36 @@ public final class ConvEpilogue {
             System.arraycopy(src, sOff, dst, dOff, len);
             return;
         }
-        int i = 0;
         FloatVector vlo = FloatVector.broadcast(S, lo);
         FloatVector vhi = FloatVector.broadcast(S, hi);
-        for (int end = S.loopBound(len); i < end; i += S.length()) {
-            FloatVector.fromArray(S, src, sOff + i).max(vlo).min(vhi).intoArray(dst, dOff + i);
+        for (int i = 0; i < len; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, len); // masked tail: see finish
+            FloatVector.fromArray(S, src, sOff + i, m).max(vlo).min(vhi).intoArray(dst, dOff + i, m);
         }
-        for (; i < len; i++) {
-            dst[dOff + i] = Clamp.reference(src[sOff + i], lo, hi);
+    }
+
+    /**
+     * dst[dOff, dOff+len) = clamp(src[sOff..] + bias + res[rOff..]) (res may be null; no clamp unless
+     * {@code clamp}): the whole epilogue when the accumulators start from zero.
+     */
+    public static void finish(float[] src, int sOff, float[] dst, int dOff, int len, float bias, float[] res, int rOff,
+            boolean clamp, float lo, float hi) {
+        if (!clamp) {
+            lo = Float.NEGATIVE_INFINITY;
+            hi = Float.POSITIVE_INFINITY;
+        }
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector vlo = FloatVector.broadcast(S, lo);
+        FloatVector vhi = FloatVector.broadcast(S, hi);
+        // The tail is a masked vector too: a scalar clamp there branches on the data's sign and
+        // mispredicts half the time, which made narrow feature maps (rows of 7 or 14) twice slower.
+        for (int i = 0; i < len; i += S.length()) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            FloatVector v = FloatVector.fromArray(S, src, sOff + i, m).add(vb);
+            if (res != null) {
+                v = v.add(FloatVector.fromArray(S, res, rOff + i, m));
+            }
+            v.max(vlo).min(vhi).intoArray(dst, dOff + i, m);
         }
     }
 

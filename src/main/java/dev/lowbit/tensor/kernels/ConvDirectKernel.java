@@ -1,0 +1,151 @@
+package dev.lowbit.tensor.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Direct 2-D convolution without im2col ("implicit GEMM"): Y[M, q] = sum over k of W[M, k] * P[offset[k] + q].
+ *
+ * <p>The input image is first copied once into zero-bordered <em>phase planes</em>: for stride
+ * (sH, sW), phase (a, b) of channel c holds the padded input rows a, a + sH, ... and columns b, b + sW,
+ * ..., as a phH x phW plane. Output pixel (oh, ow) is position q = oh * phW + ow, and kernel tap
+ * (c, kh, kw) reads phase ((kh*dH) % sH, (kw*dW) % sW) at row oh + kh*dH/sH, column ow + kw*dW/sW:
+ * a fixed offset from q. So consecutive q are consecutive floats for every tap, whatever the stride,
+ * and the GEMM's B operand is read straight from the planes instead of being built by im2col, which
+ * for convolutions with few filters costs more than the multiply itself.
+ *
+ * <p>The price: the columns ow in [outW, phW) of every row are computed and thrown away, so callers
+ * use this only when outW is large against phW - outW (see {@link Plan#efficiency}).
+ */
+public abstract class ConvDirectKernel {
+    /** Filters per register tile (the packed-weight panel width). */
+    public static final int MR = 8;
+
+    /** Geometry of one direct convolution of {@code channels} input channels. */
+    public record Plan(int channels, int inH, int inW, int kH, int kW, int sH, int sW, int dH, int dW, int padT,
+            int padL, int outH, int outW, int phH, int phW, int[] offsets) {
+
+        public static Plan of(ConvGeometry g, int channels) {
+            if (g.rank() != 2) {
+                throw new IllegalArgumentException("direct convolution is 2-D, got rank " + g.rank());
+            }
+            int kH = g.kernel()[0], kW = g.kernel()[1], sH = g.strides()[0], sW = g.strides()[1];
+            int dH = g.dilations()[0], dW = g.dilations()[1], outH = g.out()[0], outW = g.out()[1];
+            int paddedH = (outH - 1) * sH + (kH - 1) * dH + 1;
+            int paddedW = (outW - 1) * sW + (kW - 1) * dW + 1;
+            int phH = (paddedH + sH - 1) / sH;
+            int phW = (paddedW + sW - 1) / sW;
+            int planeSize = phH * phW;
+            int[] offsets = new int[channels * kH * kW];
+            for (int c = 0, k = 0; c < channels; c++) {
+                for (int kh = 0; kh < kH; kh++) {
+                    for (int kw = 0; kw < kW; kw++, k++) {
+                        int r = kh * dH, col = kw * dW;
+                        int phase = (r % sH) * sW + col % sW;
+                        offsets[k] = (c * sH * sW + phase) * planeSize + (r / sH) * phW + col / sW;
+                    }
+                }
+            }
+            return new Plan(channels, g.in()[0], g.in()[1], kH, kW, sH, sW, dH, dW, g.padBegin()[0],
+                    g.padBegin()[1], outH, outW, phH, phW, offsets);
+        }
+
+        /** Positions q computed per image: whole rows of phW, the last ones padded to full tiles. */
+        public int positions(int tile) {
+            return (outH * phW + tile - 1) / tile * tile;
+        }
+
+        /** Share of the computed positions that are real outputs. */
+        public double efficiency(int tile) {
+            return (double) outH * outW / positions(tile);
+        }
+
+        /** Floats of the phase planes of one image, with slack for the discarded tail positions. */
+        public int planesSize(int tile) {
+            return channels * sH * sW * phH * phW + phW + kW * dW + 2 * tile;
+        }
+
+        public int depth() {
+            return offsets.length;
+        }
+    }
+
+    /** Output positions per register tile (two vectors). */
+    public abstract int tile();
+
+    /**
+     * Copies image channels [0, channels) of {@code x} at {@code xOff} (planes of inH x inW) into the
+     * zero-bordered phase planes {@code dst}.
+     */
+    public static void buildPlanes(Plan p, float[] x, int xOff, float[] dst, int tile) {
+        int planeSize = p.phH * p.phW;
+        int size = p.planesSize(tile);
+        Arrays.fill(dst, 0, size, 0f);
+        for (int c = 0; c < p.channels; c++) {
+            int src0 = xOff + c * p.inH * p.inW;
+            for (int a = 0; a < p.sH; a++) {
+                for (int b = 0; b < p.sW; b++) {
+                    int plane = (c * p.sH * p.sW + a * p.sW + b) * planeSize;
+                    // Input column of phase column j: j*sW + b - padL; first j with it >= 0.
+                    int j0 = Math.max(0, (p.padL - b + p.sW - 1) / p.sW);
+                    int j1 = Math.min(p.phW, Math.floorDiv(p.inW - 1 + p.padL - b, p.sW) + 1);
+                    if (j1 <= j0) {
+                        continue;
+                    }
+                    for (int i = 0; i < p.phH; i++) {
+                        int ih = i * p.sH + a - p.padT;
+                        if (ih < 0 || ih >= p.inH) {
+                            continue;
+                        }
+                        int src = src0 + ih * p.inW + j0 * p.sW + b - p.padL;
+                        int d = plane + i * p.phW + j0;
+                        if (p.sW == 1) {
+                            System.arraycopy(x, src, dst, d, j1 - j0);
+                        } else {
+                            for (int j = 0, n = j1 - j0; j < n; j++) {
+                                dst[d + j] = x[src + j * p.sW];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs weights W[m, k] (row-major, {@code k = channels * kH * kW}) of {@code filters} filters
+     * at {@code wOff} into MR-filter panels: panel s holds (k, r) at {@code s * MR * depth + k * MR + r},
+     * rows past {@code filters} zero.
+     */
+    public static float[] packWeights(float[] w, int wOff, int filters, int depth) {
+        int panels = (filters + MR - 1) / MR;
+        float[] out = new float[panels * MR * depth];
+        for (int m = 0; m < filters; m++) {
+            int s = m / MR, r = m % MR;
+            for (int k = 0; k < depth; k++) {
+                out[s * MR * depth + k * MR + r] = w[wOff + m * depth + k];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Computes positions [q0, q1) (q1 - q0 a multiple of {@link #tile()}) for filters
+     * [0, panels * MR): c[(m * ldc) + (q - q0)] = sum over k of w(m, k) * planes[offsets[k] + q].
+     */
+    public final void compute(Plan p, float[] packedW, int panels, float[] planes, int q0, int q1, float[] c,
+            int ldc) {
+        int depth = p.depth();
+        for (int q = q0; q < q1; q += tile()) {
+            for (int s = 0; s < panels; s++) {
+                tile(depth, packedW, s * MR * depth, planes, q, p.offsets, c, s * MR * ldc + (q - q0), ldc);
+            }
+        }
+    }
+
+    /**
+     * One register tile: c[cOff + r * ldc + j] = sum over k < depth of a[aOff + k * MR + r] *
+     * src[base + offsets[k] + j], for r < MR and j < tile().
+     */
+    abstract void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+            int ldc);
+}
