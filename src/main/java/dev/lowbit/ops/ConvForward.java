@@ -36,6 +36,8 @@ public final class ConvForward {
     private final boolean constantWeight;
     /** Constant weights packed for the direct kernel, made on first use (not every Conv takes that path). */
     private volatile float[][] directPacked;
+    /** Constant weights cut to tap windows of small inputs and packed, per window. */
+    private final java.util.Map<Long, GemmPacked[]> windowPacked = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code -Dlowbit.conv.direct=false} turns the direct path off (for measurements). */
     private static final boolean DIRECT_ENABLED = !"false".equals(System.getProperty("lowbit.conv.direct"));
@@ -68,7 +70,7 @@ public final class ConvForward {
         // Depthwise weights (one input channel per output channel, 2-D) go to the direct kernel unpacked.
         boolean depthwiseShape = w != null && w.rank() == 4 && w.dim(1) == 1 && w.dim(0) == attrs.group();
         this.prepacked = w != null && w.dtype() == DType.FLOAT && w.rank() >= 3 && !depthwiseShape
-                ? packWeights(w) : null;
+                ? packWeights(w.floats(), w.dim(0), w.size() / w.dim(0)) : null;
     }
 
     static Op create(OpContext ctx) {
@@ -96,13 +98,30 @@ public final class ConvForward {
         return packed;
     }
 
-    private GemmPacked[] packWeights(Tensor w) {
+    /** Weights W[filters, k] packed per group for the GEMM. */
+    private GemmPacked[] packWeights(float[] w, int filters, int k) {
         int g = attrs.group();
-        int mg = w.dim(0) / g;
-        int k = w.size() / w.dim(0);
+        int mg = filters / g;
         GemmPacked[] packed = new GemmPacked[g];
         for (int i = 0; i < g; i++) {
-            packed[i] = GemmPacking.packA(gemm, false, mg, k, w.floats(), i * mg * k, k, null);
+            packed[i] = GemmPacking.packA(gemm, false, mg, k, w, i * mg * k, k, null);
+        }
+        return packed;
+    }
+
+    /** Weights cut to the live taps of a small feature map (see ConvTapWindow), cached for constant weights. */
+    private GemmPacked[] windowWeights(Tensor w, ConvTapWindow window) {
+        if (constantWeight) {
+            GemmPacked[] cached = windowPacked.get(window.key());
+            if (cached != null) {
+                return cached;
+            }
+        }
+        int filters = w.dim(0), channels = w.dim(1), kH = w.dim(2), kW = w.dim(3);
+        float[] sliced = window.slice(w.floats(), filters, channels, kH, kW);
+        GemmPacked[] packed = packWeights(sliced, filters, sliced.length / filters);
+        if (constantWeight) {
+            windowPacked.put(window.key(), packed);
         }
         return packed;
     }
@@ -201,7 +220,14 @@ public final class ConvForward {
             ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p);
             return y;
         }
-        GemmPacked[] packedW = prepacked != null ? prepacked : packWeights(w);
+        ConvTapWindow window = ConvTapWindow.of(geo);
+        GemmPacked[] packedW;
+        if (window != null) {
+            packedW = windowWeights(w, window);
+            geo = window.geometry(geo);
+        } else {
+            packedW = prepacked != null ? prepacked : packWeights(w.floats(), w.dim(0), w.size() / w.dim(0));
+        }
         ConvGemm.run(gemm, new ConvGemm.Problem(geo, batch, channels, filters, group, xs, packedW, bs, rs, ys, clamp,
                 clampMin, clampMax));
         return y;
