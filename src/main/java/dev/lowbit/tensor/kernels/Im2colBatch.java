@@ -42,6 +42,10 @@ public final class Im2colBatch {
         int kH = g2.kernel()[0];
         int kW = g2.kernel()[1];
         int outSize = g2.outSize();
+        if (!pointwise && outSize <= SMALL_PLANE) {
+            packSmallPlanes(p, g2, x, xOff, imageStride, channels, col0, col1, scratchRow);
+            return p;
+        }
         int row = 0;
         for (int c = 0; c < channels; c++) {
             for (int kh = 0; kh < kH; kh++) {
@@ -62,6 +66,51 @@ public final class Im2colBatch {
             }
         }
         return p;
+    }
+
+    /** Output planes up to this size are gathered through an index table instead of row copies. */
+    static final int SMALL_PLANE = 256;
+
+    /**
+     * im2col for small feature maps (4x4, 7x7): row copies there move 2-7 floats per call, so
+     * instead each tap's source index per output position is tabulated once (-1 in the padding)
+     * and every im2col row is a gather through the table.
+     */
+    private static void packSmallPlanes(GemmPacked p, ConvGeometry g, float[] x, int xOff, int imageStride,
+            int channels, int col0, int col1, float[] scratchRow) {
+        int taps = g.kernelSize();
+        int outSize = g.outSize();
+        int inSize = g.inSize();
+        int inH = g.in()[0], inW = g.in()[1], outW = g.out()[1], kW = g.kernel()[1];
+        int[] table = new int[taps * outSize];
+        for (int t = 0; t < taps; t++) {
+            int kh = t / kW, kw = t % kW;
+            for (int o = 0; o < outSize; o++) {
+                int ih = (o / outW) * g.strides()[0] - g.padBegin()[0] + kh * g.dilations()[0];
+                int iw = (o % outW) * g.strides()[1] - g.padBegin()[1] + kw * g.dilations()[1];
+                table[t * outSize + o] = ih < 0 || ih >= inH || iw < 0 || iw >= inW ? -1 : ih * inW + iw;
+            }
+        }
+        int n = col1 - col0;
+        for (int c = 0, row = 0; c < channels; c++) {
+            for (int t = 0; t < taps; t++, row++) {
+                int tab = t * outSize;
+                int col = col0;
+                for (int at = 0; at < n;) {
+                    int img = col / outSize;
+                    int o = col - img * outSize;
+                    int len = Math.min(outSize - o, n - at);
+                    int base = xOff + img * imageStride + c * inSize;
+                    for (int i = 0; i < len; i++) {
+                        int idx = table[tab + o + i];
+                        scratchRow[at + i] = idx < 0 ? 0f : x[base + idx];
+                    }
+                    at += len;
+                    col += len;
+                }
+                scatterRow(p, row, scratchRow);
+            }
+        }
     }
 
     /** Copies one full im2col row (depth {@code row}, all columns) into its place in the panels. */
