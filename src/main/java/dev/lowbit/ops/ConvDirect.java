@@ -44,17 +44,14 @@ final class ConvDirect {
         int images = p.batch() * p.group();
         if (images >= 2 * threads || threads == 1) {
             int chunk = Math.min(positions, budget);
-            Parallel.forRange(images, 1, (t0, t1) -> {
+            Parallel.forEachDynamic(images, t -> {
                 ConvScratch scratch = ConvScratch.get();
                 float[] planes = scratch.phasePlanes(plan.planesSize(tile));
                 float[] acc = scratch.tile(rows * chunk);
-                for (int t = t0; t < t1; t++) {
-                    int n = t / p.group(), g = t % p.group();
-                    ConvDirectKernel.buildPlanes(plan, p.x(), inputOffset(p, n, g), planes, tile);
-                    for (int q0 = 0; q0 < positions; q0 += chunk) {
-                        chunk(kernel, plan, packedW[g], panels, planes, q0, Math.min(positions, q0 + chunk), acc,
-                                p, n, g);
-                    }
+                int n = t / p.group(), g = t % p.group();
+                ConvDirectKernel.buildPlanes(plan, p.x(), inputOffset(p, n, g), planes, tile);
+                for (int q0 = 0; q0 < positions; q0 += chunk) {
+                    chunk(kernel, plan, packedW[g], panels, planes, q0, Math.min(positions, q0 + chunk), acc, p, n, g);
                 }
             });
             return;
@@ -66,13 +63,10 @@ final class ConvDirect {
         for (int t = 0; t < images; t++) {
             int n = t / p.group(), g = t % p.group();
             ConvDirectKernel.buildPlanes(plan, p.x(), inputOffset(p, n, g), planes, tile);
-            Parallel.forRange(chunks, 1, (c0, c1) -> {
+            Parallel.forEachDynamic(chunks, c -> {
                 float[] acc = ConvScratch.get().tile(rows * chunk);
-                for (int c = c0; c < c1; c++) {
-                    int q0 = c * chunk;
-                    chunk(kernel, plan, packedW[g], panels, planes, q0, Math.min(positions, q0 + chunk), acc, p, n,
-                            g);
-                }
+                int q0 = c * chunk;
+                chunk(kernel, plan, packedW[g], panels, planes, q0, Math.min(positions, q0 + chunk), acc, p, n, g);
             });
         }
     }

@@ -58,7 +58,7 @@ final class ConvGemm {
             }
         };
         if (parallelChunks) {
-            Parallel.forRange(p.group * chunks, 1, body);
+            Parallel.forEachDynamic(p.group * chunks, t -> body.run(t, t + 1));
         } else {
             body.run(0, p.group * chunks);
         }
