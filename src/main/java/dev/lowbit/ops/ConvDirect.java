@@ -21,8 +21,13 @@ final class ConvDirect {
     private ConvDirect() {
     }
 
-    /** Whether the direct path suits this 2-D geometry. */
-    static boolean suits(ConvGeometry geo, ConvDirectKernel kernel) {
+    /**
+     * Whether the direct path suits this 2-D geometry with {@code depth} = input channels x taps.
+     * Measured (single core, 32 images): direct wins clearly from 8x8 maps up (no im2col), the
+     * batched GEMM below that (no discarded positions), and also on 7x7 maps once K is in the
+     * thousands (ResNet's last stage), where the GEMM's cache blocking of the big weights pays.
+     */
+    static boolean suits(ConvGeometry geo, int depth, ConvDirectKernel kernel) {
         if (geo.rank() != 2 || geo.outSize() == 0) {
             return false;
         }
@@ -30,7 +35,8 @@ final class ConvDirect {
         int outH = geo.out()[0], outW = geo.out()[1], sW = geo.strides()[1];
         int phW = ((outW - 1) * sW + (geo.kernel()[1] - 1) * geo.dilations()[1] + 1 + sW - 1) / sW;
         int positions = (outH * phW + tile - 1) / tile * tile;
-        return (double) outH * outW / positions >= MIN_EFFICIENCY;
+        double efficiency = (double) outH * outW / positions;
+        return efficiency >= MIN_EFFICIENCY && (efficiency >= 0.8 || depth < 2048);
     }
 
     static void run(ConvDirectKernel kernel, ConvDirectKernel.Plan plan, float[][] packedW, ConvGemm.Problem p) {

@@ -214,7 +214,7 @@ public final class ConvForward {
             });
             return y;
         }
-        if (DIRECT_ENABLED && ConvDirect.suits(geo, directKernel)) {
+        if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {
             ConvGemm.Problem p = new ConvGemm.Problem(geo, batch, channels, filters, group, xs, null, bs, rs, ys,
                     clamp, clampMin, clampMax);
             ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p);

@@ -22,7 +22,7 @@ public abstract class ConvDirectKernel {
 
     /** Geometry of one direct convolution of {@code channels} input channels. */
     public record Plan(int channels, int inH, int inW, int kH, int kW, int sH, int sW, int dH, int dW, int padT,
-            int padL, int outH, int outW, int phH, int phW, int[] offsets) {
+            int padL, int outH, int outW, int phH, int phW, int[] offsets, boolean[] phaseUsed) {
 
         public static Plan of(ConvGeometry g, int channels) {
             if (g.rank() != 2) {
@@ -36,17 +36,19 @@ public abstract class ConvDirectKernel {
             int phW = (paddedW + sW - 1) / sW;
             int planeSize = phH * phW;
             int[] offsets = new int[channels * kH * kW];
+            boolean[] phaseUsed = new boolean[sH * sW];
             for (int c = 0, k = 0; c < channels; c++) {
                 for (int kh = 0; kh < kH; kh++) {
                     for (int kw = 0; kw < kW; kw++, k++) {
                         int r = kh * dH, col = kw * dW;
                         int phase = (r % sH) * sW + col % sW;
+                        phaseUsed[phase] = true;
                         offsets[k] = (c * sH * sW + phase) * planeSize + (r / sH) * phW + col / sW;
                     }
                 }
             }
             return new Plan(channels, g.in()[0], g.in()[1], kH, kW, sH, sW, dH, dW, g.padBegin()[0],
-                    g.padBegin()[1], outH, outW, phH, phW, offsets);
+                    g.padBegin()[1], outH, outW, phH, phW, offsets, phaseUsed);
         }
 
         /** Positions q computed per image: whole rows of phW, the last ones padded to full tiles. */
@@ -79,12 +81,18 @@ public abstract class ConvDirectKernel {
     public static void buildPlanes(Plan p, float[] x, int xOff, float[] dst, int tile) {
         int planeSize = p.phH * p.phW;
         int size = p.planesSize(tile);
-        Arrays.fill(dst, 0, size, 0f);
+        // The slack after the planes is only read for discarded positions, but zeroing it keeps
+        // stale NaNs of an earlier use out of even those.
+        Arrays.fill(dst, p.channels * p.sH * p.sW * planeSize, size, 0f);
         for (int c = 0; c < p.channels; c++) {
             int src0 = xOff + c * p.inH * p.inW;
             for (int a = 0; a < p.sH; a++) {
                 for (int b = 0; b < p.sW; b++) {
+                    if (!p.phaseUsed[a * p.sW + b]) {
+                        continue; // e.g. a 1x1 stride-2 kernel reads one phase of four
+                    }
                     int plane = (c * p.sH * p.sW + a * p.sW + b) * planeSize;
+                    Arrays.fill(dst, plane, plane + planeSize, 0f);
                     // Input column of phase column j: j*sW + b - padL; first j with it >= 0.
                     int j0 = Math.max(0, (p.padL - b + p.sW - 1) / p.sW);
                     int j1 = Math.min(p.phW, Math.floorDiv(p.inW - 1 + p.padL - b, p.sW) + 1);
