@@ -15,6 +15,9 @@ final class ConvDirect {
     /** Accumulator floats per chunk (128 KB: in L2 with the weights and planes). */
     private static final int TILE_BUDGET = 1 << 15;
 
+    /** Floats after the accumulators, so a row's masked tail vector stays inside the array (fast path). */
+    private static final int TAIL_SLACK = 64;
+
     /** Below this share of useful positions (tiny feature maps) the batched GEMM wastes less. */
     static final double MIN_EFFICIENCY = 0.6;
 
@@ -53,7 +56,7 @@ final class ConvDirect {
             Parallel.forEachDynamic(images, t -> {
                 ConvScratch scratch = ConvScratch.get();
                 float[] planes = scratch.phasePlanes(plan.planesSize(tile));
-                float[] acc = scratch.tile(rows * chunk);
+                float[] acc = scratch.tile(rows * chunk + TAIL_SLACK);
                 int n = t / p.group(), g = t % p.group();
                 ConvDirectKernel.buildPlanes(plan, p.x(), inputOffset(p, n, g), planes, tile);
                 for (int q0 = 0; q0 < positions; q0 += chunk) {
@@ -70,7 +73,7 @@ final class ConvDirect {
             int n = t / p.group(), g = t % p.group();
             ConvDirectKernel.buildPlanes(plan, p.x(), inputOffset(p, n, g), planes, tile);
             Parallel.forEachDynamic(chunks, c -> {
-                float[] acc = ConvScratch.get().tile(rows * chunk);
+                float[] acc = ConvScratch.get().tile(rows * chunk + TAIL_SLACK);
                 int q0 = c * chunk;
                 chunk(kernel, plan, packedW[g], panels, planes, q0, Math.min(positions, q0 + chunk), acc, p, n, g);
             });

@@ -91,7 +91,7 @@ final class ConvGemm {
             }
             return;
         }
-        float[] tile = scratch.plane(mg * n);
+        float[] tile = scratch.plane(mg * n + 64); // slack: the last row's masked tail stays in the array
         for (int m = 0; m < mg; m++) {
             int f = g * mg + m;
             float b = p.bias == null ? 0f : p.bias[f];

@@ -17,9 +17,18 @@ public final class Clamp {
         FloatVector vhi = FloatVector.broadcast(S, hi);
         // The tail is masked, not scalar: a scalar clamp branches on the sign of the data and
         // mispredicts about half the time on narrow rows.
-        for (int i = 0; i < len; i += S.length()) {
+        int i = 0;
+        for (int end = S.loopBound(len); i < end; i += S.length()) {
+            FloatVector.fromArray(S, x, off + i).max(vlo).min(vhi).intoArray(x, off + i);
+        }
+        // (A masked access is only fast when the whole vector lies inside the array.)
+        if (i < len && off + i + S.length() <= x.length) {
             VectorMask<Float> m = S.indexInRange(i, len);
             FloatVector.fromArray(S, x, off + i, m).max(vlo).min(vhi).intoArray(x, off + i, m);
+            return;
+        }
+        for (; i < len; i++) {
+            x[off + i] = reference(x[off + i], lo, hi);
         }
     }
 

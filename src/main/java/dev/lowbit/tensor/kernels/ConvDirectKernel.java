@@ -92,27 +92,27 @@ public abstract class ConvDirectKernel {
                         continue; // e.g. a 1x1 stride-2 kernel reads one phase of four
                     }
                     int plane = (c * p.sH * p.sW + a * p.sW + b) * planeSize;
-                    Arrays.fill(dst, plane, plane + planeSize, 0f);
-                    // Input column of phase column j: j*sW + b - padL; first j with it >= 0.
-                    int j0 = Math.max(0, (p.padL - b + p.sW - 1) / p.sW);
-                    int j1 = Math.min(p.phW, Math.floorDiv(p.inW - 1 + p.padL - b, p.sW) + 1);
-                    if (j1 <= j0) {
-                        continue;
-                    }
+                    // Input column of phase column j: j*sW + b - padL; the range [j0, j1) is inside.
+                    int j0 = Math.min(p.phW, Math.max(0, (p.padL - b + p.sW - 1) / p.sW));
+                    int j1 = Math.max(j0, Math.min(p.phW, Math.floorDiv(p.inW - 1 + p.padL - b, p.sW) + 1));
+                    // Each float is written once: zeros around the copied interior, not under it.
                     for (int i = 0; i < p.phH; i++) {
                         int ih = i * p.sH + a - p.padT;
+                        int d = plane + i * p.phW;
                         if (ih < 0 || ih >= p.inH) {
+                            Arrays.fill(dst, d, d + p.phW, 0f);
                             continue;
                         }
+                        Arrays.fill(dst, d, d + j0, 0f);
                         int src = src0 + ih * p.inW + j0 * p.sW + b - p.padL;
-                        int d = plane + i * p.phW + j0;
                         if (p.sW == 1) {
-                            System.arraycopy(x, src, dst, d, j1 - j0);
+                            System.arraycopy(x, src, dst, d + j0, j1 - j0);
                         } else {
                             for (int j = 0, n = j1 - j0; j < n; j++) {
-                                dst[d + j] = x[src + j * p.sW];
+                                dst[d + j0 + j] = x[src + j * p.sW];
                             }
                         }
+                        Arrays.fill(dst, d + j1, d + p.phW, 0f);
                     }
                 }
             }
