@@ -34,10 +34,10 @@ final class ConvDirect {
         if (geo.rank() != 2 || geo.outSize() == 0) {
             return false;
         }
-        int tile = kernel.tile();
+        int granule = kernel.granule();
         int outH = geo.out()[0], outW = geo.out()[1], sW = geo.strides()[1];
         int phW = ((outW - 1) * sW + (geo.kernel()[1] - 1) * geo.dilations()[1] + 1 + sW - 1) / sW;
-        int positions = (outH * phW + tile - 1) / tile * tile;
+        int positions = (outH * phW + granule - 1) / granule * granule;
         double efficiency = (double) outH * outW / positions;
         return efficiency >= MIN_EFFICIENCY && (efficiency >= 0.8 || depth < 2048);
     }
@@ -47,7 +47,7 @@ final class ConvDirect {
         int mg = p.filters() / p.group();
         int panels = (mg + ConvDirectKernel.MR - 1) / ConvDirectKernel.MR;
         int rows = panels * ConvDirectKernel.MR;
-        int positions = plan.positions(tile);
+        int positions = plan.positions(kernel.granule());
         int budget = Math.max(tile, TILE_BUDGET / rows / tile * tile);
         int threads = Parallel.threads();
         int images = p.batch() * p.group();

@@ -74,4 +74,33 @@ final class ConvDirectPanama extends ConvDirectKernel {
         c70.intoArray(c, cOff + 7 * ldc);
         c71.intoArray(c, cOff + 7 * ldc + V);
     }
+
+    @Override
+    void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+            int ldc) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        int ak = aOff;
+        for (int k = 0; k < depth; k++) {
+            FloatVector b = FloatVector.fromArray(S, src, base + offsets[k]);
+            c0 = FloatVector.broadcast(S, a[ak]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, a[ak + 1]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, a[ak + 2]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, a[ak + 3]).fma(b, c3);
+            c4 = FloatVector.broadcast(S, a[ak + 4]).fma(b, c4);
+            c5 = FloatVector.broadcast(S, a[ak + 5]).fma(b, c5);
+            c6 = FloatVector.broadcast(S, a[ak + 6]).fma(b, c6);
+            c7 = FloatVector.broadcast(S, a[ak + 7]).fma(b, c7);
+            ak += MR;
+        }
+        c0.intoArray(c, cOff);
+        c1.intoArray(c, cOff + ldc);
+        c2.intoArray(c, cOff + 2 * ldc);
+        c3.intoArray(c, cOff + 3 * ldc);
+        c4.intoArray(c, cOff + 4 * ldc);
+        c5.intoArray(c, cOff + 5 * ldc);
+        c6.intoArray(c, cOff + 6 * ldc);
+        c7.intoArray(c, cOff + 7 * ldc);
+    }
 }

@@ -12,8 +12,19 @@ final class ConvDirectScalar extends ConvDirectKernel {
 
     @Override
     void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff, int ldc) {
+        tile(TILE, depth, a, aOff, src, base, offsets, c, cOff, ldc);
+    }
+
+    @Override
+    void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+            int ldc) {
+        tile(TILE / 2, depth, a, aOff, src, base, offsets, c, cOff, ldc);
+    }
+
+    private static void tile(int width, int depth, float[] a, int aOff, float[] src, int base, int[] offsets,
+            float[] c, int cOff, int ldc) {
         for (int r = 0; r < MR; r++) {
-            for (int j = 0; j < TILE; j++) {
+            for (int j = 0; j < width; j++) {
                 float acc = 0f;
                 for (int k = 0; k < depth; k++) {
                     acc += a[aOff + k * MR + r] * src[base + offsets[k] + j];

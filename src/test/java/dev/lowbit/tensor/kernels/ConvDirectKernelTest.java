@@ -55,7 +55,7 @@ class ConvDirectKernelTest {
         java.util.Arrays.fill(planes, Float.NaN); // whatever the buffer held must not leak into results
         ConvDirectKernel.buildPlanes(p, x, xOff, planes, tile);
         int panels = (m + ConvDirectKernel.MR - 1) / ConvDirectKernel.MR;
-        int positions = p.positions(tile);
+        int positions = p.positions(kernel.granule());
         float[] acc = new float[panels * ConvDirectKernel.MR * positions];
         kernel.compute(p, ConvDirectKernel.packWeights(w, 0, m, p.depth()), panels, planes, 0, positions, acc,
                 positions);
