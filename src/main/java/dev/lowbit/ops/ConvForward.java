@@ -21,9 +21,13 @@ import dev.lowbit.tensor.kernels.VectorizationProvider;
 import java.util.Arrays;
 
 /**
- * Conv: per (image, group) one GEMM Y_g[M/g, outPos] = W_g[M/g, C/g * taps] x col[C/g * taps, outPos],
- * where col is the im2col of the input (or the input itself for a pointwise 1x1 conv). Groups with a
- * single input channel (depthwise) use a direct kernel instead. Constant weights are packed once.
+ * Conv, by one of three paths: depthwise convolutions (one input and one output channel per group)
+ * run a direct per-plane kernel; 2-D convolutions on feature maps big enough that little of a
+ * register tile is wasted run {@link ConvDirect} (no im2col); the rest (tiny maps, 1-D, 3-D) run
+ * {@link ConvGemm}, an im2col GEMM whose columns span the images of the batch, with taps that only
+ * ever read padding dropped ({@link ConvTapWindow}). All paths apply the epilogue the engine's graph
+ * optimiser fused in: bias, a residual Add ({@link #FUSED_ADD}) and a Relu/Clip clamp. Constant
+ * weights are packed once.
  */
 public final class ConvForward {
     private final String label;
