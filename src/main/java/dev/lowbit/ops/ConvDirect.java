@@ -97,6 +97,15 @@ final class ConvDirect {
             int f = g * mg + m;
             float bias = p.bias() == null ? 0f : p.bias()[f];
             int yPlane = (n * p.filters() + f) * outSize;
+            if (phW == outW) {
+                // No discarded columns (1x1 kernels): the chunk's outputs are one contiguous run.
+                int end = Math.min(q1, outSize);
+                if (end > q0) {
+                    ConvEpilogue.finish(acc, m * ld, p.y(), yPlane + q0, end - q0, bias, p.residual(), yPlane + q0,
+                            p.clamp(), p.lo(), p.hi());
+                }
+                continue;
+            }
             for (int oh = q0 / phW; oh <= ohEnd; oh++) {
                 int ow0 = Math.max(0, q0 - oh * phW);
                 int ow1 = Math.min(outW, q1 - oh * phW);
