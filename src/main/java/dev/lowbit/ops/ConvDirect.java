@@ -106,7 +106,21 @@ final class ConvDirect {
                 }
                 continue;
             }
-            for (int oh = q0 / phW; oh <= ohEnd; oh++) {
+            // Rows wholly inside [q0, q1) go in one call; the chunk's first and last rows may be partial.
+            int ohFirst = q0 / phW;
+            int fullFrom = q0 == ohFirst * phW ? ohFirst : ohFirst + 1;
+            int fullTo = Math.min(plan.outH(), Math.floorDiv(q1 - outW, phW) + 1); // rows with oh * phW + outW <= q1
+            if (fullTo > fullFrom) {
+                int y = yPlane + fullFrom * outW;
+                ConvEpilogue.finishRows(acc, m * ld + fullFrom * phW - q0, phW, p.y(), y, fullTo - fullFrom, outW,
+                        bias, p.residual(), p.clamp(), p.lo(), p.hi());
+            } else {
+                fullFrom = fullTo = ohEnd + 1;
+            }
+            for (int oh = ohFirst; oh <= ohEnd; oh++) {
+                if (oh >= fullFrom && oh < fullTo) {
+                    continue;
+                }
                 int ow0 = Math.max(0, q0 - oh * phW);
                 int ow1 = Math.min(outW, q1 - oh * phW);
                 if (ow1 <= ow0) {

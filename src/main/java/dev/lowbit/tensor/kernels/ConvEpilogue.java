@@ -103,6 +103,46 @@ public final class ConvEpilogue {
         }
     }
 
+    /**
+     * {@link #finish} over {@code rows} rows of {@code len} floats: row r reads {@code src} at
+     * {@code sOff + r * sStride} and writes {@code dst} (and reads {@code res}) at {@code dOff + r * len}.
+     * One call per plane instead of per row: the constants are broadcast once.
+     */
+    public static void finishRows(float[] src, int sOff, int sStride, float[] dst, int dOff, int rows, int len,
+            float bias, float[] res, boolean clamp, float lo, float hi) {
+        if (!clamp) {
+            lo = Float.NEGATIVE_INFINITY;
+            hi = Float.POSITIVE_INFINITY;
+        }
+        FloatVector vb = FloatVector.broadcast(S, bias);
+        FloatVector vlo = FloatVector.broadcast(S, lo);
+        FloatVector vhi = FloatVector.broadcast(S, hi);
+        int end = S.loopBound(len);
+        for (int r = 0; r < rows; r++) {
+            int so = sOff + r * sStride, d = dOff + r * len;
+            int i = 0;
+            for (; i < end; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, src, so + i).add(vb);
+                if (res != null) {
+                    v = v.add(FloatVector.fromArray(S, res, d + i));
+                }
+                v.max(vlo).min(vhi).intoArray(dst, d + i);
+            }
+            if (i < len) {
+                if (fits(src, so + i) && fits(dst, d + i) && (res == null || fits(res, d + i))) {
+                    VectorMask<Float> m = S.indexInRange(i, len);
+                    FloatVector v = FloatVector.fromArray(S, src, so + i, m).add(vb);
+                    if (res != null) {
+                        v = v.add(FloatVector.fromArray(S, res, d + i, m));
+                    }
+                    v.max(vlo).min(vhi).intoArray(dst, d + i, m);
+                } else {
+                    finish(src, so + i, dst, d + i, len - i, bias, res, d + i, clamp, lo, hi);
+                }
+            }
+        }
+    }
+
     /** Whether a whole vector starting at {@code off} lies inside {@code a}. */
     static boolean fits(float[] a, int off) {
         return off + S.length() <= a.length;
