@@ -6,6 +6,7 @@ import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.UninitializedArrays;
 import dev.lowbit.tensor.kernels.BinaryFloatKernels;
 import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.Clamp;
@@ -181,12 +182,13 @@ public final class ConvForward {
         outShape[0] = batch;
         outShape[1] = filters;
         System.arraycopy(geo.out(), 0, outShape, 2, rank);
-        Tensor y = Tensor.zeros(DType.FLOAT, outShape);
         int cg = channels / group, mg = filters / group;
         int inSize = geo.inSize(), outSize = geo.outSize(), taps = geo.kernelSize();
         if (outSize == 0 || batch == 0) {
-            return y;
+            return Tensor.zeros(DType.FLOAT, outShape);
         }
+        // Every path below writes every output element, so the array need not be zeroed first.
+        Tensor y = Tensor.wrap(DType.FLOAT, outShape, UninitializedArrays.floats(batch * filters * outSize));
         float[] xs = x.floats(), ws = w.floats(), ys = y.floats();
         float[] bs = bias == null ? null : bias.floats();
         float[] rs = residual == null ? null : residual.floats();

@@ -50,6 +50,12 @@ class ConvFusedPathsTest {
         return OpRegistry.standard().create(new OpContext(n, 17, g));
     }
 
+    /** Tests run with jdk.internal.misc exported (pom argLine), so Conv outputs start as garbage: a missed element shows. */
+    @Test
+    void convOutputsAreAllocatedUninitializedInTests() {
+        org.junit.jupiter.api.Assertions.assertTrue(dev.lowbit.tensor.UninitializedArrays.available());
+    }
+
     @Test
     void fusedConvMatchesReferenceOnSmallAndOddGeometries() {
         Random rnd = new Random(7);
