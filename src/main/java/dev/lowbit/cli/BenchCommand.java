@@ -5,6 +5,7 @@ import dev.lowbit.engine.Benchmark;
 import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.JavaEngine;
 import dev.lowbit.engine.OnnxRuntimeEngine;
+import dev.lowbit.engine.OpProfile;
 import dev.lowbit.engine.RandomInputs;
 import dev.lowbit.report.Json;
 import dev.lowbit.tensor.Tensor;
@@ -59,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
+
+    @Option(names = "--profile", description = "Also print lowbit's time per op type (java engine, averaged over --iters runs).")
+    boolean profile;
 
 
     @Override
@@ -115,10 +119,22 @@ public final class BenchCommand implements Callable<Integer> {
                 results.add(Benchmark.stats(e.name(), nanos, items));
             }
             report(feed, nThreads, results, firstOutputs);
+            if (profile && opened.get(0) instanceof JavaEngine je) {
+                printProfile(OpProfile.measure(je, feed, iters));
+            }
         } finally {
             opened.forEach(Engine::close);
         }
         return 0;
+    }
+
+    private static void printProfile(List<OpProfile.Entry> entries) {
+        double total = entries.stream().mapToDouble(OpProfile.Entry::totalMs).sum();
+        System.out.printf(Locale.ROOT, "%-24s %6s %12s %7s%n", "op type (java)", "nodes", "ms per run", "share");
+        for (OpProfile.Entry e : entries) {
+            System.out.printf(Locale.ROOT, "%-24s %6d %12.3f %6.1f%%%n", e.opType(), e.nodes(), e.totalMs(),
+                    100 * e.totalMs() / total);
+        }
     }
 
     /** Items one run processes: the first dimension of the first input (1 for scalars or no inputs). */

@@ -36,6 +36,7 @@ public final class QdqFusion {
         if (copy.graph().nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear"))) {
             QOperatorWriter.convert(copy);
         }
+        ResidualFusion.apply(copy.graph());
         ActivationFusion.apply(copy.graph());
         return copy;
     }

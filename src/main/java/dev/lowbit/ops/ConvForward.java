@@ -6,21 +6,29 @@ import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.UninitializedArrays;
+import dev.lowbit.tensor.kernels.BinaryFloatKernels;
+import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.Clamp;
+import dev.lowbit.tensor.kernels.ConvEpilogue;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
+import dev.lowbit.tensor.kernels.ConvDirectKernel;
 import dev.lowbit.tensor.kernels.ConvGeometry;
 import dev.lowbit.tensor.kernels.Gemm;
 import dev.lowbit.tensor.kernels.GemmKernel;
 import dev.lowbit.tensor.kernels.GemmPacked;
 import dev.lowbit.tensor.kernels.GemmPacking;
-import dev.lowbit.tensor.kernels.Im2col;
 import dev.lowbit.tensor.kernels.VectorizationProvider;
 import java.util.Arrays;
 
 /**
- * Conv: per (image, group) one GEMM Y_g[M/g, outPos] = W_g[M/g, C/g * taps] x col[C/g * taps, outPos],
- * where col is the im2col of the input (or the input itself for a pointwise 1x1 conv). Groups with a
- * single input channel (depthwise) use a direct kernel instead. Constant weights are packed once.
+ * Conv, by one of three paths: depthwise convolutions (one input and one output channel per group)
+ * run a direct per-plane kernel; 2-D convolutions on feature maps big enough that little of a
+ * register tile is wasted run {@link ConvDirect} (no im2col); the rest (tiny maps, 1-D, 3-D) run
+ * {@link ConvGemm}, an im2col GEMM whose columns span the images of the batch, with taps that only
+ * ever read padding dropped ({@link ConvTapWindow}). All paths apply the epilogue the engine's graph
+ * optimiser fused in: bias, a residual Add ({@link #FUSED_ADD}) and a Relu/Clip clamp. Constant
+ * weights are packed once.
  */
 public final class ConvForward {
     private final String label;
@@ -29,6 +37,15 @@ public final class ConvForward {
     private final ConvDepthwiseKernel depthwise = VectorizationProvider.get().depthwiseConv();
     /** Weights packed per group when the weight is an initializer, else null. */
     private final GemmPacked[] prepacked;
+    private final ConvDirectKernel directKernel = VectorizationProvider.get().directConv();
+    private final boolean constantWeight;
+    /** Constant weights packed for the direct kernel, made on first use (not every Conv takes that path). */
+    private volatile float[][] directPacked;
+    /** Constant weights cut to tap windows of small inputs and packed, per window. */
+    private final java.util.Map<Long, GemmPacked[]> windowPacked = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** {@code -Dlowbit.conv.direct=false} turns the direct path off (for measurements). */
+    private static final boolean DIRECT_ENABLED = !"false".equals(System.getProperty("lowbit.conv.direct"));
 
     /** Node attributes (set only by lowbit's own graph optimiser) asking for a clamp of the output. */
     public static final String FUSED_MIN = "lowbit_fused_clip_min";
@@ -39,6 +56,13 @@ public final class ConvForward {
     private final float clampMax;
     private final boolean clamp;
 
+    /**
+     * Node attribute (set only by lowbit's graph optimiser, see ResidualFusion): the node has a 4th
+     * input, a tensor added to the output before the clamp (a fused residual Add).
+     */
+    public static final String FUSED_ADD = "lowbit_fused_add";
+    private final boolean residualInput;
+
     private ConvForward(OpContext ctx) {
         this.label = ctx.node().label();
         this.clampMin = ctx.node().getFloat(FUSED_MIN, Float.NEGATIVE_INFINITY);
@@ -46,27 +70,98 @@ public final class ConvForward {
         this.clamp = ctx.node().has(FUSED_MIN) || ctx.node().has(FUSED_MAX);
         this.attrs = ConvOps.ConvAttributes.parse(ctx);
         Tensor w = ctx.constantInput(1);
-        this.prepacked = w != null && w.dtype() == DType.FLOAT && w.rank() >= 3 && w.dim(1) > 1
-                ? packWeights(w) : null;
+        this.constantWeight = w != null;
+        this.residualInput = ctx.node().getInt(FUSED_ADD, 0) != 0;
+        // Depthwise weights (one input channel per output channel, 2-D) go to the direct kernel unpacked.
+        boolean depthwiseShape = w != null && w.rank() == 4 && w.dim(1) == 1 && w.dim(0) == attrs.group();
+        this.prepacked = w != null && w.dtype() == DType.FLOAT && w.rank() >= 3 && !depthwiseShape
+                ? packWeights(w.floats(), w.dim(0), w.size() / w.dim(0)) : null;
     }
 
     static Op create(OpContext ctx) {
         ConvForward conv = new ConvForward(ctx);
-        return inputs -> new Tensor[] {conv.run(inputs[0], inputs[1], inputs.length > 2 ? inputs[2] : null)};
+        return inputs -> new Tensor[] {conv.run(inputs[0], inputs[1], inputs.length > 2 ? inputs[2] : null,
+                conv.residualInput && inputs.length > 3 ? inputs[3] : null)};
     }
 
-    private GemmPacked[] packWeights(Tensor w) {
+    /** Weights packed for the direct kernel: once for a constant weight (on first use), else per run. */
+    private float[][] directWeights(Tensor w) {
+        float[][] packed = directPacked;
+        if (packed != null && constantWeight) {
+            return packed;
+        }
         int g = attrs.group();
         int mg = w.dim(0) / g;
         int k = w.size() / w.dim(0);
-        GemmPacked[] packed = new GemmPacked[g];
+        packed = new float[g][];
         for (int i = 0; i < g; i++) {
-            packed[i] = GemmPacking.packA(gemm, false, mg, k, w.floats(), i * mg * k, k, null);
+            packed[i] = ConvDirectKernel.packWeights(w.floats(), i * mg * k, mg, k);
+        }
+        if (constantWeight) {
+            directPacked = packed;
         }
         return packed;
     }
 
-    Tensor run(Tensor x, Tensor w, Tensor bias) {
+    /** Weights W[filters, k] packed per group for the GEMM. */
+    private GemmPacked[] packWeights(float[] w, int filters, int k) {
+        int g = attrs.group();
+        int mg = filters / g;
+        GemmPacked[] packed = new GemmPacked[g];
+        for (int i = 0; i < g; i++) {
+            packed[i] = GemmPacking.packA(gemm, false, mg, k, w, i * mg * k, k, null);
+        }
+        return packed;
+    }
+
+    /** Weights cut to the live taps of a small feature map (see ConvTapWindow), cached for constant weights. */
+    private GemmPacked[] windowWeights(Tensor w, ConvTapWindow window) {
+        if (constantWeight) {
+            GemmPacked[] cached = windowPacked.get(window.key());
+            if (cached != null) {
+                return cached;
+            }
+        }
+        int filters = w.dim(0), channels = w.dim(1), kH = w.dim(2), kW = w.dim(3);
+        float[] sliced = window.slice(w.floats(), filters, channels, kH, kW);
+        GemmPacked[] packed = packWeights(sliced, filters, sliced.length / filters);
+        if (constantWeight) {
+            windowPacked.put(window.key(), packed);
+        }
+        return packed;
+    }
+
+    Tensor run(Tensor x, Tensor w, Tensor bias, Tensor residual) {
+        if (residual != null && (residual.dtype() != DType.FLOAT || !Arrays.equals(residual.shapeRef(),
+                outputShape(x, w)))) {
+            // A broadcasting residual: convolve, then add as the Add node would have, then clamp.
+            Tensor y = run(x, w, bias, null, false);
+            if (residual.dtype() != DType.FLOAT) {
+                throw new UnsupportedOpException(label + ": fused Add of a " + residual.dtype().onnxName() + " tensor");
+            }
+            BroadcastPlan plan = BroadcastPlan.of(y.shapeRef(), residual.shapeRef());
+            Tensor sum = Tensor.of(BinaryFloatKernels.apply(BinaryFloatKernels.Op.ADD, y.floats(), residual.floats(),
+                    plan), plan.outShape());
+            if (clamp) {
+                Clamp.apply(sum.floats(), 0, sum.size(), clampMin, clampMax);
+            }
+            return sum;
+        }
+        return run(x, w, bias, residual, clamp);
+    }
+
+    private int[] outputShape(Tensor x, Tensor w) {
+        int rank = x.rank() - 2;
+        if (rank < 1 || w.rank() != x.rank()) {
+            return null;
+        }
+        int[] out = x.shape();
+        out[1] = w.dim(0);
+        System.arraycopy(geometry(x.shapeRef(), w.shapeRef(), rank).out(), 0, out, 2, rank);
+        return out;
+    }
+
+    private Tensor run(Tensor x, Tensor w, Tensor bias, Tensor residual, boolean clamp) {
         if (x.dtype() != DType.FLOAT || w.dtype() != DType.FLOAT || (bias != null && bias.dtype() != DType.FLOAT)) {
             throw new UnsupportedOpException(label + ": Conv supports float tensors only, got " + x.dtype().onnxName());
         }
@@ -87,14 +182,16 @@ public final class ConvForward {
         outShape[0] = batch;
         outShape[1] = filters;
         System.arraycopy(geo.out(), 0, outShape, 2, rank);
-        Tensor y = Tensor.zeros(DType.FLOAT, outShape);
         int cg = channels / group, mg = filters / group;
         int inSize = geo.inSize(), outSize = geo.outSize(), taps = geo.kernelSize();
         if (outSize == 0 || batch == 0) {
-            return y;
+            return Tensor.zeros(DType.FLOAT, outShape);
         }
+        // Every path below writes every output element, so the array need not be zeroed first.
+        Tensor y = Tensor.wrap(DType.FLOAT, outShape, UninitializedArrays.floats(batch * filters * outSize));
         float[] xs = x.floats(), ws = w.floats(), ys = y.floats();
         float[] bs = bias == null ? null : bias.floats();
+        float[] rs = residual == null ? null : residual.floats();
         // The direct kernel is for depthwise convs (one input and one output channel per group); a conv
         // from one input channel to many filters (a stem) is a GEMM over all filters at once.
         boolean direct = cg == 1 && mg == 1 && rank == 2;
@@ -112,6 +209,9 @@ public final class ConvForward {
                         int f = g * mg + m;
                         depthwise.plane(dg, xs, xOff, ws, f * taps, bs == null ? 0f : bs[f], ys, yOff + m * outSize,
                                 plane);
+                        if (rs != null) {
+                            ConvEpilogue.addInPlace(ys, yOff + m * outSize, outSize, rs, yOff + m * outSize);
+                        }
                         if (clamp) {
                             Clamp.apply(ys, yOff + m * outSize, outSize, clampMin, clampMax);
                         }
@@ -120,41 +220,22 @@ public final class ConvForward {
             });
             return y;
         }
-        // Output columns go in chunks whose packed columns (K x chunk) stay in L2 between im2col and GEMM.
-        int k = cg * taps;
-        int nr = gemm.nr();
-        int chunk = Math.max(nr, Math.min(outSize + nr - 1, (1 << 17) / Math.max(1, k)) / nr * nr);
-        int chunks = (outSize + chunk - 1) / chunk;
-        boolean pointwise = geo.isPointwise();
-        Parallel.forRange(batch * group * chunks, 1, (t0, t1) -> {
-            ConvScratch scratch = ConvScratch.get();
-            float[] packed = scratch.packed(GemmPacked.size(chunk, k, nr));
-            float[] row = scratch.columns(chunk);
-            for (int t = t0; t < t1; t++) {
-                int ng = t / chunks, n = ng / group, g = ng % group;
-                int col0 = (t % chunks) * chunk, col1 = Math.min(outSize, col0 + chunk);
-                int xOff = (n * channels + g * cg) * inSize;
-                int yOff = (n * filters + g * mg) * outSize;
-                if (bs != null) {
-                    for (int m = 0; m < mg; m++) {
-                        int r = yOff + m * outSize;
-                        Arrays.fill(ys, r + col0, r + col1, bs[g * mg + m]);
-                    }
-                }
-                GemmPacked pb = pointwise
-                        ? GemmPacking.packB(gemm, false, k, col1 - col0, xs, xOff + col0, outSize, packed)
-                        : Im2col.im2colPacked(geo, xs, xOff, cg, col0, col1, gemm, row, packed);
-                GemmPacked pa = prepacked != null ? prepacked[g]
-                        : GemmPacking.packA(gemm, false, mg, k, ws, g * mg * k, k, null);
-                gemm.multiply(pa, pb, 1f, ys, yOff + col0, outSize);
-                if (clamp) {
-                    // while the chunk is still in cache: the fused Relu/Clip costs no extra pass over memory
-                    for (int m = 0; m < mg; m++) {
-                        Clamp.apply(ys, yOff + m * outSize + col0, col1 - col0, clampMin, clampMax);
-                    }
-                }
-            }
-        });
+        if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {
+            ConvGemm.Problem p = new ConvGemm.Problem(geo, batch, channels, filters, group, xs, null, bs, rs, ys,
+                    clamp, clampMin, clampMax);
+            ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p);
+            return y;
+        }
+        ConvTapWindow window = ConvTapWindow.of(geo);
+        GemmPacked[] packedW;
+        if (window != null) {
+            packedW = windowWeights(w, window);
+            geo = window.geometry(geo);
+        } else {
+            packedW = prepacked != null ? prepacked : packWeights(w.floats(), w.dim(0), w.size() / w.dim(0));
+        }
+        ConvGemm.run(gemm, new ConvGemm.Problem(geo, batch, channels, filters, group, xs, packedW, bs, rs, ys, clamp,
+                clampMin, clampMax));
         return y;
     }
 

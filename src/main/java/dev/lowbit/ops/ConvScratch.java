@@ -10,6 +10,8 @@ final class ConvScratch {
     private float[] columns = new float[0];
     private float[] packed = new float[0];
     private float[] plane = new float[0];
+    private float[] phasePlanes = new float[0];
+    private float[] tile = new float[0];
 
     static ConvScratch get() {
         return LOCAL.get();
@@ -27,6 +29,22 @@ final class ConvScratch {
             packed = new float[n];
         }
         return packed;
+    }
+
+    /** The phase planes of one image for the direct convolution. */
+    float[] phasePlanes(int n) {
+        if (phasePlanes.length < n) {
+            phasePlanes = new float[n];
+        }
+        return phasePlanes;
+    }
+
+    /** Accumulator rows of the direct convolution. */
+    float[] tile(int n) {
+        if (tile.length < n) {
+            tile = new float[n];
+        }
+        return tile;
     }
 
     float[] plane(int n) {

@@ -86,7 +86,8 @@ public final class PoolOps implements OpRegistry.Family {
             System.arraycopy(g.out(), 0, outShape, 2, g.rank());
             if (x.dtype() == DType.FLOAT && g.rank() <= 2 && !wantIndices && mode != Mode.LP) {
                 PoolGeometry g2 = g.rank() == 2 ? g : asRow(g);
-                float[] y = new float[planes * g.outPlaneSize()];
+                // The 2-D kernels write every output, so the array need not be zeroed first.
+                float[] y = dev.lowbit.tensor.UninitializedArrays.floats(planes * g.outPlaneSize());
                 if (mode == Mode.MAX) {
                     PoolFloat2d.maxPool(x.floats(), y, planes, g2);
                 } else {

@@ -40,6 +40,34 @@ public final class Parallel {
         }
     }
 
+    /** A loop body over one index. */
+    @FunctionalInterface
+    public interface IndexBody {
+        void run(int index);
+    }
+
+    /**
+     * Runs {@code body} for every index in [0, n), on up to {@link #threads()} workers that each
+     * take the next index as they finish one. Unlike the fixed split of {@link #forRange}, a worker
+     * that is slowed down (uneven items, another process on the core) just takes fewer items, so
+     * use this for a few dozen heavy items such as the images of a batch. Inline when nested.
+     */
+    public static void forEachDynamic(int n, IndexBody body) {
+        int workers = Math.min(threads, n);
+        if (workers <= 1 || ForkJoinTask.inForkJoinPool()) {
+            for (int i = 0; i < n; i++) {
+                body.run(i);
+            }
+            return;
+        }
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        forRange(workers, 1, (w0, w1) -> {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                body.run(i);
+            }
+        });
+    }
+
     /**
      * Runs {@code body} over [0, n) in chunks of at least {@code grain} iterations, in parallel when
      * there is enough work and more than one thread. Returns when every chunk has finished.

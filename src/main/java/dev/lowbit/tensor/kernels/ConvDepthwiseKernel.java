@@ -13,6 +13,9 @@ public abstract class ConvDepthwiseKernel {
     /** Scratch floats beyond the data, at least the widest vector. */
     static final int SLACK = 64;
 
+    /** Rows narrower than this are computed flat (see {@link Geometry#flat}). */
+    static final int FLAT_BELOW = 32;
+
     /** Geometry of one 2-D depthwise convolution (pads are the top/left ones; the bottom/right follow). */
     public record Geometry(int inH, int inW, int kH, int kW, int strideH, int strideW, int dilH, int dilW,
             int padTop, int padLeft, int outH, int outW) {
@@ -32,6 +35,19 @@ public abstract class ConvDepthwiseKernel {
 
         /** Scratch floats {@link #plane} needs (with slack so a full vector may read past the last row). */
         public int scratchSize() {
+            return flatOffset() + (flat() ? outH * phaseW() + SLACK : 0);
+        }
+
+        /**
+         * Whether the plane is computed as one flat run of positions oh * phaseW + ow (then copied out
+         * row by row) instead of row by row: for narrow rows (7x7, 14x14 maps), where a row is one
+         * or two vectors and per-row overhead would dominate. Needs stride 1 down the rows.
+         */
+        boolean flat() {
+            return strideH == 1 && outW < FLAT_BELOW;
+        }
+
+        int flatOffset() {
             return dataSize() + SLACK;
         }
 
@@ -79,6 +95,16 @@ public abstract class ConvDepthwiseKernel {
                 int c = kw * g.dilW();
                 taps[kh * g.kW() + kw] = (c % sw) * phaseSize + kh * g.dilH() * wq + c / sw;
             }
+        }
+        if (g.flat()) {
+            // Positions oh * wq + ow for ow in [outW, wq) are computed and dropped by the copy.
+            int positions = g.outH() * wq;
+            int flat = g.flatOffset();
+            row(taps, positions, scratch, 0, w, wOff, bias, scratch, flat, positions + SLACK);
+            for (int oh = 0; oh < g.outH(); oh++) {
+                System.arraycopy(scratch, flat + oh * wq, y, yOff + oh * g.outW(), g.outW());
+            }
+            return;
         }
         for (int oh = 0; oh < g.outH(); oh++) {
             row(taps, g.outW(), scratch, oh * g.strideH() * wq, w, wOff, bias, y, yOff + oh * g.outW(),

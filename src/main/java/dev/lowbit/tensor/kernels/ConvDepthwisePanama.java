@@ -1,14 +1,15 @@
 package dev.lowbit.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API depthwise convolution rows: each vector of outputs accumulates all taps in a register
  * (contiguous loads thanks to the phase-split scratch); 3x3 kernels, the MobileNet case, have their
  * taps unrolled with the weights held in registers. A row's tail is a full vector spilling into the next
- * row (overwritten later) except on a plane's last row, which ends in scalar code (masked vectors
- * measured slower).
+ * row (overwritten later) except on a plane's last row, which ends in a masked vector (scalar code
+ * where the vector would cross an array's end: there masked accesses take the Vector API's slow path).
  */
 final class ConvDepthwisePanama extends ConvDepthwiseKernel {
     private static final VectorSpecies<Float> S = PanamaVectorKernels.SPECIES;
@@ -31,7 +32,29 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
             }
             acc.intoArray(y, yOff + ow);
         }
+        if (ow < outW && fits(s, src + ow, taps) && yOff + ow + V <= y.length) {
+            VectorMask<Float> m = S.indexInRange(ow, outW);
+            FloatVector acc = vb;
+            int base = src + ow;
+            for (int t = 0; t < taps.length; t++) {
+                acc = FloatVector.fromArray(S, s, base + taps[t], m).fma(FloatVector.broadcast(S, w[wOff + t]), acc);
+            }
+            acc.intoArray(y, yOff + ow, m);
+            return;
+        }
         rowScalar(taps, outW, s, src, w, wOff, bias, y, yOff, ow);
+    }
+
+    /**
+     * Whether a whole vector at every tap of {@code base} lies inside the scratch: then a masked
+     * tail is a fast vector op (outside, the Vector API checks lane by lane and is far slower).
+     */
+    private static boolean fits(float[] s, int base, int[] taps) {
+        int max = 0;
+        for (int t : taps) {
+            max = Math.max(max, t);
+        }
+        return base + max + V <= s.length;
     }
 
     private static void row9(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
@@ -67,6 +90,22 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
             acc = FloatVector.fromArray(S, s, t7 + ow).fma(w7, acc);
             acc = FloatVector.fromArray(S, s, t8 + ow).fma(w8, acc);
             acc.intoArray(y, yOff + ow);
+        }
+        if (ow < outW && fits(s, src + ow, taps) && yOff + ow + V <= y.length) {
+            // The plane's last row: a masked vector rather than scalar code (rows of 7 or 14 would
+            // otherwise be mostly scalar).
+            VectorMask<Float> m = S.indexInRange(ow, outW);
+            FloatVector acc = FloatVector.fromArray(S, s, t0 + ow, m).fma(w0, vb);
+            acc = FloatVector.fromArray(S, s, t1 + ow, m).fma(w1, acc);
+            acc = FloatVector.fromArray(S, s, t2 + ow, m).fma(w2, acc);
+            acc = FloatVector.fromArray(S, s, t3 + ow, m).fma(w3, acc);
+            acc = FloatVector.fromArray(S, s, t4 + ow, m).fma(w4, acc);
+            acc = FloatVector.fromArray(S, s, t5 + ow, m).fma(w5, acc);
+            acc = FloatVector.fromArray(S, s, t6 + ow, m).fma(w6, acc);
+            acc = FloatVector.fromArray(S, s, t7 + ow, m).fma(w7, acc);
+            acc = FloatVector.fromArray(S, s, t8 + ow, m).fma(w8, acc);
+            acc.intoArray(y, yOff + ow, m);
+            return;
         }
         rowScalar(taps, outW, s, src, w, wOff, bias, y, yOff, ow);
     }

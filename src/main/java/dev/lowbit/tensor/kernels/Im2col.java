@@ -18,11 +18,11 @@ public final class Im2col {
         } else if (g.rank() == 1) {
             im2col2d(as2d(g), x, xOff, channels, col);
         } else {
-            im2colNd(g, x, xOff, channels, 0, g.outSize(), col);
+            im2colNd(g, x, xOff, channels, 0, g.outSize(), col, 0, g.outSize());
         }
     }
 
-    private static ConvGeometry as2d(ConvGeometry g) {
+    static ConvGeometry as2d(ConvGeometry g) {
         return new ConvGeometry(new int[] {1, g.in()[0]}, new int[] {1, g.kernel()[0]},
                 new int[] {1, g.strides()[0]}, new int[] {1, g.dilations()[0]}, new int[] {0, g.padBegin()[0]},
                 new int[] {1, g.out()[0]});
@@ -50,7 +50,7 @@ public final class Im2col {
         int n = col1 - col0;
         if (g.rank() > 2) {
             float[] col = new float[k * n];
-            im2colNd(g, x, xOff, channels, col0, col1, col);
+            im2colNd(g, x, xOff, channels, col0, col1, col, 0, n);
             return GemmPacking.packB(kernel, false, k, n, col, 0, n, dst);
         }
         ConvGeometry g2 = g.rank() == 1 ? as2d(g) : g;
@@ -86,7 +86,7 @@ public final class Im2col {
      * Output positions [p0, p1) of one im2col row (channel c, tap kh, kw) of a 2-D convolution, into
      * col starting at {@code dst}.
      */
-    private static void row2d(ConvGeometry g, float[] x, int xOff, int c, int kh, int kw, int p0, int p1,
+    static void row2d(ConvGeometry g, float[] x, int xOff, int c, int kh, int kw, int p0, int p1,
             float[] col, int dst) {
         int inH = g.in()[0], inW = g.in()[1];
         int sH = g.strides()[0], sW = g.strides()[1], dH = g.dilations()[0], dW = g.dilations()[1];
@@ -124,8 +124,9 @@ public final class Im2col {
         }
     }
 
-    /** N-d im2col of output positions [p0, p1): col[row * (p1 - p0) + (o - p0)]. */
-    private static void im2colNd(ConvGeometry g, float[] x, int xOff, int channels, int p0, int p1, float[] col) {
+    /** N-d im2col of output positions [p0, p1): col[colOff + row * ld + (o - p0)]. */
+    static void im2colNd(ConvGeometry g, float[] x, int xOff, int channels, int p0, int p1, float[] col,
+            int colOff, int ld) {
         int r = g.rank();
         int kSize = g.kernelSize();
         int width = p1 - p0;
@@ -136,7 +137,7 @@ public final class Im2col {
         for (int c = 0; c < channels; c++) {
             Arrays.fill(tap, 0);
             for (int t = 0; t < kSize; t++) {
-                int dst = (c * kSize + t) * width;
+                int dst = colOff + (c * kSize + t) * ld;
                 unravel(p0, g.out(), pos);
                 for (int o = 0; o < width; o++) {
                     int src = inputIndex(g, tap, pos, inStrides);

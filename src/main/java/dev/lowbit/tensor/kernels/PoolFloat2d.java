@@ -2,6 +2,7 @@ package dev.lowbit.tensor.kernels;
 
 import dev.lowbit.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -35,14 +36,15 @@ public final class PoolFloat2d {
         int work = g.outPlaneSize() * g.kernel()[0] * g.kernel()[1];
         Parallel.forRange(planes, Math.max(1, 16384 / Math.max(1, work)), (start, end) -> {
             float[] row = new float[g.in()[1]];
+            float[] phases = new float[phasesSize(g)];
             for (int plane = start; plane < end; plane++) {
-                plane(x, plane * g.inPlaneSize(), y, plane * g.outPlaneSize(), g, max, includePad, row);
+                plane(x, plane * g.inPlaneSize(), y, plane * g.outPlaneSize(), g, max, includePad, row, phases);
             }
         });
     }
 
     private static void plane(float[] x, int xOff, float[] y, int yOff, PoolGeometry g, boolean max,
-            boolean includePad, float[] row) {
+            boolean includePad, float[] row, float[] phases) {
         int h = g.in()[0];
         int w = g.in()[1];
         int oh = g.out()[0];
@@ -78,6 +80,10 @@ public final class PoolFloat2d {
                 java.util.Arrays.fill(row, empty);
             }
             int out = yOff + r * ow;
+            if (max && (sw > 1 || dw > 1)) {
+                maxRowStrided(row, y, out, g, phases);
+                continue;
+            }
             // Output columns whose whole window lies inside the row: the vectorisable interior.
             int lo = Math.min(ow, ceilDivPositive(pl, sw));
             int hi = Math.max(lo, Math.min(ow, (w - (kw - 1) * dw + pl - 1) / sw + 1));
@@ -119,6 +125,44 @@ public final class PoolFloat2d {
         }
         for (; i < w; i++) {
             row[i] = max ? Math.max(row[i], x[off + i]) : row[i] + x[off + i];
+        }
+    }
+
+    /** Columns of one phase of the padded row (with a vector of slack). */
+    private static int phaseWidth(PoolGeometry g) {
+        int sw = g.strides()[1];
+        int padded = (g.out()[1] - 1) * sw + (g.kernel()[1] - 1) * g.dilations()[1] + 1;
+        return (padded + sw - 1) / sw + S.length();
+    }
+
+    private static int phasesSize(PoolGeometry g) {
+        return g.strides()[1] * phaseWidth(g);
+    }
+
+    /**
+     * The horizontal max of one row for a strided or dilated window (3x3 stride 2 in ResNet stems),
+     * vectorised: the row is split into stride phases padded with -inf (phase b holds padded columns
+     * b, b + sw, ...), so every tap reads consecutive floats of one phase for consecutive outputs, and
+     * the padding needs no edge cases (-inf never wins a max).
+     */
+    private static void maxRowStrided(float[] row, float[] y, int out, PoolGeometry g, float[] phases) {
+        int w = g.in()[1], ow = g.out()[1], kw = g.kernel()[1], sw = g.strides()[1], dw = g.dilations()[1];
+        int pl = g.padBegin()[1];
+        int phW = phaseWidth(g);
+        java.util.Arrays.fill(phases, 0, sw * phW, Float.NEGATIVE_INFINITY);
+        int padded = (ow - 1) * sw + (kw - 1) * dw + 1;
+        for (int i = 0, end = Math.min(w, padded - pl); i < end; i++) {
+            int p = i + pl;
+            phases[(p % sw) * phW + p / sw] = row[i];
+        }
+        for (int c = 0; c < ow; c += S.length()) {
+            VectorMask<Float> m = S.indexInRange(c, ow);
+            FloatVector acc = FloatVector.fromArray(S, phases, c, m);
+            for (int j = 1; j < kw; j++) {
+                int t = j * dw;
+                acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, phases, (t % sw) * phW + t / sw + c, m));
+            }
+            acc.intoArray(y, out + c, m);
         }
     }
 

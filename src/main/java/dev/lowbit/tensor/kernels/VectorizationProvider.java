@@ -27,6 +27,9 @@ public abstract class VectorizationProvider {
     /** The direct depthwise 2-D convolution implementation. */
     public abstract ConvDepthwiseKernel depthwiseConv();
 
+    /** The direct (im2col-free) 2-D convolution implementation. */
+    public abstract ConvDirectKernel directConv();
+
     public abstract String name();
 
     private static VectorizationProvider select() {
@@ -41,6 +44,12 @@ public abstract class VectorizationProvider {
         static final VectorizationProvider INSTANCE = new VectorizationProvider() {
             private final GemmKernel gemm = new GemmScalarKernel();
             private final ConvDepthwiseKernel depthwise = new ConvDepthwiseScalar();
+            private final ConvDirectKernel direct = new ConvDirectScalar();
+
+            @Override
+            public ConvDirectKernel directConv() {
+                return direct;
+            }
 
             @Override
             public GemmKernel gemm() {
@@ -62,6 +71,12 @@ public abstract class VectorizationProvider {
     private static final class Panama extends VectorizationProvider {
         private final GemmKernel gemm = new GemmPanamaKernel();
         private final ConvDepthwiseKernel depthwise = new ConvDepthwisePanama();
+        private final ConvDirectKernel direct = new ConvDirectPanama();
+
+        @Override
+        public ConvDirectKernel directConv() {
+            return direct;
+        }
 
         @Override
         public GemmKernel gemm() {

@@ -83,6 +83,7 @@ class GemmTest {
     public static void main(String[] args) {
         checkKernel(VectorizationProvider.get().gemm(), 3, 40);
         checkDepthwise(VectorizationProvider.get().depthwiseConv(), 4);
+        new ConvDirectKernelTest().bothKernelsMatchNaiveConvolution(); // tiles of this JVM's vector width
         System.out.println("ok " + VectorizationProvider.get().name());
     }
 
