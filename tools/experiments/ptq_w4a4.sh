@@ -2,7 +2,8 @@
 # The PTQ baselines issue 5's QAT must beat: W4A4 per-channel (generic backend) PTQ of the ResNet-style
 # Fashion-MNIST model with each calibration method and with the PTQ algorithms (bias correction,
 # AdaRound), 512 calibration images; top-1 on the 10,000 test images in lowbit's engine and in ONNX Runtime.
-# Usage: tools/experiments/ptq_w4a4.sh [OUTDIR]   (LOWBIT=./lowbit by default; BITS=4 for W4A4, 8 for W8A8)
+# Usage: tools/experiments/ptq_w4a4.sh [OUTDIR]   (LOWBIT=./lowbit by default; BITS=4 for W4A4, 8 for W8A8;
+#        EXTRA="--first-last-bits 8" adds flags to every run)
 set -euo pipefail
 LOWBIT=${LOWBIT:-./lowbit}
 OUT=${1:-/tmp/lowbit-ptq-w4a4}
@@ -18,7 +19,7 @@ run() { # NAME FLAGS...
   local name=$1; shift
   local q="$OUT/$name.onnx"
   "$LOWBIT" quantize "$MODEL" -o "$q" --calib "$CALIB" --calib-size 512 --backend generic \
-    --weights "$BITS" --activations "$BITS" "$@" >/dev/null 2>&1
+    --weights "$BITS" --activations "$BITS" ${EXTRA:-} "$@" >/dev/null 2>&1
   echo "| $name | $(top1 "$q" java) | $(top1 "$q" onnxruntime) |"
 }
 for meth in ${METHODS:-minmax percentile:99.99 entropy mse best}; do run "${meth//:/_}" --method "$meth"; done
