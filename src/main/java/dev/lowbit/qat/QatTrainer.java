@@ -92,13 +92,12 @@ public final class QatTrainer {
             PtqConfig pc = PtqConfig.builder().weightBits(config.weightBits()).activationBits(config.activationBits())
                     .perChannel(config.perChannel()).backend(config.backend())
                     .method(CalibrationMethod.parse(config.calibMethod())).calibSize(config.calibSize())
-                    .firstLastBits(config.firstLastBits()).build();
+                    .firstLastBits(config.firstLastBits()).weightMethod(config.weightMethod()).build();
             ptq = new PostTrainingQuantizer(pc).quantize(floatModel, calibration);
             prepared = ptq.prepared();
             plan = ptq.plan();
             boolean learnedWeights = config.weightQuantizer().equals("lsq");
-            ptq.weights().forEach((k, v) -> weightQuantizers.put(k,
-                    new WeightQuantizer(v.scheme(), learnedWeights, prepared.graph().initializer(k))));
+            ptq.weights().forEach((k, v) -> weightQuantizers.put(k, new WeightQuantizer(v.scheme(), learnedWeights, v)));
         } else {
             ptq = null;
             prepared = PostTrainingQuantizer.prepare(floatModel);

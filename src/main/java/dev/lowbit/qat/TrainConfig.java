@@ -38,6 +38,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *                        is {@code lsq}, else {@code minmax}
  * @param firstLastBits   bits of the first and last quantized layers (weights and input activations),
  *                        0 = the same as the others (see {@link dev.lowbit.ptq.PtqConfig#firstLastBits})
+ * @param weightMethod    PTQ weight ranges training starts from ({@code minmax} or {@code mse}); with
+ *                        {@code weight_quantizer: lsq} they are the initial learned steps
  * @param stepLrFactor    learning rate of the learned step sizes (LSQ, PACT) relative to {@code lr}
  * @param init            {@code pretrained} (the model's weights) or {@code random} (train from scratch:
  *                        He-normal weights, fresh BatchNormalization; see {@code WeightInit})
@@ -52,13 +54,14 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                           int batchSize, long seed, int trainLimit, int testLimit, int cropPadding, boolean flip,
                           Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch,
                           String weightQuantizer, String loss, double kdAlpha, double kdTemperature,
-                          double pactDecay, String init, int firstLastBits, double stepLrFactor) {
+                          double pactDecay, String init, int firstLastBits, double stepLrFactor,
+                          String weightMethod) {
 
     private static final Set<String> KEYS = Set.of("model", "train_data", "test_data", "mode", "backend", "weight_bits",
             "activation_bits", "per_channel", "quantizer", "calib_method", "calib_size", "optimizer", "lr", "momentum",
             "weight_decay", "schedule", "warmup_epochs", "epochs", "max_steps", "batch_size", "seed", "train_limit",
             "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch",
-            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay", "init", "first_last_bits", "step_lr_factor");
+            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay", "init", "first_last_bits", "step_lr_factor", "weight_method");
 
     public TrainConfig {
         check(mode, "mode", "qat", "float");
@@ -68,6 +71,7 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
         check(weightQuantizer, "weight_quantizer", "minmax", "lsq");
         check(loss, "loss", "ce", "kd", "mse");
         check(init, "init", "pretrained", "random");
+        check(weightMethod, "weight_method", "minmax", "mse");
         if (stepLrFactor <= 0) {
             throw new LowbitException("config needs step_lr_factor > 0");
         }
@@ -150,7 +154,8 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 str(m, "weight_quantizer", str(m, "quantizer", "fixed").equals("lsq") ? "lsq" : "minmax"),
                 str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue(),
                 num(m, "pact_decay", 1e-4).doubleValue(), str(m, "init", "pretrained"),
-                num(m, "first_last_bits", 0).intValue(), num(m, "step_lr_factor", 1.0).doubleValue());
+                num(m, "first_last_bits", 0).intValue(), num(m, "step_lr_factor", 1.0).doubleValue(),
+                str(m, "weight_method", "minmax"));
     }
 
     /**

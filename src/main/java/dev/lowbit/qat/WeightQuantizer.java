@@ -12,7 +12,8 @@ import dev.lowbit.tensor.Tensor;
  *   <li>{@code lsq}: learned step sizes, one per output channel (Esser et al. 2019), zero point fixed at
  *       the scheme's (0 for symmetric weights). Values clipped by the grid get no weight gradient; the
  *       step-size gradient is Σ g·(round(w/s) − w/s) inside the grid and g·qmin / g·qmax outside, scaled
- *       by 1/sqrt(N·QP) with N the weights per channel. Initial steps are the PTQ (min-max) steps.</li>
+ *       by 1/sqrt(N·QP) with N the weights per channel. Initial steps are the PTQ's (min-max, or MSE with
+ *       {@code weight_method: mse}).</li>
  * </ul>
  * Training and export use the same {@link #params()}, so the exported codes are the ones trained.
  */
@@ -22,9 +23,14 @@ final class WeightQuantizer {
     private QuantParams params;
 
     WeightQuantizer(QuantScheme scheme, boolean learned, Tensor initialWeight) {
+        this(scheme, learned, FakeQuant.weightParams(initialWeight, scheme));
+    }
+
+    /** Starts from {@code initial} (e.g. the PTQ's MSE-searched ranges); min-max recomputes each step anyway. */
+    WeightQuantizer(QuantScheme scheme, boolean learned, QuantParams initial) {
         this.scheme = scheme;
         this.learned = learned;
-        this.params = FakeQuant.weightParams(initialWeight, scheme);
+        this.params = new QuantParams(initial.scales().clone(), initial.zeroPoints().clone(), initial.axis(), initial.scheme());
     }
 
     boolean learned() {

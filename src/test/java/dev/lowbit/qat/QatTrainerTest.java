@@ -107,7 +107,7 @@ public class QatTrainerTest {
                                int freezeBn, Path ckpt) {
         return new TrainConfig(Path.of("tiny.onnx"), Path.of("train"), Path.of("test"), mode, BackendProfile.GENERIC,
                 bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, epochs, maxSteps, 16, 3, 0, 0,
-                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, Integer.MAX_VALUE, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2, 1e-4, "pretrained", 0, 1);
+                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, Integer.MAX_VALUE, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2, 1e-4, "pretrained", 0, 1, "minmax");
     }
 
     private QatTrainer trainer(TrainConfig c) {
@@ -392,7 +392,7 @@ public class QatTrainerTest {
                 c.activationBits(), c.perChannel(), c.quantizer(), c.calibMethod(), c.calibSize(), c.optimizer(), c.lr(),
                 c.momentum(), c.weightDecay(), c.schedule(), c.warmupEpochs(), c.epochs(), c.maxSteps(), c.batchSize(),
                 c.seed(), c.trainLimit(), c.testLimit(), c.cropPadding(), c.flip(), c.checkpointDir(), c.output(),
-                c.freezeBnEpoch(), 0, c.weightQuantizer(), c.loss(), c.kdAlpha(), c.kdTemperature(), c.pactDecay(), c.init(), 0, 1);
+                c.freezeBnEpoch(), 0, c.weightQuantizer(), c.loss(), c.kdAlpha(), c.kdTemperature(), c.pactDecay(), c.init(), 0, 1, "minmax");
         QatTrainer frozen = trainer(off);
         Map<String, Float> start = frozen.activationScales();
         frozen.train(QatTrainer.Listener.NONE);
@@ -407,7 +407,7 @@ public class QatTrainerTest {
                 c.momentum(), c.weightDecay(), c.schedule(), c.warmupEpochs(), c.epochs(), c.maxSteps(), c.batchSize(),
                 c.seed(), c.trainLimit(), c.testLimit(), c.cropPadding(), c.flip(), c.checkpointDir(), c.output(),
                 c.freezeBnEpoch(), c.observerOffEpoch(), c.weightQuantizer(), c.loss(), c.kdAlpha(), c.kdTemperature(),
-                c.pactDecay(), "random", 0, 1);
+                c.pactDecay(), "random", 0, 1, "minmax");
         QatTrainer t = trainer(scratch, bnModel());
         float[] w0 = t.tapeParameters().get("w1").floats().clone();
         assertArrayEquals(new float[] {1, 1, 1, 1}, t.tapeParameters().get("gamma").floats());
