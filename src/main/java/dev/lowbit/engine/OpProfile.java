@@ -57,7 +57,13 @@ public final class OpProfile {
         return out;
     }
 
+    /** {@code -Dlowbit.profile.nodes=true}: one entry per node (its label) instead of per op type. */
+    private static final boolean PER_NODE = Boolean.getBoolean("lowbit.profile.nodes");
+
     private static String typeOf(Node n) {
+        if (PER_NODE) {
+            return n.label();
+        }
         String t = n.domain().isEmpty() ? n.opType() : n.domain() + "." + n.opType();
         if (n.has(dev.lowbit.ops.ConvForward.FUSED_MIN)) {
             t += "+Clamp";

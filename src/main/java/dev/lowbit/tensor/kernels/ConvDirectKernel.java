@@ -117,13 +117,7 @@ public abstract class ConvDirectKernel {
                             dst[d + j] = 0f;
                         }
                         int src = src0 + ih * p.inW + j0 * p.sW + b - p.padL;
-                        if (p.sW == 1) {
-                            System.arraycopy(x, src, dst, d + j0, j1 - j0);
-                        } else {
-                            for (int j = 0, n = j1 - j0; j < n; j++) {
-                                dst[d + j0 + j] = x[src + j * p.sW];
-                            }
-                        }
+                        StridedRowCopy.copy(x, src, p.sW, dst, d + j0, j1 - j0);
                         for (int j = j1; j < p.phW; j++) {
                             dst[d + j] = 0f;
                         }
