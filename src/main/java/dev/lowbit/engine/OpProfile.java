@@ -62,7 +62,8 @@ public final class OpProfile {
 
     private static String typeOf(Node n) {
         if (PER_NODE) {
-            return n.label();
+            return n.label() + (n.has("group") ? " group " + n.getInt("group", 1) : "")
+                    + (n.has("strides") ? " strides " + java.util.Arrays.toString(n.getIntArray("strides", null)) : "");
         }
         String t = n.domain().isEmpty() ? n.opType() : n.domain() + "." + n.opType();
         if (n.has(dev.lowbit.ops.ConvForward.FUSED_MIN)) {
