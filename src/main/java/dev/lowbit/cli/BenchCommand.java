@@ -47,6 +47,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Untimed warm-up runs per engine, at least 1 (default ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "S",
+            description = "Keep warming up each engine until S seconds have passed as well (default ${DEFAULT-VALUE};"
+                    + " 0 = exactly --warmup runs): the JVM compiles lowbit's hot loops while they run, and runs"
+                    + " timed before that measure the compiler, not the engine.")
+    double warmupSeconds;
+
     @Option(names = "--iters", defaultValue = "20", paramLabel = "N",
             description = "Timed runs per engine (default ${DEFAULT-VALUE}).")
     int iters;
@@ -73,8 +79,8 @@ public final class BenchCommand implements Callable<Integer> {
             case "both" -> List.of("java", "onnxruntime");
             default -> throw new LowbitException("unknown engine '" + engine + "' (use java, onnxruntime or both)");
         };
-        if (batch < 1 || iters < 1 || warmup < 0 || threads < 0) {
-            throw new LowbitException("--batch and --iters must be >= 1, --warmup and --threads >= 0");
+        if (batch < 1 || iters < 1 || warmup < 0 || threads < 0 || !(warmupSeconds >= 0)) {
+            throw new LowbitException("--batch and --iters must be >= 1, --warmup, --warmup-seconds and --threads >= 0");
         }
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         Map<String, int[]> overrides = new LinkedHashMap<>();
@@ -104,9 +110,15 @@ public final class BenchCommand implements Callable<Integer> {
                 Progress p = Progress.stderr("bench " + e.name(), warm + iters, "runs");
                 firstOutputs.add(e.run(feed));
                 p.step();
+                long warmStart = System.nanoTime();
                 for (int i = 1; i < warm; i++) {
                     e.run(feed);
                     p.step();
+                }
+                // Then by time (capped at 1000 extra runs): with the few default runs a batch-32 run
+                // of a small CNN finishes before the JIT has compiled its kernels.
+                for (int extra = 0; extra < 1000 && System.nanoTime() - warmStart < warmupSeconds * 1e9; extra++) {
+                    e.run(feed);
                 }
                 long[] nanos = new long[iters];
                 for (int i = 0; i < iters; i++) {
@@ -160,6 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("batch", itemsPerRun(feed));
             m.put("threads", nThreads);
             m.put("warmup", warmup);
+            m.put("warmupSeconds", warmupSeconds);
             m.put("iters", iters);
             Map<String, Object> shapesUsed = new LinkedHashMap<>();
             feed.forEach((k, t) -> shapesUsed.put(k, t.shape()));
@@ -175,8 +188,8 @@ public final class BenchCommand implements Callable<Integer> {
         StringBuilder in = new StringBuilder();
         feed.forEach((k, t) -> in.append(in.isEmpty() ? "" : ", ").append(k).append(' ').append(t.dtype().onnxName())
                 .append(Arrays.toString(t.shapeRef()).replace(" ", "")));
-        System.out.printf(Locale.ROOT, "%s  batch %d  threads %d  %d warm-up + %d timed runs  inputs: %s%n",
-                model.getFileName(), itemsPerRun(feed), nThreads, warmup, iters, in);
+        System.out.printf(Locale.ROOT, "%s  batch %d  threads %d  %d warm-up runs and %.3g s + %d timed runs  inputs: %s%n",
+                model.getFileName(), itemsPerRun(feed), nThreads, warmup, warmupSeconds, iters, in);
         System.out.printf(Locale.ROOT, "%-12s %12s %12s %14s%n", "engine", "median ms", "p90 ms", "items/s");
         for (Benchmark.Result r : results) {
             System.out.printf(Locale.ROOT, "%-12s %12.3f %12.3f %14.1f%n", r.engine(), r.medianMs(), r.p90Ms(), r.itemsPerSecond());

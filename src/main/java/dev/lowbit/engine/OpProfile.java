@@ -57,7 +57,14 @@ public final class OpProfile {
         return out;
     }
 
+    /** {@code -Dlowbit.profile.nodes=true}: one entry per node (its label) instead of per op type. */
+    private static final boolean PER_NODE = Boolean.getBoolean("lowbit.profile.nodes");
+
     private static String typeOf(Node n) {
+        if (PER_NODE) {
+            return n.label() + (n.has("group") ? " group " + n.getInt("group", 1) : "")
+                    + (n.has("strides") ? " strides " + java.util.Arrays.toString(n.getIntArray("strides", null)) : "");
+        }
         String t = n.domain().isEmpty() ? n.opType() : n.domain() + "." + n.opType();
         if (n.has(dev.lowbit.ops.ConvForward.FUSED_MIN)) {
             t += "+Clamp";

@@ -195,27 +195,22 @@ public final class ConvForward {
         // The direct kernel is for depthwise convs (one input and one output channel per group); a conv
         // from one input channel to many filters (a stem) is a GEMM over all filters at once.
         boolean direct = cg == 1 && mg == 1 && rank == 2;
-        ConvDepthwiseKernel.Geometry dg = direct ? new ConvDepthwiseKernel.Geometry(geo.in()[0], geo.in()[1],
-                geo.kernel()[0], geo.kernel()[1], geo.strides()[0], geo.strides()[1], geo.dilations()[0],
-                geo.dilations()[1], geo.padBegin()[0], geo.padBegin()[1], geo.out()[0], geo.out()[1]) : null;
         if (direct) {
+            // Phase planes + one flat vector loop per channel, finished (bias, residual, clamp) while
+            // copying the rows out: the same for every stride.
+            ConvDirectKernel.Plan plan = ConvDirectKernel.Plan.of(geo, 1);
+            int outH = geo.out()[0], outW = geo.out()[1];
             Parallel.forRange(batch * group, 1, (t0, t1) -> {
-                float[] plane = ConvScratch.get().plane(dg.scratchSize());
+                ConvScratch scratch = ConvScratch.get();
+                float[] planes = scratch.phasePlanes(plan.planesSize(ConvDepthwiseKernel.PLANE_SLACK));
+                float[] acc = scratch.tile(ConvDepthwiseKernel.flatSize(plan));
                 for (int t = t0; t < t1; t++) {
                     int n = t / group, g = t % group;
-                    int xOff = (n * channels + g * cg) * inSize;
-                    int yOff = (n * filters + g * mg) * outSize;
-                    for (int m = 0; m < mg; m++) {
-                        int f = g * mg + m;
-                        depthwise.plane(dg, xs, xOff, ws, f * taps, bs == null ? 0f : bs[f], ys, yOff + m * outSize,
-                                plane);
-                        if (rs != null) {
-                            ConvEpilogue.addInPlace(ys, yOff + m * outSize, outSize, rs, yOff + m * outSize);
-                        }
-                        if (clamp) {
-                            Clamp.apply(ys, yOff + m * outSize, outSize, clampMin, clampMax);
-                        }
-                    }
+                    ConvDirectKernel.buildPlanes(plan, xs, (n * channels + g) * inSize, planes,
+                            ConvDepthwiseKernel.PLANE_SLACK);
+                    depthwise.flat(plan, planes, ws, g * taps, acc);
+                    ConvEpilogue.finishRows(acc, 0, plan.phW(), ys, (n * filters + g) * outSize, outH, outW,
+                            bs == null ? 0f : bs[g], rs, clamp, clampMin, clampMax);
                 }
             });
             return y;

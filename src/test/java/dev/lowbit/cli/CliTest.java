@@ -214,7 +214,7 @@ class CliTest {
     void benchRunsAndReports() {
         Path model = identityModel();
         int code = Main.execute("bench", model.toString(), "--engine", "onnxruntime", "--batch", "4",
-                "--warmup", "1", "--iters", "3", "--threads", "1", "--json");
+                "--warmup", "1", "--warmup-seconds", "0", "--iters", "3", "--threads", "1", "--json");
         assertEquals(0, code, stderr());
         assertTrue(stdout().contains("\"x\": [4, 3]"), stdout());
         assertTrue(stdout().contains("\"medianMs\""), stdout());

@@ -113,6 +113,27 @@ public abstract class ConvDepthwiseKernel {
     }
 
     /**
+     * One channel over the phase planes of {@link ConvDirectKernel#buildPlanes} (built with
+     * {@code channels = 1}), any stride: acc[q] = sum over taps of w[wOff + t] * planes[offsets[t] + q]
+     * for the positions q = oh * phW + ow, q < outH * phW (the columns ow >= outW are garbage for the
+     * caller to skip). Strided convs get the same flat vector loop as stride 1 this way, instead of a
+     * row at a time (MobileNet's stride-2 layers on 14x14 and 7x7 maps were mostly row overhead).
+     * {@code acc} needs {@link #flatSize} floats.
+     */
+    public final void flat(ConvDirectKernel.Plan p, float[] planes, float[] w, int wOff, float[] acc) {
+        int positions = p.outH() * p.phW();
+        row(p.offsets(), positions, planes, 0, w, wOff, 0f, acc, 0, acc.length);
+    }
+
+    /** Floats of the accumulator {@link #flat} writes (outH rows of phW, with vector slack). */
+    public static int flatSize(ConvDirectKernel.Plan p) {
+        return p.outH() * p.phW() + SLACK;
+    }
+
+    /** Slack {@link ConvDirectKernel#buildPlanes} must leave after the planes for {@link #flat}'s vector reads. */
+    public static final int PLANE_SLACK = SLACK;
+
+    /**
      * One output row: y[yOff + ow] = bias + sum over t of w[wOff + t] * s[src + taps[t] + ow] for ow < outW.
      * Up to {@code writable} floats from yOff belong to this plane: writing garbage past outW is allowed
      * there (the following rows are computed later and overwrite it), which lets row tails stay vectors.

@@ -92,21 +92,27 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
             acc.intoArray(y, yOff + ow);
         }
         if (ow < outW && fits(s, src + ow, taps) && yOff + ow + V <= y.length) {
-            // The plane's last row: a masked vector rather than scalar code (rows of 7 or 14 would
-            // otherwise be mostly scalar).
-            VectorMask<Float> m = S.indexInRange(ow, outW);
-            FloatVector acc = FloatVector.fromArray(S, s, t0 + ow, m).fma(w0, vb);
-            acc = FloatVector.fromArray(S, s, t1 + ow, m).fma(w1, acc);
-            acc = FloatVector.fromArray(S, s, t2 + ow, m).fma(w2, acc);
-            acc = FloatVector.fromArray(S, s, t3 + ow, m).fma(w3, acc);
-            acc = FloatVector.fromArray(S, s, t4 + ow, m).fma(w4, acc);
-            acc = FloatVector.fromArray(S, s, t5 + ow, m).fma(w5, acc);
-            acc = FloatVector.fromArray(S, s, t6 + ow, m).fma(w6, acc);
-            acc = FloatVector.fromArray(S, s, t7 + ow, m).fma(w7, acc);
-            acc = FloatVector.fromArray(S, s, t8 + ow, m).fma(w8, acc);
-            acc.intoArray(y, yOff + ow, m);
+            row9Masked(taps, outW, s, src, w, wOff, bias, y, yOff, ow);
             return;
         }
         rowScalar(taps, outW, s, src, w, wOff, bias, y, yOff, ow);
+    }
+
+    /**
+     * The plane's last row: a masked vector rather than scalar code (rows of 7 or 14 would otherwise
+     * be mostly scalar). A method of its own because with it inlined row9 was too big for the client
+     * compiler's register allocator ("out of virtual registers"): its on-stack-replacement compile
+     * then failed and some JVM runs kept the whole depthwise loop in unoptimised, vector-boxing code,
+     * four times slower.
+     */
+    private static void row9Masked(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias,
+            float[] y, int yOff, int ow) {
+        VectorMask<Float> m = S.indexInRange(ow, outW);
+        int base = src + ow;
+        FloatVector acc = FloatVector.broadcast(S, bias);
+        for (int t = 0; t < 9; t++) {
+            acc = FloatVector.fromArray(S, s, base + taps[t], m).fma(FloatVector.broadcast(S, w[wOff + t]), acc);
+        }
+        acc.intoArray(y, yOff + ow, m);
     }
 }

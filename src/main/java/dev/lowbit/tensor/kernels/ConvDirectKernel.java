@@ -33,7 +33,7 @@ public abstract class ConvDirectKernel {
             int paddedH = (outH - 1) * sH + (kH - 1) * dH + 1;
             int paddedW = (outW - 1) * sW + (kW - 1) * dW + 1;
             int phH = (paddedH + sH - 1) / sH;
-            int phW = (paddedW + sW - 1) / sW;
+            int phW = rowStride(g);
             int planeSize = phH * phW;
             int[] offsets = new int[channels * kH * kW];
             boolean[] phaseUsed = new boolean[sH * sW];
@@ -49,6 +49,23 @@ public abstract class ConvDirectKernel {
             }
             return new Plan(channels, g.in()[0], g.in()[1], kH, kW, sH, sW, dH, dW, g.padBegin()[0],
                     g.padBegin()[1], outH, outW, phH, phW, offsets, phaseUsed);
+        }
+
+        /**
+         * Floats per plane row. With stride 1 across, a row's right padding doubles as the next row's
+         * left padding (reads past a row's end land on the next row's left zeros), so a row needs only
+         * max(padL, padR) zero columns, not both: one discarded output column per row instead of two
+         * for 3x3 pad-1 convs. With strides the rows are the padded phase width.
+         */
+        public static int rowStride(ConvGeometry g) {
+            int kW = g.kernel()[1], sW = g.strides()[1], dW = g.dilations()[1], outW = g.out()[1];
+            int inW = g.in()[1], padL = g.padBegin()[1];
+            int paddedW = (outW - 1) * sW + (kW - 1) * dW + 1;
+            if (sW != 1) {
+                return (paddedW + sW - 1) / sW;
+            }
+            int padR = paddedW - padL - inW; // may be negative: the conv stops short of the input's end
+            return Math.max(outW, inW + Math.max(padL, padR));
         }
 
         /** Positions q computed per image: whole rows of phW, rounded up to the kernel's granule. */
@@ -75,11 +92,12 @@ public abstract class ConvDirectKernel {
     public abstract int tile();
 
     /**
-     * Granularity of the positions computed (one vector): a range ends with a half-width tile when
-     * needed, which on small maps (8x8: 80 positions) saves computing a third of a wasted tile.
+     * Granularity of the positions computed (a quarter tile, half a vector): a range ends with half-
+     * and quarter-width tiles when needed, which on small maps (7x7 in rows of 8: 56 positions, 8x8 in
+     * rows of 9: 72) saves computing most of a wasted tile.
      */
     public int granule() {
-        return tile() / 2;
+        return tile() / 4;
     }
 
     /**
@@ -96,10 +114,13 @@ public abstract class ConvDirectKernel {
             int src0 = xOff + c * p.inH * p.inW;
             for (int a = 0; a < p.sH; a++) {
                 for (int b = 0; b < p.sW; b++) {
-                    if (!p.phaseUsed[a * p.sW + b]) {
-                        continue; // e.g. a 1x1 stride-2 kernel reads one phase of four
-                    }
                     int plane = (c * p.sH * p.sW + a * p.sW + b) * planeSize;
+                    if (!p.phaseUsed[a * p.sW + b]) {
+                        // e.g. a 1x1 stride-2 kernel reads one phase of four. Only the first row is
+                        // read: the previous plane's last row runs into its left padding.
+                        Arrays.fill(dst, plane, plane + p.phW, 0f);
+                        continue;
+                    }
                     // Input column of phase column j: j*sW + b - padL; the range [j0, j1) is inside.
                     int j0 = Math.min(p.phW, Math.max(0, (p.padL - b + p.sW - 1) / p.sW));
                     int j1 = Math.max(j0, Math.min(p.phW, Math.floorDiv(p.inW - 1 + p.padL - b, p.sW) + 1));
@@ -117,13 +138,7 @@ public abstract class ConvDirectKernel {
                             dst[d + j] = 0f;
                         }
                         int src = src0 + ih * p.inW + j0 * p.sW + b - p.padL;
-                        if (p.sW == 1) {
-                            System.arraycopy(x, src, dst, d + j0, j1 - j0);
-                        } else {
-                            for (int j = 0, n = j1 - j0; j < n; j++) {
-                                dst[d + j0 + j] = x[src + j * p.sW];
-                            }
-                        }
+                        StridedRowCopy.copy(x, src, p.sW, dst, d + j0, j1 - j0);
                         for (int j = j1; j < p.phW; j++) {
                             dst[d + j] = 0f;
                         }
@@ -151,7 +166,7 @@ public abstract class ConvDirectKernel {
     }
 
     /**
-     * Computes positions [q0, q1) (q1 - q0 a multiple of {@link #granule()}) for filters
+     * Computes positions [q0, q1) (q0 a multiple of {@link #tile()}, q1 - q0 of {@link #granule()}) for filters
      * [0, panels * MR): c[(m * ldc) + (q - q0)] = sum over k of w(m, k) * planes[offsets[k] + q].
      */
     public final void compute(Plan p, float[] packedW, int panels, float[] planes, int q0, int q1, float[] c,
@@ -163,14 +178,24 @@ public abstract class ConvDirectKernel {
                 tile(depth, packedW, s * MR * depth, planes, q, p.offsets, c, s * MR * ldc + (q - q0), ldc);
             }
         }
-        for (; q < q1; q += granule()) {
+        if (q + tile() / 2 <= q1) {
             for (int s = 0; s < panels; s++) {
                 halfTile(depth, packedW, s * MR * depth, planes, q, p.offsets, c, s * MR * ldc + (q - q0), ldc);
+            }
+            q += tile() / 2;
+        }
+        if (q < q1) {
+            for (int s = 0; s < panels; s++) {
+                quarterTile(depth, packedW, s * MR * depth, planes, q, p.offsets, c, s * MR * ldc + (q - q0), ldc);
             }
         }
     }
 
-    /** {@link #tile} over {@link #granule()} positions only. */
+    /** {@link #tile} over a quarter tile's positions only. */
+    abstract void quarterTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c,
+            int cOff, int ldc);
+
+    /** {@link #tile} over half a tile's positions only. */
     abstract void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
             int ldc);
 

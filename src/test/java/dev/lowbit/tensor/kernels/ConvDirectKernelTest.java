@@ -41,7 +41,7 @@ class ConvDirectKernelTest {
             for (ConvDirectKernel kernel : kernels) {
                 float[] actual = direct(kernel, g, c, m, x, xOff, w);
                 for (int i = 0; i < expected.length; i++) {
-                    assertEquals(expected[i], actual[i], 1e-4f * (1 + Math.abs(expected[i])),
+                    assertEquals(expected[i], actual[i], 1e-4f * (1 + Math.abs(expected[i])), java.util.Arrays.toString(g.in()) + java.util.Arrays.toString(g.kernel()) + java.util.Arrays.toString(g.strides()) + java.util.Arrays.toString(g.dilations()) + java.util.Arrays.toString(g.padBegin()) + java.util.Arrays.toString(g.out()) + " c" + c + " m" + m + " " +
                             "trial " + trial + " " + kernel.getClass().getSimpleName() + " element " + i);
                 }
             }
