@@ -50,8 +50,68 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "S",
             description = "Keep warming up each engine until S seconds have passed as well (default ${DEFAULT-VALUE};"
                     + " 0 = exactly --warmup runs): the JVM compiles lowbit's hot loops while they run, and runs"
-                    + " timed before that measure the compiler, not the engine.")
+                    + " timed before that measure the compiler, not the engine; then until the JIT has been idle for"
+                    + " 2 s, at most 30 s).")
     double warmupSeconds;
+
+    private List<OpProfile.Entry> profileResult;
+
+    /** Warm-up (runs, then time, then until the JIT is idle) and timed runs of one engine. */
+    private Benchmark.Result measure(Engine e, Map<String, Tensor> feed, int items, List<Map<String, Tensor>> firstOutputs) {
+        // At least one untimed run: its outputs are kept to compare the engines.
+        int warm = Math.max(1, warmup);
+        Progress p = Progress.stderr("bench " + e.name(), warm + iters, "runs");
+        firstOutputs.add(e.run(feed));
+        p.step();
+        long warmStart = System.nanoTime();
+        for (int i = 1; i < warm; i++) {
+            e.run(feed);
+            p.step();
+        }
+        // Then by time (capped at 1000 extra runs): with the few default runs a batch-32 run
+        // of a small CNN finishes before the JIT has compiled its kernels.
+        for (int extra = 0; extra < 1000 && System.nanoTime() - warmStart < warmupSeconds * 1e9; extra++) {
+            e.run(feed);
+        }
+        if (warmupSeconds > 0) {
+            untilCompilerIdle(e, feed, warmStart);
+        }
+        long[] nanos = new long[iters];
+        for (int i = 0; i < iters; i++) {
+            long t0 = System.nanoTime();
+            e.run(feed);
+            nanos[i] = System.nanoTime() - t0;
+            p.step();
+        }
+        p.done();
+        return Benchmark.stats(e.name(), nanos, items);
+    }
+
+    /**
+     * Keeps running until the JIT has compiled nothing for {@link #JIT_QUIET_SECONDS} (at most
+     * {@link #JIT_MAX_SECONDS} after the warm-up began): on a 2-core machine the compiler threads
+     * otherwise take a core from a 2-thread run for several seconds, and its timings vary twofold from
+     * one JVM start to the next.
+     */
+    private static void untilCompilerIdle(Engine e, Map<String, Tensor> feed, long warmStart) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long last = jit.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < JIT_QUIET_SECONDS * 1e9
+                && System.nanoTime() - warmStart < JIT_MAX_SECONDS * 1e9) {
+            e.run(feed);
+            long now = jit.getTotalCompilationTime();
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            }
+        }
+    }
+
+    static final double JIT_QUIET_SECONDS = 2.0, JIT_MAX_SECONDS = 30.0;
 
     @Option(names = "--iters", defaultValue = "20", paramLabel = "N",
             description = "Timed runs per engine (default ${DEFAULT-VALUE}).")
@@ -85,57 +145,37 @@ public final class BenchCommand implements Callable<Integer> {
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         Map<String, int[]> overrides = new LinkedHashMap<>();
         shapes.forEach((k, v) -> overrides.put(k, RandomInputs.parseDims(v)));
-        List<Engine> opened = new ArrayList<>();
-        try {
-            for (String name : engines) {
-                opened.add(name.equals("java") ? JavaEngine.open(model, nThreads)
-                        : OnnxRuntimeEngine.builder().threads(nThreads).build(model));
-            }
-            for (String k : overrides.keySet()) {
-                if (!opened.get(0).inputNames().contains(k)) {
-                    throw new LowbitException("--shape " + k + ": the model has no input '" + k + "' (inputs: "
-                            + String.join(", ", opened.get(0).inputNames()) + ")");
+        // One engine open at a time: an idle ONNX Runtime session in the process (its thread pool) made
+        // lowbit's 2-thread timings vary twofold from run to run; measured alone they are steady.
+        Map<String, Tensor> feed = null;
+        int items = 0;
+        List<Benchmark.Result> results = new ArrayList<>();
+        List<Map<String, Tensor>> firstOutputs = new ArrayList<>();
+        for (String name : engines) {
+            try (Engine e = name.equals("java") ? JavaEngine.open(model, nThreads)
+                    : OnnxRuntimeEngine.builder().threads(nThreads).build(model)) {
+                if (feed == null) {
+                    for (String k : overrides.keySet()) {
+                        if (!e.inputNames().contains(k)) {
+                            throw new LowbitException("--shape " + k + ": the model has no input '" + k + "' (inputs: "
+                                    + String.join(", ", e.inputNames()) + ")");
+                        }
+                    }
+                    feed = RandomInputs.generate(e.inputs(), batch, overrides, seed);
+                    items = itemsPerRun(feed);
+                    if (items != batch && !feed.isEmpty()) {
+                        System.err.printf("lowbit: note: the model's batch dimension is %d; throughput counts %d items per run%n", items, items);
+                    }
+                }
+                results.add(measure(e, feed, items, firstOutputs));
+                if (profile && e instanceof JavaEngine je) {
+                    profileResult = OpProfile.measure(je, feed, iters);
                 }
             }
-            Map<String, Tensor> feed = RandomInputs.generate(opened.get(0).inputs(), batch, overrides, seed);
-            int items = itemsPerRun(feed);
-            if (items != batch && !feed.isEmpty()) {
-                System.err.printf("lowbit: note: the model's batch dimension is %d; throughput counts %d items per run%n", items, items);
-            }
-            List<Benchmark.Result> results = new ArrayList<>();
-            List<Map<String, Tensor>> firstOutputs = new ArrayList<>();
-            for (Engine e : opened) {
-                // At least one untimed run: its outputs are kept to compare the engines.
-                int warm = Math.max(1, warmup);
-                Progress p = Progress.stderr("bench " + e.name(), warm + iters, "runs");
-                firstOutputs.add(e.run(feed));
-                p.step();
-                long warmStart = System.nanoTime();
-                for (int i = 1; i < warm; i++) {
-                    e.run(feed);
-                    p.step();
-                }
-                // Then by time (capped at 1000 extra runs): with the few default runs a batch-32 run
-                // of a small CNN finishes before the JIT has compiled its kernels.
-                for (int extra = 0; extra < 1000 && System.nanoTime() - warmStart < warmupSeconds * 1e9; extra++) {
-                    e.run(feed);
-                }
-                long[] nanos = new long[iters];
-                for (int i = 0; i < iters; i++) {
-                    long t0 = System.nanoTime();
-                    e.run(feed);
-                    nanos[i] = System.nanoTime() - t0;
-                    p.step();
-                }
-                p.done();
-                results.add(Benchmark.stats(e.name(), nanos, items));
-            }
-            report(feed, nThreads, results, firstOutputs);
-            if (profile && opened.get(0) instanceof JavaEngine je) {
-                printProfile(OpProfile.measure(je, feed, iters));
-            }
-        } finally {
-            opened.forEach(Engine::close);
+        }
+        report(feed, nThreads, results, firstOutputs);
+        if (profileResult != null) {
+            printProfile(profileResult);
         }
         return 0;
     }

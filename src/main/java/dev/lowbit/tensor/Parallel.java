@@ -18,7 +18,10 @@ public final class Parallel {
     }
 
     private static volatile int threads = Runtime.getRuntime().availableProcessors();
-    private static volatile ForkJoinPool pool = new ForkJoinPool(threads);
+    /** threads − 1 workers: the calling thread runs one chunk itself instead of waiting idle. */
+    private static volatile ForkJoinPool pool = new ForkJoinPool(Math.max(1, threads - 1));
+    /** Set while a thread runs a chunk, so nested parallel kernels run inline on it. */
+    private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private Parallel() {
     }
@@ -34,10 +37,14 @@ public final class Parallel {
         }
         if (n != threads) {
             ForkJoinPool old = pool;
-            pool = new ForkJoinPool(n);
+            pool = new ForkJoinPool(Math.max(1, n - 1));
             threads = n;
             old.shutdown();
         }
+    }
+
+    private static boolean nested() {
+        return ForkJoinTask.inForkJoinPool() || INSIDE.get()[0];
     }
 
     /** A loop body over one index. */
@@ -54,7 +61,7 @@ public final class Parallel {
      */
     public static void forEachDynamic(int n, IndexBody body) {
         int workers = Math.min(threads, n);
-        if (workers <= 1 || ForkJoinTask.inForkJoinPool()) {
+        if (workers <= 1 || nested()) {
             for (int i = 0; i < n; i++) {
                 body.run(i);
             }
@@ -78,7 +85,7 @@ public final class Parallel {
         }
         int t = threads;
         int chunks = Math.min(t, Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || ForkJoinTask.inForkJoinPool()) {
+        if (chunks <= 1 || nested()) {
             body.run(0, n);
             return;
         }
@@ -86,12 +93,21 @@ public final class Parallel {
         chunks = Math.min(n, chunks * (n >= 4 * chunks ? 2 : 1));
         List<ForkJoinTask<?>> tasks = new ArrayList<>(chunks);
         ForkJoinPool p = pool;
-        for (int c = 0; c < chunks; c++) {
+        for (int c = 1; c < chunks; c++) {
             int start = (int) ((long) n * c / chunks);
             int end = (int) ((long) n * (c + 1) / chunks);
             tasks.add(p.submit(() -> body.run(start, end)));
         }
         RuntimeException failure = null;
+        boolean[] inside = INSIDE.get();
+        inside[0] = true;
+        try { // the caller's share: no idle (or spinning) thread competing with the workers for a core
+            body.run(0, (int) ((long) n / chunks));
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            inside[0] = false;
+        }
         for (ForkJoinTask<?> task : tasks) {
             try {
                 task.join();
