@@ -42,7 +42,7 @@ final class ActivationQuantizers {
         }
 
         /** Moving-average range (null until the first observation; starts from the calibrated range). */
-        double emaLow = Double.NaN, emaHigh = Double.NaN;
+        double emaLow = Double.NaN, emaHigh = Double.NaN; // float precision: checkpoints store them as float
 
         /**
          * One moving-average min-max observation (PyTorch's averaging constant 0.01) over this batch's values of
@@ -58,11 +58,11 @@ final class ActivationQuantizers {
             }
             int z = params.zeroPoints()[0], qmin = params.scheme().qmin(), qmax = params.scheme().qmax();
             if (Double.isNaN(emaLow)) {
-                emaLow = scaleValue() * (double) (qmin - z);
-                emaHigh = scaleValue() * (double) (qmax - z);
+                emaLow = (float) (scaleValue() * (double) (qmin - z));
+                emaHigh = (float) (scaleValue() * (double) (qmax - z));
             }
-            emaLow += OBSERVER_AVERAGING * (lo - emaLow);
-            emaHigh += OBSERVER_AVERAGING * (hi - emaHigh);
+            emaLow = (float) (emaLow + OBSERVER_AVERAGING * (lo - emaLow));
+            emaHigh = (float) (emaHigh + OBSERVER_AVERAGING * (hi - emaHigh));
             double s = Math.max(qmax > z ? Math.max(emaHigh, 0) / (qmax - z) : 0, qmin < z ? Math.min(emaLow, 0) / (qmin - z) : 0);
             if (s > 0 && Double.isFinite(s)) {
                 setScale((float) s, tensors);

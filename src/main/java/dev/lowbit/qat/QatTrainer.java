@@ -62,6 +62,8 @@ public final class QatTrainer {
     static final String OPTIMIZER_PREFIX = "lowbit.optimizer/";
     /** Prefix of the checkpoint initializers that hold unfolded Conv-BN tensors while BN trains. */
     static final String UNFOLDED_PREFIX = "lowbit.unfolded/";
+    /** Prefix of the checkpoint initializers that hold moving-average observer ranges {low, high}. */
+    static final String OBSERVER_PREFIX = "lowbit.observer/";
 
     private final TrainConfig config;
     private final Model prepared;
@@ -247,6 +249,13 @@ public final class QatTrainer {
                         Integer.parseUnsignedInt(kv.substring(eq + 1), 16)), tape.parameters());
             }
         }
+        quantizers.forEach((src, q) -> {
+            Tensor range = checkpoint.graph().initializer(OBSERVER_PREFIX + src);
+            if (range != null && range.size() == 2) {
+                q.emaLow = range.floats()[0];
+                q.emaHigh = range.floats()[1];
+            }
+        });
         for (String kv : checkpoint.metadata().getOrDefault(META_WEIGHT_SCALES, "").split("\n")) {
             int eq = kv.lastIndexOf('=');
             WeightQuantizer wq = eq > 0 ? weightQuantizers.get(kv.substring(0, eq)) : null;
@@ -561,6 +570,11 @@ public final class QatTrainer {
         floatNow.metadata().put(META_WEIGHT_SCALES, ws.toString());
         // Optimizer moments ride along as initializers no node reads, so a resumed run continues exactly.
         optimizers.forEach((k, o) -> floatNow.graph().setInitializer(OPTIMIZER_PREFIX + k, o.state()));
+        quantizers.forEach((src, q) -> {
+            if (!Double.isNaN(q.emaLow)) {
+                floatNow.graph().setInitializer(OBSERVER_PREFIX + src, Tensor.of(new float[] {(float) q.emaLow, (float) q.emaHigh}, 2));
+            }
+        });
         if (bn != null) { // the unfolded W, b, γ, β and running statistics, to resume BN training exactly
             for (BatchNormQat.Pair p : bn.pairs()) {
                 for (String n : List.of(p.weight(), p.bias(), p.gamma(), p.beta(), p.mean(), p.var())) {

@@ -230,11 +230,12 @@ public class QatTrainerTest {
 
     @Test
     void resumedRunEqualsUninterruptedRun() {
-        for (String loss : List.of("ce", "kd")) {
-            QatTrainer whole = trainer(config("qat", "lsq", 4, 3, 2, loss, dir.resolve("whole" + loss)));
+        for (String run : List.of("lsq/ce", "lsq/kd", "ema/ce")) {
+            String quantizer = run.split("/")[0], loss = run.split("/")[1], tag = quantizer + loss;
+            QatTrainer whole = trainer(config("qat", quantizer, 4, 3, 2, loss, dir.resolve("whole" + tag)));
             whole.train(QatTrainer.Listener.NONE);
-            Path half = dir.resolve("half" + loss);
-            QatTrainer first = trainer(config("qat", "lsq", 4, 3, 2, loss, half));
+            Path half = dir.resolve("half" + tag);
+            QatTrainer first = trainer(config("qat", quantizer, 4, 3, 2, loss, half));
             try { // a run killed right after epoch 1's checkpoint
                 first.train(new QatTrainer.Listener() {
                     @Override
@@ -245,14 +246,14 @@ public class QatTrainerTest {
             } catch (IllegalStateException expected) {
                 assertEquals(1, first.epochsDone());
             }
-            QatTrainer resumed = trainer(config("qat", "lsq", 4, 3, 2, loss, half))
+            QatTrainer resumed = trainer(config("qat", quantizer, 4, 3, 2, loss, half))
                     .resume(ModelIO.load(half.resolve("last.onnx")));
             resumed.train(QatTrainer.Listener.NONE);
             for (String p : whole.parameters().keySet()) {
-                assertArrayEquals(whole.parameters().get(p).floats(), resumed.parameters().get(p).floats(), loss + " " + p);
+                assertArrayEquals(whole.parameters().get(p).floats(), resumed.parameters().get(p).floats(), run + " " + p);
             }
             assertEquals(whole.activationScales(), resumed.activationScales());
-            assertArrayEquals(whole.weightScales().get("w1"), resumed.weightScales().get("w1"));
+            assertArrayEquals(whole.weightScales().get("w1"), resumed.weightScales().get("w1"), run);
         }
     }
 
