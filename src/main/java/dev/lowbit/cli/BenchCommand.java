@@ -63,55 +63,11 @@ public final class BenchCommand implements Callable<Integer> {
         Progress p = Progress.stderr("bench " + e.name(), warm + iters, "runs");
         firstOutputs.add(e.run(feed));
         p.step();
-        long warmStart = System.nanoTime();
-        for (int i = 1; i < warm; i++) {
-            e.run(feed);
-            p.step();
-        }
-        // Then by time (capped at 1000 extra runs): with the few default runs a batch-32 run
-        // of a small CNN finishes before the JIT has compiled its kernels.
-        for (int extra = 0; extra < 1000 && System.nanoTime() - warmStart < warmupSeconds * 1e9; extra++) {
-            e.run(feed);
-        }
-        if (warmupSeconds > 0) {
-            untilCompilerIdle(e, feed, warmStart);
-        }
-        long[] nanos = new long[iters];
-        for (int i = 0; i < iters; i++) {
-            long t0 = System.nanoTime();
-            e.run(feed);
-            nanos[i] = System.nanoTime() - t0;
-            p.step();
-        }
+        Benchmark.warmUp(e, feed, warm - 1, warmupSeconds, p::step);
+        Benchmark.Result r = Benchmark.measure(e, feed, items, 0, iters, p::step);
         p.done();
-        return Benchmark.stats(e.name(), nanos, items);
+        return r;
     }
-
-    /**
-     * Keeps running until the JIT has compiled nothing for {@link #JIT_QUIET_SECONDS} (at most
-     * {@link #JIT_MAX_SECONDS} after the warm-up began): on a 2-core machine the compiler threads
-     * otherwise take a core from a 2-thread run for several seconds, and its timings vary twofold from
-     * one JVM start to the next.
-     */
-    private static void untilCompilerIdle(Engine e, Map<String, Tensor> feed, long warmStart) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            return;
-        }
-        long last = jit.getTotalCompilationTime();
-        long quietSince = System.nanoTime();
-        while (System.nanoTime() - quietSince < JIT_QUIET_SECONDS * 1e9
-                && System.nanoTime() - warmStart < JIT_MAX_SECONDS * 1e9) {
-            e.run(feed);
-            long now = jit.getTotalCompilationTime();
-            if (now != last) {
-                last = now;
-                quietSince = System.nanoTime();
-            }
-        }
-    }
-
-    static final double JIT_QUIET_SECONDS = 2.0, JIT_MAX_SECONDS = 30.0;
 
     @Option(names = "--iters", defaultValue = "20", paramLabel = "N",
             description = "Timed runs per engine (default ${DEFAULT-VALUE}).")

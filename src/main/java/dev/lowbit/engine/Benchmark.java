@@ -21,14 +21,52 @@ public final class Benchmark {
     private Benchmark() {
     }
 
-    /** Runs {@code warmup} untimed then {@code iters} timed runs of {@code feed}; {@code batch} converts to items/s. */
-    public static Result measure(Engine engine, Map<String, Tensor> feed, int batch, int warmup, int iters, Listener listener) {
-        for (int i = 0; i < warmup; i++) {
+    /** Extra warm-up never runs longer than this after it began, however busy the JIT stays. */
+    static final double JIT_QUIET_SECONDS = 2.0, JIT_MAX_SECONDS = 30.0;
+
+    /**
+     * Warms {@code engine} up: {@code runs} runs (each reported to {@code listener}), then more until
+     * {@code seconds} have passed (at most 1000), then, when {@code seconds > 0}, until the JIT has compiled
+     * nothing for 2 s (at most 30 s in all). Timing before that measures the compiler: with a few runs a
+     * batch-32 run of a small CNN finishes before its kernels are compiled, and on a 2-core machine the
+     * compiler threads take a core from a 2-thread run, so timings varied twofold between JVM starts.
+     */
+    public static void warmUp(Engine engine, Map<String, Tensor> feed, int runs, double seconds, Listener listener) {
+        long start = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
             engine.run(feed);
             if (listener != null) {
                 listener.ran();
             }
         }
+        for (int extra = 0; extra < 1000 && System.nanoTime() - start < seconds * 1e9; extra++) {
+            engine.run(feed);
+        }
+        if (seconds > 0) {
+            untilCompilerIdle(engine, feed, start);
+        }
+    }
+
+    private static void untilCompilerIdle(Engine engine, Map<String, Tensor> feed, long start) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long last = jit.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < JIT_QUIET_SECONDS * 1e9 && System.nanoTime() - start < JIT_MAX_SECONDS * 1e9) {
+            engine.run(feed);
+            long now = jit.getTotalCompilationTime();
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            }
+        }
+    }
+
+    /** Runs {@code warmup} untimed then {@code iters} timed runs of {@code feed}; {@code batch} converts to items/s. */
+    public static Result measure(Engine engine, Map<String, Tensor> feed, int batch, int warmup, int iters, Listener listener) {
+        warmUp(engine, feed, warmup, 0, listener);
         long[] nanos = new long[iters];
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();

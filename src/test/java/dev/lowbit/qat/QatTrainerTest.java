@@ -105,9 +105,14 @@ public class QatTrainerTest {
 
     private TrainConfig config(String mode, String quantizer, int bits, int maxSteps, int epochs, String loss,
                                int freezeBn, Path ckpt) {
+        return config(mode, quantizer, bits, maxSteps, epochs, loss, freezeBn, Integer.MAX_VALUE, "pretrained", ckpt);
+    }
+
+    private TrainConfig config(String mode, String quantizer, int bits, int maxSteps, int epochs, String loss,
+                               int freezeBn, int observerOff, String init, Path ckpt) {
         return new TrainConfig(Path.of("tiny.onnx"), Path.of("train"), Path.of("test"), mode, BackendProfile.GENERIC,
                 bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, epochs, maxSteps, 16, 3, 0, 0,
-                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, Integer.MAX_VALUE, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2, 1e-4, "pretrained", 0, 1, "minmax");
+                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, observerOff, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2, 1e-4, init, 0, 1, "minmax");
     }
 
     private QatTrainer trainer(TrainConfig c) {
@@ -388,12 +393,7 @@ public class QatTrainerTest {
         on.train(QatTrainer.Listener.NONE);
         assertTrue(!before.equals(on.activationScales()), "observers should move ranges: " + before);
         // observer_off_epoch 0: the calibrated ranges stay.
-        TrainConfig c = config("qat", "ema", 4, 6, 1, "ce", dir.resolve("emaoff"));
-        TrainConfig off = new TrainConfig(c.model(), c.trainData(), c.testData(), c.mode(), c.backend(), c.weightBits(),
-                c.activationBits(), c.perChannel(), c.quantizer(), c.calibMethod(), c.calibSize(), c.optimizer(), c.lr(),
-                c.momentum(), c.weightDecay(), c.schedule(), c.warmupEpochs(), c.epochs(), c.maxSteps(), c.batchSize(),
-                c.seed(), c.trainLimit(), c.testLimit(), c.cropPadding(), c.flip(), c.checkpointDir(), c.output(),
-                c.freezeBnEpoch(), 0, c.weightQuantizer(), c.loss(), c.kdAlpha(), c.kdTemperature(), c.pactDecay(), c.init(), 0, 1, "minmax");
+        TrainConfig off = config("qat", "ema", 4, 6, 1, "ce", 0, 0, "pretrained", dir.resolve("emaoff"));
         QatTrainer frozen = trainer(off);
         Map<String, Float> start = frozen.activationScales();
         frozen.train(QatTrainer.Listener.NONE);
@@ -402,13 +402,7 @@ public class QatTrainerTest {
 
     @Test
     void floatTrainingFromScratchLearnsWithLiveBatchNorm() {
-        TrainConfig c = config("float", "fixed", 8, 0, 6, "ce", 6, dir.resolve("scratch"));
-        TrainConfig scratch = new TrainConfig(c.model(), c.trainData(), c.testData(), c.mode(), c.backend(), c.weightBits(),
-                c.activationBits(), c.perChannel(), c.quantizer(), c.calibMethod(), c.calibSize(), c.optimizer(), c.lr(),
-                c.momentum(), c.weightDecay(), c.schedule(), c.warmupEpochs(), c.epochs(), c.maxSteps(), c.batchSize(),
-                c.seed(), c.trainLimit(), c.testLimit(), c.cropPadding(), c.flip(), c.checkpointDir(), c.output(),
-                c.freezeBnEpoch(), c.observerOffEpoch(), c.weightQuantizer(), c.loss(), c.kdAlpha(), c.kdTemperature(),
-                c.pactDecay(), "random", 0, 1, "minmax");
+        TrainConfig scratch = config("float", "fixed", 8, 0, 6, "ce", 6, Integer.MAX_VALUE, "random", dir.resolve("scratch"));
         QatTrainer t = trainer(scratch, bnModel());
         float[] w0 = t.tapeParameters().get("w1").floats().clone();
         assertArrayEquals(new float[] {1, 1, 1, 1}, t.tapeParameters().get("gamma").floats());
