@@ -40,15 +40,14 @@ public final class OpProfile {
         }
         for (int r = 0; r < runs; r++) {
             long[] last = {System.nanoTime()};
-            TensorHook hook = (name, value) -> {
+            TensorHook hook = TensorHook.observing((name, value) -> {
                 long now = System.nanoTime();
                 Node n = producer.get(name);
                 if (n != null) {
                     byType.computeIfAbsent(typeOf(n), k -> new long[1])[0] += now - last[0];
                 }
                 last[0] = System.nanoTime();
-                return value;
-            };
+            });
             engine.executor().run(feed, hook, Set.of());
         }
         List<Entry> out = new ArrayList<>();

@@ -6,10 +6,12 @@ import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.onnx.ValueInfo;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,8 @@ public final class Executor {
     /** Names an enclosing graph supplies at run time (empty for a top-level graph). */
     private final List<String> outerNames;
     private final boolean nested;
+    /** Intermediate buffers recycled across runs (top-level graphs only; see BufferPool). */
+    private final BufferPool pool = new BufferPool();
 
     private record Step(Node node, Op op, int[] in, int[] out) {
     }
@@ -149,6 +153,31 @@ public final class Executor {
      * are returned alongside the graph outputs instead of being released.
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs, TensorHook hook, Set<String> keep) {
+        // Subgraphs allocate outside any pool: their values live in the outer run's bookkeeping only
+        // as the outputs they return. Hooks that may keep values switch recycling off.
+        if (nested) {
+            return BufferPool.suspended(() -> execute(inputs, hook, keep, null));
+        }
+        if (hook != null && hook.retainsValues()) {
+            return execute(inputs, hook, keep, null);
+        }
+        try (BufferPool.Scope scope = pool.open()) {
+            return execute(inputs, hook, keep, new IdentityHashMap<>());
+        }
+    }
+
+    /** The buffer pool of this executor's runs (for tests and diagnostics). */
+    public BufferPool bufferPool() {
+        return pool;
+    }
+
+    /**
+     * Runs the steps. {@code holders} (null = no recycling) counts, per backing array, the live
+     * slots whose tensor uses it: views (Reshape, Flatten...) share their input's array, so an
+     * array goes back to the pool only when the last slot holding it is released.
+     */
+    private Map<String, Tensor> execute(Map<String, Tensor> inputs, TensorHook hook, Set<String> keep,
+            IdentityHashMap<Object, int[]> holders) {
         Tensor[] values = new Tensor[slotNames.size()];
         for (ValueInfo v : runtimeInputs) {
             Tensor t = inputs.get(v.name());
@@ -183,20 +212,7 @@ public final class Executor {
         }
         for (int s = 0; s < steps.size(); s++) {
             Step step = steps.get(s);
-            Tensor[] args = new Tensor[step.in.length];
-            for (int i = 0; i < args.length; i++) {
-                args[i] = step.in[i] < 0 ? null : values[step.in[i]];
-            }
-            Tensor[] results;
-            try {
-                results = step.op.run(args);
-            } catch (UnsupportedOpException e) {
-                throw new UnsupportedOpException(step.node.label() + ": " + e.getMessage());
-            } catch (LowbitException e) {
-                throw new LowbitException(step.node.label() + ": " + e.getMessage(), e);
-            } catch (RuntimeException e) {
-                throw new LowbitException(step.node.label() + ": " + e, e);
-            }
+            Tensor[] results = runStep(step, values);
             for (int o = 0; o < step.out.length; o++) {
                 if (step.out[o] < 0 || o >= results.length || results[o] == null) {
                     continue;
@@ -204,13 +220,17 @@ public final class Executor {
                 String name = slotNames.get(step.out[o]);
                 Tensor t = hook == null ? results[o] : hook.onValue(name, results[o]);
                 values[step.out[o]] = t;
+                if (holders != null) {
+                    holders.computeIfAbsent(t.data(), k -> new int[1])[0]++;
+                }
                 if (keep.contains(name)) {
                     kept.put(name, t);
                 }
             }
             for (int i : step.in) {
-                if (i >= 0 && lastUse[i] == s && !outputNames.contains(slotNames.get(i))) {
-                    values[i] = null; // release: the last consumer has run
+                if (i >= 0 && lastUse[i] == s && values[i] != null && !outputNames.contains(slotNames.get(i))) {
+                    release(values[i], holders, kept);
+                    values[i] = null; // the last consumer has run
                 }
             }
         }
@@ -222,6 +242,40 @@ public final class Executor {
             out.putIfAbsent(e.getKey(), e.getValue());
         }
         return out;
+    }
+
+    private Tensor[] runStep(Step step, Tensor[] values) {
+        Tensor[] args = new Tensor[step.in.length];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = step.in[i] < 0 ? null : values[step.in[i]];
+        }
+        try {
+            return step.op.run(args);
+        } catch (UnsupportedOpException e) {
+            throw new UnsupportedOpException(step.node.label() + ": " + e.getMessage());
+        } catch (LowbitException e) {
+            throw new LowbitException(step.node.label() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new LowbitException(step.node.label() + ": " + e, e);
+        }
+    }
+
+    /** One slot holding {@code t} is released: recycle its array when no other live slot or kept value uses it. */
+    private void release(Tensor t, IdentityHashMap<Object, int[]> holders, Map<String, Tensor> kept) {
+        if (holders == null) {
+            return;
+        }
+        int[] count = holders.get(t.data());
+        if (count == null || --count[0] > 0) {
+            return; // an input, initializer or constant (never counted), or still held by a view
+        }
+        holders.remove(t.data());
+        for (Tensor k : kept.values()) {
+            if (k.data() == t.data()) {
+                return;
+            }
+        }
+        pool.recycle(t.data());
     }
 
     private static void check(ValueInfo v, Tensor t) {

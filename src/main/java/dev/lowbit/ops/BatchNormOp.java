@@ -1,5 +1,6 @@
 package dev.lowbit.ops;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.onnx.Node;
@@ -79,7 +80,7 @@ final class BatchNormOp {
                     a[c] = (float) ac;
                     b[c] = (float) (bias[c] - mean[c] * ac);
                 }
-                float[] y = new float[x.size()];
+                float[] y = BufferPool.floats(x.size());
                 NormFloat.channelAffine(x.floats(), y, outer, channels, inner, a, b);
                 out[0] = Tensor.of(y, shape);
             } else {

@@ -6,7 +6,7 @@ import dev.lowbit.exec.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
-import dev.lowbit.tensor.UninitializedArrays;
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.kernels.BinaryFloatKernels;
 import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.Clamp;
@@ -188,7 +188,7 @@ public final class ConvForward {
             return Tensor.zeros(DType.FLOAT, outShape);
         }
         // Every path below writes every output element, so the array need not be zeroed first.
-        Tensor y = Tensor.wrap(DType.FLOAT, outShape, UninitializedArrays.floats(batch * filters * outSize));
+        Tensor y = Tensor.wrap(DType.FLOAT, outShape, BufferPool.floatsUninitialized(batch * filters * outSize));
         float[] xs = x.floats(), ws = w.floats(), ys = y.floats();
         float[] bs = bias == null ? null : bias.floats();
         float[] rs = residual == null ? null : residual.floats();

@@ -1,5 +1,6 @@
 package dev.lowbit.ops;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.Gemm;
@@ -68,7 +69,7 @@ final class EinsumMatmul {
         int ns = product(in[1], b, n);
         float[] at = TransposeKernels.transpose(in[0], perm(a, batch, m, k)).floats();
         float[] bt = TransposeKernels.transpose(in[1], perm(b, batch, k, n)).floats();
-        float[] c = new float[bs * ms * ns];
+        float[] c = BufferPool.floats(bs * ms * ns);
         for (int i = 0; i < bs; i++) {
             Gemm.gemm(false, false, ms, ns, ks, 1f, at, i * ms * ks, ks, bt, i * ks * ns, ns, 0f, c, i * ms * ns, ns);
         }

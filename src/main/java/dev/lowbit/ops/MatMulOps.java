@@ -61,8 +61,8 @@ public final class MatMulOps implements OpRegistry.Family {
                 if (Shapes.size(aBatch) != batches) {
                     rows = m; // A is also a single matrix broadcast over a larger batch: compute once, copy.
                 }
-                GemmPacked pb = packedB != null ? packedB : Gemm.packB(false, k, n, bf, 0, n);
-                GemmPacked pa = Gemm.packA(false, rows, k, af, 0, k);
+                GemmPacked pb = packedB != null ? packedB : Gemm.packBScratch(false, k, n, bf, 0, n);
+                GemmPacked pa = Gemm.packAScratch(false, rows, k, af, 0, k);
                 Gemm.multiply(pa, pb, 1f, yf, 0, n);
                 for (int i = rows; i < batches * m; i += rows) {
                     System.arraycopy(yf, 0, yf, i * n, rows * n);
@@ -147,8 +147,8 @@ public final class MatMulOps implements OpRegistry.Family {
         if (m == 0 || n == 0 || k == 0 || alpha == 0f) {
             return y;
         }
-        GemmPacked pb = packedB != null ? packedB : Gemm.packB(transB, k, n, b.floats(), 0, b.dim(1));
-        GemmPacked pa = Gemm.packA(transA, m, k, a.floats(), 0, a.dim(1));
+        GemmPacked pb = packedB != null ? packedB : Gemm.packBScratch(transB, k, n, b.floats(), 0, b.dim(1));
+        GemmPacked pa = Gemm.packAScratch(transA, m, k, a.floats(), 0, a.dim(1));
         Gemm.multiply(pa, pb, alpha, yf, 0, n);
         return y;
     }

@@ -1,5 +1,6 @@
 package dev.lowbit.ops;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
@@ -50,7 +51,7 @@ public final class NormalizationOps implements OpRegistry.Family {
             Tensor mean = wantMean ? Tensor.zeros(DType.FLOAT, statShape) : null;
             Tensor invStd = wantInvStd ? Tensor.zeros(DType.FLOAT, statShape) : null;
             if (x.dtype() == DType.FLOAT) {
-                float[] y = new float[x.size()];
+                float[] y = BufferPool.floats(x.size());
                 NormFloat.layerNorm(x.floats(), y, rows, cols, toFloats(scale), toFloats(bias), eps,
                         mean == null ? null : mean.floats(), invStd == null ? null : invStd.floats());
                 return new Tensor[] {Tensor.of(y, shape), mean, invStd};
@@ -102,7 +103,7 @@ public final class NormalizationOps implements OpRegistry.Family {
             double[] scale = perChannel(inputs[1], channels, groups, op + " scale");
             double[] bias = perChannel(inputs[2], channels, groups, op + " bias");
             if (x.dtype() == DType.FLOAT) {
-                float[] y = new float[x.size()];
+                float[] y = BufferPool.floats(x.size());
                 NormFloat.groupNorm(x.floats(), y, batch, channels, spatial, groups, toFloats(scale),
                         toFloats(bias), eps);
                 return new Tensor[] {Tensor.of(y, shape)};
@@ -235,7 +236,7 @@ public final class NormalizationOps implements OpRegistry.Family {
         if (v == null) {
             return null;
         }
-        float[] out = new float[v.length];
+        float[] out = BufferPool.floats(v.length);
         for (int i = 0; i < v.length; i++) {
             out[i] = (float) v[i];
         }

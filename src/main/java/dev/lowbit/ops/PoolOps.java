@@ -1,5 +1,6 @@
 package dev.lowbit.ops;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.exec.UnsupportedOpException;
@@ -87,7 +88,7 @@ public final class PoolOps implements OpRegistry.Family {
             if (x.dtype() == DType.FLOAT && g.rank() <= 2 && !wantIndices && mode != Mode.LP) {
                 PoolGeometry g2 = g.rank() == 2 ? g : asRow(g);
                 // The 2-D kernels write every output, so the array need not be zeroed first.
-                float[] y = dev.lowbit.tensor.UninitializedArrays.floats(planes * g.outPlaneSize());
+                float[] y = BufferPool.floatsUninitialized(planes * g.outPlaneSize());
                 if (mode == Mode.MAX) {
                     PoolFloat2d.maxPool(x.floats(), y, planes, g2);
                 } else {
@@ -118,7 +119,7 @@ public final class PoolOps implements OpRegistry.Family {
             int[] outShape = shape.clone();
             Arrays.fill(outShape, 2, outShape.length, 1);
             if (x.dtype() == DType.FLOAT && mode != Mode.LP) {
-                float[] y = new float[planes];
+                float[] y = BufferPool.floats(planes);
                 if (mode == Mode.MAX) {
                     PoolGlobal.maxFloat(x.floats(), y, planes, size);
                 } else {

@@ -127,13 +127,12 @@ public final class PostTrainingQuantizer {
         int heldOutSamples = best ? Math.max(Math.min(config.batchSize(), limit / 2), limit / 5) : 0;
         int calibSamples = limit - heldOutSamples;
         List<Tensor> heldOut = new ArrayList<>();
-        TensorHook observe = (name, value) -> {
+        TensorHook observe = TensorHook.observing((name, value) -> {
             ActivationStats s = stats.get(name);
             if (s != null) {
                 s.observe(value);
             }
-            return value;
-        };
+        });
         int seen = 0;
         if (reusedCalibration != null) {
             seen = reusedCalibration.fill(ctx, stats);

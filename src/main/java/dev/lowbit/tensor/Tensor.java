@@ -83,16 +83,19 @@ public final class Tensor {
         };
     }
 
-    /** A fresh zeroed array of the storage type of {@code dtype}. */
+    /**
+     * A zeroed array of the storage type of {@code dtype}: fresh, or recycled from the
+     * {@link BufferPool} an executor has open on this thread.
+     */
     public static Object allocate(DType dtype, int n) {
         return switch (dtype) {
-            case FLOAT -> new float[n];
-            case DOUBLE -> new double[n];
-            case INT64, UINT64 -> new long[n];
-            case INT32, UINT32 -> new int[n];
-            case INT16, UINT16, FLOAT16, BFLOAT16 -> new short[n];
-            case INT8, UINT8 -> new byte[n];
-            case BOOL -> new boolean[n];
+            case FLOAT -> BufferPool.zeroed(float[].class, n, float[]::new);
+            case DOUBLE -> BufferPool.zeroed(double[].class, n, double[]::new);
+            case INT64, UINT64 -> BufferPool.zeroed(long[].class, n, long[]::new);
+            case INT32, UINT32 -> BufferPool.zeroed(int[].class, n, int[]::new);
+            case INT16, UINT16, FLOAT16, BFLOAT16 -> BufferPool.zeroed(short[].class, n, short[]::new);
+            case INT8, UINT8 -> BufferPool.zeroed(byte[].class, n, byte[]::new);
+            case BOOL -> BufferPool.zeroed(boolean[].class, n, boolean[]::new);
             case STRING -> {
                 String[] s = new String[n];
                 Arrays.fill(s, "");

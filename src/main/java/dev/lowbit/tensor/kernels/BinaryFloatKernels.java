@@ -1,5 +1,6 @@
 package dev.lowbit.tensor.kernels;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.Shapes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,7 +24,7 @@ public final class BinaryFloatKernels {
 
     /** {@code op(a, b)} broadcast to {@code plan.outShape()}, written into a new array. */
     public static float[] apply(Op op, float[] a, float[] b, BroadcastPlan plan) {
-        float[] out = new float[Shapes.size(plan.outShape())];
+        float[] out = BufferPool.floats(Shapes.size(plan.outShape()));
         int as = plan.aInnerStride();
         int bs = plan.bInnerStride();
         plan.forRows((ao, bo, oo, n) -> row(op, a, ao, as, b, bo, bs, out, oo, n));
@@ -46,7 +47,7 @@ public final class BinaryFloatKernels {
     /** Reference: one element at a time through the slow broadcast index mapping. */
     public static float[] reference(Op op, float[] a, int[] aShape, float[] b, int[] bShape) {
         int[] out = Shapes.broadcast(aShape, bShape);
-        float[] r = new float[Shapes.size(out)];
+        float[] r = BufferPool.floats(Shapes.size(out));
         for (int i = 0; i < r.length; i++) {
             r[i] = scalar(op, a[BroadcastPlan.referenceIndex(i, out, aShape)],
                     b[BroadcastPlan.referenceIndex(i, out, bShape)]);

@@ -29,9 +29,50 @@ public final class Gemm {
         if (alpha == 0f || k == 0 || m == 0 || n == 0) {
             return;
         }
-        GemmPacked pa = GemmPacking.packA(kernel, transA, m, k, a, aOff, lda, null);
-        GemmPacked pb = GemmPacking.packB(kernel, transB, k, n, b, bOff, ldb, null);
+        Scratch scratch = SCRATCH.get();
+        GemmPacked pa = GemmPacking.packA(kernel, transA, m, k, a, aOff, lda,
+                scratch.a(GemmPacked.size(m, k, kernel.mr())));
+        GemmPacked pb = GemmPacking.packB(kernel, transB, k, n, b, bOff, ldb,
+                scratch.b(GemmPacked.size(n, k, kernel.nr())));
         kernel.multiply(pa, pb, alpha, c, cOff, ldc);
+    }
+
+    /**
+     * Packs op(A) for the default kernel into this thread's scratch buffer: valid until the thread's
+     * next {@code gemm} or scratch packing, for operands used once (activations), so a run does not
+     * allocate a fresh panel buffer per MatMul.
+     */
+    public static GemmPacked packAScratch(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+        GemmKernel kernel = kernel();
+        return GemmPacking.packA(kernel, transA, m, k, a, aOff, lda, SCRATCH.get().a(GemmPacked.size(m, k, kernel.mr())));
+    }
+
+    /** Packs op(B) for the default kernel into this thread's scratch buffer (see {@link #packAScratch}). */
+    public static GemmPacked packBScratch(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        GemmKernel kernel = kernel();
+        return GemmPacking.packB(kernel, transB, k, n, b, bOff, ldb, SCRATCH.get().b(GemmPacked.size(n, k, kernel.nr())));
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Per-thread panel buffers that grow to the largest operand seen. */
+    private static final class Scratch {
+        private float[] a = new float[0];
+        private float[] b = new float[0];
+
+        float[] a(int n) {
+            if (a.length < n) {
+                a = new float[n];
+            }
+            return a;
+        }
+
+        float[] b(int n) {
+            if (b.length < n) {
+                b = new float[n];
+            }
+            return b;
+        }
     }
 
     /** Packs op(A) for the default kernel. */

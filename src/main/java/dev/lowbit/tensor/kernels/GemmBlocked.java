@@ -24,6 +24,9 @@ abstract class GemmBlocked implements GemmKernel {
         this.nc = Math.max(nr, nc / nr * nr);
     }
 
+    /** Per-thread tile for C's ragged edges (each task used to allocate one). */
+    private final ThreadLocal<float[]> edgeTile = ThreadLocal.withInitial(() -> new float[mr() * nr()]);
+
     @Override
     public final int mr() {
         return mr;
@@ -67,7 +70,7 @@ abstract class GemmBlocked implements GemmKernel {
         long flops = 2L * m * n * k;
         int grain = flops < (1L << 21) ? tasks : 1;
         Parallel.forRange(tasks, grain, (t0, t1) -> {
-            float[] edge = new float[mr * nr];
+            float[] edge = edgeTile.get();
             for (int t = t0; t < t1; t++) {
                 int row0 = (t / nBlocks) * mc;
                 int col0 = (t % nBlocks) * nc;

@@ -1,5 +1,6 @@
 package dev.lowbit.tensor.kernels;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -28,7 +29,7 @@ public final class ReduceFloatKernels {
 
     /** Reduces {@code x} viewed as [outer, len, inner] over len; returns outer * inner values. */
     public static float[] reduce(ReduceKernels.Kind kind, float[] x, int outer, int len, int inner) {
-        float[] out = new float[outer * inner];
+        float[] out = BufferPool.floats(outer * inner);
         int grain = Math.max(1, 16384 / Math.max(1, len * inner));
         Parallel.forRange(outer, grain, (s, e) -> {
             for (int o = s; o < e; o++) {

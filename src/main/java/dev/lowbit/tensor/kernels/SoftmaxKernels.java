@@ -1,5 +1,6 @@
 package dev.lowbit.tensor.kernels;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.Parallel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -21,7 +22,7 @@ public final class SoftmaxKernels {
 
     /** Softmax ({@code log == false}) or log-softmax of {@code x} along the middle axis, into a new array. */
     public static float[] apply(float[] x, int outer, int len, int inner, boolean log) {
-        float[] out = new float[x.length];
+        float[] out = BufferPool.floats(x.length);
         if (len == 0 || inner == 0) {
             return out;
         }
@@ -129,7 +130,7 @@ public final class SoftmaxKernels {
             d[i] = x[i];
         }
         double[] r = referenceDouble(d, outer, len, inner, log);
-        float[] out = new float[x.length];
+        float[] out = BufferPool.floats(x.length);
         for (int i = 0; i < x.length; i++) {
             out[i] = (float) r[i];
         }

@@ -1,5 +1,6 @@
 package dev.lowbit.tensor.kernels;
 
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -46,7 +47,7 @@ public final class UnaryFloatKernels {
 
     /** {@code kind} applied to every element of {@code x}, into a new array. */
     public static float[] apply(Kind kind, float[] x, float p1, float p2) {
-        float[] out = new float[x.length];
+        float[] out = BufferPool.floats(x.length);
         Parallel.forRange(x.length, 1 << 14, (s, e) -> run(kind, x, out, s, e, p1, p2));
         return out;
     }
@@ -69,7 +70,7 @@ public final class UnaryFloatKernels {
 
     /** Reference: the scalar definition, element by element. */
     public static float[] reference(Kind kind, float[] x, float p1, float p2) {
-        float[] out = new float[x.length];
+        float[] out = BufferPool.floats(x.length);
         for (int i = 0; i < x.length; i++) {
             out[i] = scalar(kind, x[i], p1, p2);
         }
