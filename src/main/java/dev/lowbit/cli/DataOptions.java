@@ -46,7 +46,20 @@ public final class DataOptions {
     DatasetOptions toOptions(Model model, int limit) {
         Preprocess p = fromMetadata(model);
         if (pixelScale != null) {
+            Checks.finitePositive("--pixel-scale", pixelScale);
             p = p.withScale(pixelScale);
+        }
+        for (float[] values : new float[][] {mean, std}) {
+            for (float v : values == null ? new float[0] : values) {
+                if (!Float.isFinite(v)) {
+                    throw new LowbitException("--mean and --std must be finite numbers, got " + v);
+                }
+            }
+        }
+        for (float v : std == null ? new float[0] : std) {
+            if (v <= 0) {
+                throw new LowbitException("--std must be above 0, got " + v);
+            }
         }
         if (mean != null || std != null) {
             p = p.withNormalization(mean != null ? mean : p.mean(), std != null ? std : p.std());
@@ -56,6 +69,9 @@ public final class DataOptions {
             try {
                 int h = Integer.parseInt(hw[0].trim());
                 int w = Integer.parseInt(hw[hw.length - 1].trim());
+                if (hw.length != 2 || h < 1 || w < 1 || h > 16384 || w > 16384) {
+                    throw new LowbitException("--size must be HxW with sides in 1..16384, e.g. 224x224; got '" + size + "'");
+                }
                 p = p.withResize(resize != null ? resize : Math.min(h, w), h, w);
             } catch (NumberFormatException e) {
                 throw new LowbitException("--size must be HxW, e.g. 224x224; got '" + size + "'");

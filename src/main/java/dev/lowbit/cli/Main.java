@@ -1,6 +1,14 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,6 +38,28 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
+    /** Exit code of a bug in lowbit (EX_SOFTWARE), distinct from bad input (2). */
+    public static final int INTERNAL_ERROR = 70;
+
+    private static String firstLine(Throwable t) {
+        String s = t.toString();
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Writes the stack trace to a log file in the temporary folder and names it; the stack trace stays findable. */
+    private static String crashLog(Throwable t, Function<Object, String> command) {
+        try {
+            Path log = Files.createTempFile("lowbit-crash-", ".log");
+            StringWriter trace = new StringWriter();
+            t.printStackTrace(new PrintWriter(trace));
+            Files.writeString(log, "lowbit " + command.apply(null) + "\n" + trace);
+            return " (stack trace in " + log + ")";
+        } catch (IOException | RuntimeException e) {
+            return " (could not write a crash log: " + e.getMessage() + ")";
+        }
+    }
+
     /** Runs the CLI and returns its exit code (for tests and embedding). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
@@ -51,9 +81,9 @@ public final class Main implements Runnable {
                 cmd.getErr().println("lowbit: out of memory (raise -Xmx through LOWBIT_JAVA_OPTS)");
                 return 3;
             }
-            cmd.getErr().println("lowbit: internal error: " + t);
-            t.printStackTrace(cmd.getErr());
-            return 1;
+            cmd.getErr().println("lowbit: internal error (a bug in lowbit, please report it): " + firstLine(t)
+                    + crashLog(t, args1 -> cmd.getCommandSpec().qualifiedName()));
+            return INTERNAL_ERROR;
         });
         cl.setOverwrittenOptionsAllowed(true);
         String[] expanded;
@@ -75,14 +105,14 @@ public final class Main implements Runnable {
             return args;
         }
         CommandLine sub = cl.getSubcommands().get(args[0]);
-        java.util.List<String> rest = new java.util.ArrayList<>();
-        java.nio.file.Path config = null;
+        List<String> rest = new ArrayList<>();
+        Path config = null;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--config") && i + 1 < args.length) {
-                config = java.nio.file.Path.of(args[++i]);
+                config = Path.of(args[++i]);
             } else if (a.startsWith("--config=")) {
-                config = java.nio.file.Path.of(a.substring("--config=".length()));
+                config = Path.of(a.substring("--config=".length()));
             } else {
                 rest.add(a);
             }
@@ -90,9 +120,22 @@ public final class Main implements Runnable {
         if (config == null || sub.getCommandSpec().findOption("--config") == null) {
             return args;
         }
-        java.util.List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         out.add(args[0]);
-        for (String a : YamlArgs.read(config, java.util.List.of())) {
+        List<String> fromFile = YamlArgs.read(config, List.of());
+        if (fromFile.isEmpty()) {
+            throw new LowbitException(config + ": the config file sets no keys (keys are the long flag names of '"
+                    + args[0] + "')");
+        }
+        for (int i = 0; i + 1 < fromFile.size(); i++) {
+            CommandLine.Model.OptionSpec o = sub.getCommandSpec().findOption(fromFile.get(i));
+            String next = fromFile.get(i + 1);
+            if (o != null && o.typeInfo().isBoolean() && !next.startsWith("--")) {
+                throw new LowbitException(config + ": '" + fromFile.get(i).substring(2) + "' must be true or false, got '"
+                        + next + "'");
+            }
+        }
+        for (String a : fromFile) {
             if (a.startsWith("--no-") && sub.getCommandSpec().findOption(a) == null
                     && sub.getCommandSpec().findOption("--" + a.substring(5)) != null) {
                 continue; // `flag: false` for a plain switch: leave it off

@@ -170,8 +170,10 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (model == null || output == null || calib == null) {
             throw new LowbitException("quantize needs MODEL, -o OUT and --calib DATA (or no arguments for the bundled example)");
         }
+        checkOptions();
         PtqConfig cfg = config();
         Model floatModel = ModelIO.load(model);
+        Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
         PtqResult r;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
             if (maxDrop != null || mixedPrecision) {
@@ -214,6 +216,40 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
     }
 
+    /** Flags that contradict each other or are out of range, before anything is read. */
+    private void checkOptions() {
+        if (spec != null && perTensor && spec.commandLine().getParseResult().hasMatchedOption("--per-channel") && perChannel) {
+            throw new LowbitException("--per-channel and --per-tensor contradict each other: give one");
+        }
+        Checks.outputFile("-o", output);
+        Checks.outputFile("--report", reportFile);
+        Checks.atLeast("--calib-size", calibSize, 1);
+        Checks.atLeast("--batch", batch, 1);
+        Checks.bits("--weights", weightBits);
+        Checks.bits("--activations", activationBits);
+        Checks.atLeast("--adaround-iters", adaroundIters, 1);
+        Checks.atLeast("--easyquant-samples", easyquantSamples, 1);
+        Checks.atLeast("--eval-limit", evalLimit, 0);
+        if (maxDrop != null) {
+            Checks.within("--max-drop", maxDrop, 0, 100);
+        }
+        if (sizeBudget != null) {
+            Checks.finitePositive("--size-budget", sizeBudget);
+        }
+        if (mixedPrecision && sizeBudget == null) {
+            throw new LowbitException("--mixed-precision needs --size-budget (bytes, or a fraction of the size at --weights bits)");
+        }
+        for (int b : mixedBits) {
+            Checks.bits("--mixed-bits", b);
+        }
+    }
+
+    @Option(names = "--allow-nonfinite", description = "Calibrate on data holding NaN or infinity (default: refuse it, naming the sample).")
+    boolean allowNonFinite;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     PtqConfig config() {
         if (!format.equals("qdq") && !format.equals("qoperator")) {
             throw new LowbitException("--format must be qdq or qoperator, got '" + format + "'");
@@ -221,7 +257,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         PtqConfig.Builder b = PtqConfig.builder().weightBits(weightBits).activationBits(activationBits)
                 .perChannel(perChannel && !perTensor).method(CalibrationMethod.parse(method)).weightMethod(weightMethod)
                 .backend(BackendProfile.fromName(backend)).calibSize(calibSize).batchSize(batch)
-                .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude)).firstLastBits(firstLastBits);
+                .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude)).firstLastBits(firstLastBits)
+                .allowNonFinite(allowNonFinite);
         if (weightScheme != null) {
             b.weightScheme(QuantScheme.parse(weightScheme));
         }

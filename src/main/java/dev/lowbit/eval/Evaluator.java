@@ -18,6 +18,16 @@ public final class Evaluator {
     private Evaluator() {
     }
 
+    /** Labels must name one of the output's classes: 255 against 10 classes is a wrong labels file, not 0% top-1. */
+    private static void checkLabels(Dataset data, long[] labels, int classes, long before) {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new LowbitException(data.name() + ": label " + labels[i] + " of sample " + (before + i)
+                        + " is outside the model's " + classes + " classes (0.." + (classes - 1) + ")");
+            }
+        }
+    }
+
     /** Evaluates the first output of {@code engine} as [N, classes] logits against the labels. */
     public static Result evaluate(Engine engine, Dataset data, int batchSize, LongConsumer progress) {
         if (!data.hasLabels()) {
@@ -39,6 +49,7 @@ public final class Evaluator {
                 throw new LowbitException("output '" + output + "' has shape " + java.util.Arrays.toString(logits.shapeRef())
                         + "; evaluation expects [N, classes] logits");
             }
+            checkLabels(data, b.labels(), logits.dim(1), acc.count());
             acc.add(logits.toFloatArray(), logits.dim(1), b.labels());
             if (progress != null) {
                 progress.accept(acc.count());

@@ -255,8 +255,13 @@ public final class Executor {
             throw new UnsupportedOpException(step.node.label() + ": " + e.getMessage());
         } catch (LowbitException e) {
             throw new LowbitException(step.node.label() + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // Kernels check their arguments (shapes that do not broadcast, inner dimensions that
+            // differ): the model or its inputs are inconsistent, which is the user's to fix.
+            throw new LowbitException(step.node.label() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new LowbitException(step.node.label() + ": " + e, e);
+            // Anything else (an index out of bounds, a null) is a bug in lowbit: not a user error.
+            throw new KernelFailure(step.node.label() + ": " + e, e);
         }
     }
 
@@ -276,6 +281,13 @@ public final class Executor {
             }
         }
         pool.recycle(t.data());
+    }
+
+    /** A kernel failed in a way that is a bug in lowbit, not a problem of the model or its inputs. */
+    public static final class KernelFailure extends IllegalStateException {
+        KernelFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private static void check(ValueInfo v, Tensor t) {

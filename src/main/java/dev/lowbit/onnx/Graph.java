@@ -1,5 +1,6 @@
 package dev.lowbit.onnx;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.tensor.Tensor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -196,7 +197,14 @@ public final class Graph {
             }
         }
         if (order.size() != nodes.size()) {
-            throw new IllegalStateException("graph '" + name + "' has a cycle");
+            Node stuck = null;
+            for (int i = 0; i < nodes.size() && stuck == null; i++) {
+                if (pending[i] > 0) {
+                    stuck = nodes.get(i);
+                }
+            }
+            throw new LowbitException("graph '" + name + "' has a cycle: " + stuck.label()
+                    + " depends on its own output through " + (nodes.size() - order.size()) + " node(s)");
         }
         return order;
     }

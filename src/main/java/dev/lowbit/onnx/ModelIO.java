@@ -51,7 +51,9 @@ public final class ModelIO {
             throw new LowbitException(file + ": not a valid ONNX model (no graph or no opset_import)");
         }
         try {
-            return fromProto(proto, file.toAbsolutePath().getParent());
+            Model model = fromProto(proto, file.toAbsolutePath().getParent());
+            ModelValidator.check(model);
+            return model;
         } catch (LowbitException e) {
             throw new LowbitException(file + ": " + e.getMessage(), e);
         }

@@ -20,6 +20,9 @@ public final class TensorProtos {
     private TensorProtos() {
     }
 
+    /** The most elements one tensor can have (a Java array's length limit). */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
     /** Decodes a tensor; {@code baseDir} resolves external data locations (may be null). */
     public static Tensor fromProto(TensorProto p, Path baseDir) {
         DType dtype;
@@ -30,9 +33,23 @@ public final class TensorProtos {
         }
         int[] shape = new int[p.getDimsCount()];
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = Math.toIntExact(p.getDims(i));
+            long d = p.getDims(i);
+            if (d < 0 || d > Integer.MAX_VALUE) {
+                throw new LowbitException("tensor '" + p.getName() + "': dimension " + i + " is " + d
+                        + (d < 0 ? " (negative)" : " (larger than 2^31-1)"));
+            }
+            shape[i] = (int) d;
         }
-        int n = Shapes.size(shape);
+        long elements = 1;
+        for (int d : shape) {
+            elements = Math.min(elements * d, MAX_ELEMENTS + 1); // both factors < 2^31: no overflow
+        }
+        if (elements > MAX_ELEMENTS) {
+            throw new LowbitException("tensor '" + p.getName() + "': shape " + p.getDimsList()
+                    + " has more elements than a Java array holds");
+        }
+        int n = (int) elements;
+        checkStoredCount(p, dtype, n); // before allocating: a header may promise far more than the file holds
         Tensor t = Tensor.zeros(dtype, shape);
         if (p.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             readRaw(t, externalBytes(p, baseDir, (long) n * dtype.byteSize()), p.getName());
@@ -56,6 +73,28 @@ public final class TensorProtos {
         return t;
     }
 
+    /** Fails when the tensor's inline data holds another number of values than its shape needs. */
+    private static void checkStoredCount(TensorProto p, DType dtype, long n) {
+        if (p.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+            return; // checked against the file's length when it is read
+        }
+        long have;
+        if (p.hasRawData()) {
+            if (dtype == DType.STRING) {
+                return;
+            }
+            have = p.getRawData().size() / Math.max(1, dtype.byteSize());
+        } else {
+            have = Math.max(Math.max(Math.max(p.getFloatDataCount(), p.getDoubleDataCount()),
+                    Math.max(p.getInt64DataCount(), p.getUint64DataCount())),
+                    Math.max(p.getInt32DataCount(), p.getStringDataCount()));
+        }
+        if (have < n) {
+            throw new LowbitException("tensor '" + p.getName() + "' holds " + have + " values, its shape "
+                    + p.getDimsList() + " needs " + n);
+        }
+    }
+
     private interface IntConsumer {
         void accept(int i);
     }
@@ -76,17 +115,17 @@ public final class TensorProtos {
         for (StringStringEntryProto e : p.getExternalDataList()) {
             switch (e.getKey()) {
                 case "location" -> location = e.getValue();
-                case "offset" -> offset = Long.parseLong(e.getValue());
-                case "length" -> length = Long.parseLong(e.getValue());
+                case "offset" -> offset = parseLong(e.getValue(), "offset", p.getName());
+                case "length" -> length = parseLong(e.getValue(), "length", p.getName());
                 default -> { }
             }
         }
         if (location == null) {
             throw new LowbitException("tensor '" + p.getName() + "': external data without a location");
         }
-        Path file = (baseDir == null ? Path.of(".") : baseDir).resolve(location).normalize();
-        if (!Files.isRegularFile(file)) {
-            throw new LowbitException(file + ": external data file of tensor '" + p.getName() + "' not found");
+        Path file = confined(location, baseDir, p.getName());
+        if (offset < 0 || length < -1) {
+            throw new LowbitException("tensor '" + p.getName() + "': negative external data offset or length");
         }
         if (length < 0) {
             length = expected;
@@ -96,13 +135,61 @@ public final class TensorProtos {
                 throw new LowbitException(file + ": too short for tensor '" + p.getName() + "' (needs "
                         + (offset + length) + " bytes, has " + raf.length() + ")");
             }
-            byte[] buf = new byte[Math.toIntExact(length)];
+            if (length > MAX_ELEMENTS) {
+                throw new LowbitException(file + ": external data of tensor '" + p.getName() + "' is larger than 2 GB");
+            }
+            byte[] buf = new byte[(int) length];
             raf.seek(offset);
             raf.readFully(buf);
             return ByteBuffer.wrap(buf);
         } catch (IOException e) {
             throw new LowbitException(file + ": cannot read external data: " + e.getMessage());
         }
+    }
+
+    private static long parseLong(String text, String key, String tensor) {
+        try {
+            return Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            throw new LowbitException("tensor '" + tensor + "': external data " + key + " '" + text + "' is not a number");
+        }
+    }
+
+    /**
+     * The external data file {@code location} names, which must stay inside the model's folder (as
+     * ONNX's checker requires): a relative path without "..", resolving — symbolic links followed —
+     * to a regular file under the folder. Checked before anything is opened.
+     */
+    static Path confined(String location, Path baseDir, String tensor) {
+        Path dir = baseDir == null ? Path.of("").toAbsolutePath() : baseDir.toAbsolutePath();
+        Path rel;
+        try {
+            rel = Path.of(location);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new LowbitException("tensor '" + tensor + "': external data location '" + location + "' is not a path");
+        }
+        boolean escapes = rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\")
+                || location.contains("\0") || !dir.resolve(rel).normalize().startsWith(dir.normalize());
+        for (Path part : rel) {
+            escapes |= part.toString().equals("..");
+        }
+        if (escapes) {
+            throw new LowbitException("tensor '" + tensor + "': external data location '" + location
+                    + "' is outside the model's folder (it must be a relative path below " + dir + ")");
+        }
+        Path file = dir.resolve(rel).normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new LowbitException(file + ": external data file of tensor '" + tensor + "' not found");
+        }
+        try {
+            if (!file.toRealPath().startsWith(dir.toRealPath())) {
+                throw new LowbitException("tensor '" + tensor + "': external data location '" + location
+                        + "' links outside the model's folder (" + file.toRealPath() + ")");
+            }
+        } catch (IOException e) {
+            throw new LowbitException(file + ": cannot resolve external data of tensor '" + tensor + "': " + e.getMessage());
+        }
+        return file;
     }
 
     private static void readRaw(Tensor t, ByteBuffer raw, String name) {

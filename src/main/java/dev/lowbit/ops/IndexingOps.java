@@ -25,6 +25,9 @@ public final class IndexingOps implements OpRegistry.Family {
         r.register("Gather", ctx -> {
             int axis = (int) ctx.node().getInt("axis", 0);
             return in -> {
+                if (in[0].rank() == 0) {
+                    throw new IllegalArgumentException("Gather needs data of rank >= 1, got a scalar");
+                }
                 int a = Shapes.axis(axis, in[0].rank());
                 int[] idx = normaliseIndices(in[1], in[0].dim(a));
                 return new Tensor[] {GatherKernels.gather(in[0], a, idx, in[1].shapeRef())};
@@ -119,7 +122,7 @@ public final class IndexingOps implements OpRegistry.Family {
     static int checkIndex(int v, int dim) {
         int w = v < 0 ? v + dim : v;
         if (w < 0 || w >= dim) {
-            throw new IndexOutOfBoundsException("index " + v + " out of range for dimension " + dim);
+            throw new IllegalArgumentException("index " + v + " out of range for dimension " + dim);
         }
         return w;
     }

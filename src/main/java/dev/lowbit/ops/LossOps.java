@@ -59,7 +59,7 @@ public final class LossOps implements OpRegistry.Family {
                     continue;
                 }
                 if (t < 0 || t >= c) {
-                    throw new IndexOutOfBoundsException("target class " + t + " out of range for " + c + " classes");
+                    throw new IllegalArgumentException("target class " + t + " out of range for " + c + " classes");
                 }
                 double w = weight == null ? 1 : weight.getDouble((int) t);
                 loss[p] = -input.getDouble((i * c + (int) t) * inner + d) * w;

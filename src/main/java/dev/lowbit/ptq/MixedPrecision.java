@@ -49,6 +49,9 @@ public final class MixedPrecision {
      * @param lower   the lower widths to consider, e.g. {4} or {4, 6}
      */
     public static Result run(QuantSearch search, double budget, int[] lower) {
+        if (!Double.isFinite(budget) || budget <= 0) {
+            throw new LowbitException("size budget must be a finite number above 0 (bytes, or a fraction <= 1), got " + budget);
+        }
         long start = System.nanoTime();
         int high = search.config().weightBits();
         int[] levels = Arrays.stream(lower).filter(b -> b < high).map(b -> -b).sorted().map(b -> -b).distinct().toArray();

@@ -22,11 +22,12 @@ import java.util.Set;
  * @param weightBitsPerNode weight bits for particular nodes (mixed precision), overriding {@code weightBits}
  * @param firstLastBits    bits of the first and the last quantized layer (their weights and input
  *                         activations), the usual exception of low-bit networks; 0 = same as the rest
+ * @param allowNonFinite   calibrate on data holding NaN or infinity (default: refuse it, naming the sample)
  */
 public record PtqConfig(int weightBits, int activationBits, boolean perChannel, QuantScheme weightScheme,
                         QuantScheme activationScheme, CalibrationMethod method, String weightMethod,
                         BackendProfile backend, int calibSize, int batchSize, Set<String> exclude,
-                        java.util.Map<String, Integer> weightBitsPerNode, int firstLastBits) {
+                        java.util.Map<String, Integer> weightBitsPerNode, int firstLastBits, boolean allowNonFinite) {
 
     /** The weight bits of node {@code node}: its mixed-precision entry, else {@link #weightBits}. */
     public int weightBits(String node) {
@@ -52,6 +53,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         b.exclude = exclude;
         b.weightBitsPerNode = weightBitsPerNode;
         b.firstLastBits = firstLastBits;
+        b.allowNonFinite = allowNonFinite;
         return b;
     }
 
@@ -68,6 +70,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         private int calibSize = 512;
         private int batchSize = 32;
         private Set<String> exclude = Set.of();
+        private boolean allowNonFinite;
         private java.util.Map<String, Integer> weightBitsPerNode = java.util.Map.of();
         private int firstLastBits;
 
@@ -155,9 +158,15 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
             return this;
         }
 
+        /** Calibrate on data holding NaN or infinity instead of refusing it. */
+        public Builder allowNonFinite(boolean allow) {
+            allowNonFinite = allow;
+            return this;
+        }
+
         public PtqConfig build() {
             return new PtqConfig(weightBits, activationBits, perChannel, weightScheme, activationScheme, method,
-                    weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode, firstLastBits);
+                    weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode, firstLastBits, allowNonFinite);
         }
     }
 }

@@ -90,10 +90,31 @@ public final class PtqContext {
             @Override
             public Tensor next() {
                 Tensor x = PostTrainingQuantizer.take(it.next().images(), limit - seen);
+                if (!config.allowNonFinite()) {
+                    requireFinite(x, seen);
+                }
                 seen += x.dim(0);
                 return x;
             }
         };
+    }
+
+    /**
+     * Calibration data with NaN or infinity would give meaningless ranges (every scale 1.0): name the
+     * sample instead, unless {@link PtqConfig#allowNonFinite()} says such values are expected.
+     */
+    private void requireFinite(Tensor x, int firstSample) {
+        if (x.dtype() != dev.lowbit.tensor.DType.FLOAT) {
+            return;
+        }
+        float[] f = x.floats();
+        int per = Math.max(1, f.length / Math.max(1, x.dim(0)));
+        for (int i = 0; i < f.length; i++) {
+            if (!Float.isFinite(f[i])) {
+                throw new dev.lowbit.LowbitException(calibration.name() + ": calibration sample " + (firstSample + i / per)
+                        + " holds " + f[i] + " (give finite data, or --allow-nonfinite to calibrate on it anyway)");
+            }
+        }
     }
 
     /** Quantized weights by initializer name (integer values plus parameters). Steps may replace entries. */
