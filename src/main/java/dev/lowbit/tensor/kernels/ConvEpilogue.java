@@ -57,26 +57,53 @@ public final class ConvEpilogue {
         }
     }
 
+    /*
+     * No vector value in these loops flows through a branch: with "if (res != null) v = v.add(r)"
+     * inside the loop, C2 merged two vector values in a phi whenever the profile had seen both
+     * cases before the method was compiled, and such merges are compiled with boxed vectors. Which
+     * case the profile had seen depended on compile timing, so some JVM launches ran a ResNet's
+     * epilogues ~1.4x slower than others. Each variant below is one straight-line vector loop.
+     */
+
     /**
      * dst[dOff, dOff+len) = clamp(src[sOff..] + bias + res[rOff..]) (res may be null; no clamp unless
      * {@code clamp}): the whole epilogue when the accumulators start from zero.
      */
     public static void finish(float[] src, int sOff, float[] dst, int dOff, int len, float bias, float[] res, int rOff,
             boolean clamp, float lo, float hi) {
-        if (!clamp) {
-            lo = Float.NEGATIVE_INFINITY;
-            hi = Float.POSITIVE_INFINITY;
+        float l = clamp ? lo : Float.NEGATIVE_INFINITY, h = clamp ? hi : Float.POSITIVE_INFINITY;
+        if (res == null) {
+            row(src, sOff, dst, dOff, len, bias, l, h);
+        } else {
+            rowWithResidual(src, sOff, dst, dOff, len, bias, res, rOff, l, h);
         }
+    }
+
+    /**
+     * {@link #finish} over {@code rows} rows of {@code len} floats: row r reads {@code src} at
+     * {@code sOff + r * sStride} and writes {@code dst} (and reads {@code res}) at {@code dOff + r * len}.
+     */
+    public static void finishRows(float[] src, int sOff, int sStride, float[] dst, int dOff, int rows, int len,
+            float bias, float[] res, boolean clamp, float lo, float hi) {
+        float l = clamp ? lo : Float.NEGATIVE_INFINITY, h = clamp ? hi : Float.POSITIVE_INFINITY;
+        for (int r = 0; r < rows; r++) {
+            int so = sOff + r * sStride, d = dOff + r * len;
+            if (res == null) {
+                row(src, so, dst, d, len, bias, l, h);
+            } else {
+                rowWithResidual(src, so, dst, d, len, bias, res, d, l, h);
+            }
+        }
+    }
+
+    /** dst = clamp(src + bias) over one row; the tail is a masked vector where it fits in the arrays. */
+    private static void row(float[] src, int sOff, float[] dst, int dOff, int len, float bias, float lo, float hi) {
         FloatVector vb = FloatVector.broadcast(S, bias);
         FloatVector vlo = FloatVector.broadcast(S, lo);
         FloatVector vhi = FloatVector.broadcast(S, hi);
         int i = 0;
         for (int end = S.loopBound(len); i < end; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, src, sOff + i).add(vb);
-            if (res != null) {
-                v = v.add(FloatVector.fromArray(S, res, rOff + i));
-            }
-            v.max(vlo).min(vhi).intoArray(dst, dOff + i);
+            FloatVector.fromArray(S, src, sOff + i).add(vb).max(vlo).min(vhi).intoArray(dst, dOff + i);
         }
         if (i == len) {
             return;
@@ -85,61 +112,38 @@ public final class ConvEpilogue {
         // mispredicts half the time, which made narrow feature maps (rows of 7 or 14) twice slower.
         // Masked accesses are only fast when the whole vector lies inside the arrays (else the
         // Vector API checks lane by lane), so the very end of an array takes the scalar loop.
-        if (fits(src, sOff + i) && fits(dst, dOff + i) && (res == null || fits(res, rOff + i))) {
+        if (fits(src, sOff + i) && fits(dst, dOff + i)) {
             VectorMask<Float> m = S.indexInRange(i, len);
-            FloatVector v = FloatVector.fromArray(S, src, sOff + i, m).add(vb);
-            if (res != null) {
-                v = v.add(FloatVector.fromArray(S, res, rOff + i, m));
-            }
-            v.max(vlo).min(vhi).intoArray(dst, dOff + i, m);
+            FloatVector.fromArray(S, src, sOff + i, m).add(vb).max(vlo).min(vhi).intoArray(dst, dOff + i, m);
             return;
         }
         for (; i < len; i++) {
-            float v = src[sOff + i] + bias;
-            if (res != null) {
-                v += res[rOff + i];
-            }
-            dst[dOff + i] = Clamp.reference(v, lo, hi);
+            dst[dOff + i] = Clamp.reference(src[sOff + i] + bias, lo, hi);
         }
     }
 
-    /**
-     * {@link #finish} over {@code rows} rows of {@code len} floats: row r reads {@code src} at
-     * {@code sOff + r * sStride} and writes {@code dst} (and reads {@code res}) at {@code dOff + r * len}.
-     * One call per plane instead of per row: the constants are broadcast once.
-     */
-    public static void finishRows(float[] src, int sOff, int sStride, float[] dst, int dOff, int rows, int len,
-            float bias, float[] res, boolean clamp, float lo, float hi) {
-        if (!clamp) {
-            lo = Float.NEGATIVE_INFINITY;
-            hi = Float.POSITIVE_INFINITY;
-        }
+    /** dst = clamp(src + bias + res) over one row. */
+    private static void rowWithResidual(float[] src, int sOff, float[] dst, int dOff, int len, float bias, float[] res,
+            int rOff, float lo, float hi) {
         FloatVector vb = FloatVector.broadcast(S, bias);
         FloatVector vlo = FloatVector.broadcast(S, lo);
         FloatVector vhi = FloatVector.broadcast(S, hi);
-        int end = S.loopBound(len);
-        for (int r = 0; r < rows; r++) {
-            int so = sOff + r * sStride, d = dOff + r * len;
-            int i = 0;
-            for (; i < end; i += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, src, so + i).add(vb);
-                if (res != null) {
-                    v = v.add(FloatVector.fromArray(S, res, d + i));
-                }
-                v.max(vlo).min(vhi).intoArray(dst, d + i);
-            }
-            if (i < len) {
-                if (fits(src, so + i) && fits(dst, d + i) && (res == null || fits(res, d + i))) {
-                    VectorMask<Float> m = S.indexInRange(i, len);
-                    FloatVector v = FloatVector.fromArray(S, src, so + i, m).add(vb);
-                    if (res != null) {
-                        v = v.add(FloatVector.fromArray(S, res, d + i, m));
-                    }
-                    v.max(vlo).min(vhi).intoArray(dst, d + i, m);
-                } else {
-                    finish(src, so + i, dst, d + i, len - i, bias, res, d + i, clamp, lo, hi);
-                }
-            }
+        int i = 0;
+        for (int end = S.loopBound(len); i < end; i += S.length()) {
+            FloatVector.fromArray(S, src, sOff + i).add(vb).add(FloatVector.fromArray(S, res, rOff + i))
+                    .max(vlo).min(vhi).intoArray(dst, dOff + i);
+        }
+        if (i == len) {
+            return;
+        }
+        if (fits(src, sOff + i) && fits(dst, dOff + i) && fits(res, rOff + i)) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            FloatVector.fromArray(S, src, sOff + i, m).add(vb).add(FloatVector.fromArray(S, res, rOff + i, m))
+                    .max(vlo).min(vhi).intoArray(dst, dOff + i, m);
+            return;
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] = Clamp.reference(src[sOff + i] + bias + res[rOff + i], lo, hi);
         }
     }
 
