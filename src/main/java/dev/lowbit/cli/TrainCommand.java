@@ -33,6 +33,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         TrainConfig c = TrainConfig.load(configFile, overrides);
+        Checks.outputFolder("checkpoint_dir", c.checkpointDir()); // before training, not after the first epoch
         long t0 = System.nanoTime();
         QatTrainer trainer = TrainCommand.trainer(c);
         System.err.printf("prepared in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, trainer.ptq() == null ? ""

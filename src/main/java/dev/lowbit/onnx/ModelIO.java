@@ -167,7 +167,7 @@ public final class ModelIO {
         for (Map.Entry<String, Long> e : m.opsets().entrySet()) {
             b.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(e.getKey()).setVersion(e.getValue()));
         }
-        for (Map.Entry<String, String> e : m.metadata().entrySet()) {
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(m.metadata()).entrySet()) { // sorted: byte-identical files
             b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
         }
         return b.build();

@@ -186,9 +186,19 @@ public final class PostTrainingQuantizer {
         }, wq);
         quantized.metadata().put("lowbit.method", chosen.toString());
         quantized.metadata().put("lowbit.backend", backend.id());
-        return new PtqResult(quantized, ctx.prepared(), plan, Map.copyOf(ctx.activations()), Map.copyOf(ctx.weightParams()),
-                chosen, scores, seen, (System.nanoTime() - start) / 1_000_000, Map.copyOf(ctx.notes()), histograms(stats),
+        return new PtqResult(quantized, ctx.prepared(), plan, ordered(ctx.activations()), ordered(ctx.weightParams()),
+                chosen, scores, seen, (System.nanoTime() - start) / 1_000_000, ordered(ctx.notes()), histograms(stats),
                 observed(stats));
+    }
+
+    /**
+     * An unmodifiable copy in the same order. Not Map.copyOf: its iteration order is randomised per
+     * JVM launch, and QAT inserted its quantizers in that order, so two runs with the same seed
+     * wrote checkpoints whose metadata lines and (through the graph's node order) float summation
+     * order differed.
+     */
+    static <K, V> Map<K, V> ordered(Map<K, V> m) {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
     }
 
     private static Map<String, dev.lowbit.calib.Histogram> histograms(Map<String, ActivationStats> stats) {

@@ -90,6 +90,7 @@ public final class PtqContext {
             @Override
             public Tensor next() {
                 Tensor x = PostTrainingQuantizer.take(it.next().images(), limit - seen);
+                requireShape(x);
                 if (!config.allowNonFinite()) {
                     requireFinite(x, seen);
                 }
@@ -97,6 +98,27 @@ public final class PtqContext {
                 return x;
             }
         };
+    }
+
+    /** Data whose samples do not have the model input's type and shape: say which file, not only which input. */
+    private void requireShape(Tensor x) {
+        for (dev.lowbit.onnx.ValueInfo v : prepared.graph().runtimeInputs()) {
+            if (!v.name().equals(inputName)) {
+                continue;
+            }
+            int[] dims = v.dims();
+            boolean ok = v.type() == null || v.type() == x.dtype();
+            ok &= dims == null || dims.length == x.rank();
+            for (int i = 1; ok && dims != null && i < dims.length; i++) {
+                ok = dims[i] < 0 || dims[i] == x.dim(i);
+            }
+            if (!ok) {
+                throw new dev.lowbit.LowbitException(calibration.name() + ": samples are " + x.dtype().onnxName()
+                        + java.util.Arrays.toString(java.util.Arrays.copyOfRange(x.shapeRef(), 1, x.rank()))
+                        + " but model input '" + v.name() + "' expects " + v.describe()
+                        + " (check --size, --layout and the model's input)");
+            }
+        }
     }
 
     /**
