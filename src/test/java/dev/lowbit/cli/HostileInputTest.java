@@ -321,6 +321,15 @@ class HostileInputTest {
             } catch (AssertionError e) {
                 failures.add(e.getMessage().lines().findFirst().orElse("") + " | " + ERR.toString(StandardCharsets.UTF_8).strip());
             }
+            if (i % 6 == 0) { // and through the PTQ pipeline (graph preparation, calibration, writers)
+                Path q = dir.resolve("sem-q" + i + ".onnx");
+                try {
+                    check("semantic-mutation-quantize", i + " " + what, List.of(q), "quantize", f.toString(), "-o", q.toString(),
+                            "--calib", IDX.toString(), "--calib-size", "4");
+                } catch (AssertionError e) {
+                    failures.add(e.getMessage().lines().findFirst().orElse("") + " | " + ERR.toString(StandardCharsets.UTF_8).strip());
+                }
+            }
         }
         assertEquals(List.of(), failures);
     }
