@@ -38,7 +38,7 @@ public final class BufferPool {
     /** Arrays handed out during the current run (identity), the only ones {@link #recycle} takes back. */
     private final IdentityHashMap<Object, Boolean> issued = new IdentityHashMap<>();
     private long run;
-    private long reused, allocated;
+    private long reused;
 
     private record Free(Object array, long releasedInRun) {
     }
@@ -74,11 +74,6 @@ public final class BufferPool {
                 ACTIVE.set(previous);
             }
         }
-    }
-
-    /** Whether a pool is open on the current thread. */
-    public static boolean active() {
-        return ACTIVE.get() != null;
     }
 
     /** A zero-filled float[n]: recycled when a pool is open on this thread. */
@@ -135,24 +130,9 @@ public final class BufferPool {
         return true;
     }
 
-    /** Arrays served from the pool and freshly allocated through it, since it was made. */
+    /** Arrays served from the pool instead of allocated, since it was made. */
     public long reusedCount() {
         return reused;
-    }
-
-    public long allocatedCount() {
-        return allocated;
-    }
-
-    /** Bytes of free arrays the pool holds now. */
-    public long freeBytes() {
-        long bytes = 0;
-        for (ArrayDeque<Free> q : free.values()) {
-            for (Free f : q) {
-                bytes += (long) java.lang.reflect.Array.getLength(f.array) * elementBytes(f.array.getClass());
-            }
-        }
-        return bytes;
     }
 
     private Object take(Class<?> type, int n) {
@@ -171,7 +151,6 @@ public final class BufferPool {
 
     private Object issue(Object array) {
         if (java.lang.reflect.Array.getLength(array) >= MIN_LENGTH) {
-            allocated++;
             issued.put(array, Boolean.TRUE);
         }
         return array;
@@ -213,15 +192,6 @@ public final class BufferPool {
             return 7;
         }
         return 8;
-    }
-
-    private static int elementBytes(Class<?> type) {
-        return switch (typeIndex(type)) {
-            case 2, 7 -> 1;
-            case 5 -> 2;
-            case 4, 6 -> 8;
-            default -> 4;
-        };
     }
 
     private static void clear(Object a) {
