@@ -6,6 +6,7 @@ import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.JavaEngine;
 import dev.lowbit.engine.OnnxRuntimeEngine;
 import dev.lowbit.engine.OpProfile;
+import dev.lowbit.data.TensorFiles;
 import dev.lowbit.engine.RandomInputs;
 import dev.lowbit.report.Json;
 import dev.lowbit.tensor.Tensor;
@@ -77,6 +78,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Concrete shape for an input with dynamic dimensions, e.g. --shape input=1x3x224x224 (repeatable).")
     Map<String, String> shapes = new LinkedHashMap<>();
 
+    @Option(names = "--inputs", paramLabel = "DIR",
+            description = "Run on these inputs instead of random ones: a folder of NAME.npy or input_N.pb files, or an .npz.")
+    Path inputs;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -117,7 +122,8 @@ public final class BenchCommand implements Callable<Integer> {
                                     + String.join(", ", e.inputNames()) + ")");
                         }
                     }
-                    feed = RandomInputs.generate(e.inputs(), batch, overrides, seed);
+                    feed = inputs != null ? TensorFiles.readInputs(inputs, e.inputs())
+                            : RandomInputs.generate(e.inputs(), batch, overrides, seed);
                     items = itemsPerRun(feed);
                     if (items != batch && !feed.isEmpty()) {
                         System.err.printf("lowbit: note: the model's batch dimension is %d; throughput counts %d items per run%n", items, items);

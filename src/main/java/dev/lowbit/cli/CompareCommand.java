@@ -1,7 +1,10 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.data.Dataset;
 import dev.lowbit.data.Datasets;
+import dev.lowbit.engine.Engine;
+import dev.lowbit.engine.Engines;
 import dev.lowbit.eval.ModelComparison;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
@@ -37,6 +40,13 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--engine", defaultValue = "java", paramLabel = "NAME",
+            description = "Run both models in java (lowbit's engine) or onnxruntime (default ${DEFAULT-VALUE}; --layers needs java).")
+    String engine;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Threads (0 = all cores).")
+    int threads;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -47,10 +57,25 @@ public final class CompareCommand implements Callable<Integer> {
     public Integer call() {
         Model f = ModelIO.load(floatModel);
         Model q = ModelIO.load(quantModel);
+        boolean java = switch (engine) {
+            case "java" -> true;
+            case "onnxruntime", "ort" -> false;
+            default -> throw new LowbitException("unknown engine '" + engine + "' (use java or onnxruntime)");
+        };
+        if (layers && !java) {
+            throw new LowbitException("--layers compares lowbit's intermediate tensors: use it with --engine java");
+        }
         ModelComparison.Result r;
         try (Dataset ds = Datasets.open(data, dataOptions.toOptions(f, limit))) {
             Progress p = Progress.stderr("compare", ds.size(), "samples");
-            r = ModelComparison.compare(f, q, ds, batch, layers, n -> p.advance(n - p.count()));
+            if (java) {
+                r = ModelComparison.compare(f, q, ds, batch, layers, n -> p.advance(n - p.count()));
+            } else {
+                try (Engine fe = Engines.open(floatModel, "onnxruntime", threads);
+                     Engine qe = Engines.open(quantModel, "onnxruntime", threads)) {
+                    r = ModelComparison.compare(fe, qe, ds, batch, n -> p.advance(n - p.count()));
+                }
+            }
             p.done();
         }
         if (json) {
@@ -64,7 +89,8 @@ public final class CompareCommand implements Callable<Integer> {
             return 0;
         }
         System.out.printf("%d samples%n", r.samples());
-        System.out.printf("%-28s %-28s %9s %9s %11s %7s%n", "tensor", "producer", "SQNR dB", "cosine", "max |err|", "top-1");
+        System.out.printf("%-28s %-28s %9s %9s %11s %11s %7s%n", "tensor", "producer", "SQNR dB", "cosine", "max |err|",
+                "cos/sample", "top-1");
         for (ModelComparison.Row row : r.outputs()) {
             print(row);
         }
@@ -78,8 +104,9 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private static void print(ModelComparison.Row r) {
-        System.out.printf("%-28s %-28s %9.2f %9.6f %11.5f %7s%n", clip(r.tensor()), clip(r.producer()), r.sqnrDb(),
-                r.cosine(), r.maxAbsError(), Double.isNaN(r.top1Agreement()) ? "" : String.format("%.2f%%", r.top1Agreement()));
+        System.out.printf("%-28s %-28s %9.2f %9.6f %11.5f %11s %7s%n", clip(r.tensor()), clip(r.producer()), r.sqnrDb(),
+                r.cosine(), r.maxAbsError(), Double.isNaN(r.meanSampleCosine()) ? "" : String.format("%.6f", r.meanSampleCosine()),
+                Double.isNaN(r.top1Agreement()) ? "" : String.format("%.2f%%", r.top1Agreement()));
     }
 
     private static String clip(String s) {

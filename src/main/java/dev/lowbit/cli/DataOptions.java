@@ -5,11 +5,6 @@ import dev.lowbit.data.DatasetOptions;
 import dev.lowbit.data.Preprocess;
 import dev.lowbit.onnx.Model;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,9 +37,15 @@ public final class DataOptions {
     @Option(names = "--layout", paramLabel = "NCHW|NHWC", description = "Tensor layout of the model input (default NCHW).")
     Preprocess.Layout layout;
 
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "HuggingFace tokenizer.json: a .txt data file (one sentence per line) becomes token ids, attention mask and token type ids.")
+    Path tokenizer;
+
+    @Option(names = "--max-length", paramLabel = "N", description = "Tokens per sentence at most (longer lines are truncated; default 128).")
+    Integer maxLength;
+
     /** Dataset options for {@code model}: flags first, then the model's metadata, then defaults. */
     DatasetOptions toOptions(Model model, int limit) {
-        Preprocess p = fromMetadata(model);
+        Preprocess p = Preprocess.fromMetadata(model);
         if (pixelScale != null) {
             Checks.finitePositive("--pixel-scale", pixelScale);
             p = p.withScale(pixelScale);
@@ -83,62 +84,12 @@ public final class DataOptions {
         if (layout != null) {
             p = p.withLayout(layout);
         }
-        int channels = inputChannels(model, p.layout());
-        if (channels == 1 || channels == 3) {
-            p = p.withChannels(channels);
+        p = p.withModelChannels(model);
+        DatasetOptions o = DatasetOptions.forModel(model).withPreprocess(p).withLabels(labels);
+        if (tokenizer != null) {
+            o = o.withTokenizer(tokenizer, maxLength != null ? maxLength : DatasetOptions.DEFAULT_MAX_LENGTH);
         }
-        DatasetOptions o = DatasetOptions.defaults().withPreprocess(p).withLabels(labels);
         return limit > 0 ? o.withLimit(limit) : o;
     }
 
-    private static int inputChannels(Model model, Preprocess.Layout layout) {
-        var ins = model.graph().runtimeInputs();
-        if (ins.size() != 1 || ins.get(0).dims() == null || ins.get(0).dims().length != 4) {
-            return 0;
-        }
-        int[] d = ins.get(0).dims();
-        return layout == Preprocess.Layout.NCHW ? d[1] : d[3];
-    }
-
-    @SuppressWarnings("unchecked")
-    static Preprocess fromMetadata(Model model) {
-        Preprocess p = Preprocess.defaults();
-        String json = model.metadata().get("preprocessing");
-        if (json == null) {
-            return p;
-        }
-        try {
-            Object o = new Yaml(new SafeConstructor(new LoaderOptions())).load(json);
-            if (o instanceof Map<?, ?> m) {
-                if (m.get("pixel_scale") instanceof Number s) {
-                    p = p.withScale(s.floatValue());
-                }
-                float[] mean = floats(m.get("mean"));
-                float[] std = floats(m.get("std"));
-                if (mean != null && std != null) {
-                    p = p.withNormalization(mean, std);
-                }
-                if ("NHWC".equals(m.get("layout"))) {
-                    p = p.withLayout(Preprocess.Layout.NHWC);
-                }
-            }
-        } catch (RuntimeException e) {
-            // Metadata is advisory: a model with unreadable preprocessing notes still runs with defaults.
-        }
-        return p;
-    }
-
-    private static float[] floats(Object v) {
-        if (v instanceof Number n) {
-            return new float[] {n.floatValue()};
-        }
-        if (v instanceof List<?> l) {
-            float[] f = new float[l.size()];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = ((Number) l.get(i)).floatValue();
-            }
-            return f;
-        }
-        return null;
-    }
 }

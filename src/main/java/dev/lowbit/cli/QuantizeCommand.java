@@ -16,6 +16,7 @@ import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
 import dev.lowbit.ptq.PtqStep;
+import dev.lowbit.ptq.Recipe;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.report.Json;
@@ -244,6 +245,10 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--recipe", defaultValue = "auto", paramLabel = "auto|cnn|transformer",
+            description = "Where quantizers go: cnn (integer end to end), transformer (matrix products only; mask, Softmax, LayerNorm, GELU and residuals float), or auto: transformer when the graph has attention (default ${DEFAULT-VALUE}).")
+    String recipe;
+
     @Option(names = "--allow-nonfinite", description = "Calibrate on data holding NaN or infinity (default: refuse it, naming the sample).")
     boolean allowNonFinite;
 
@@ -258,7 +263,7 @@ public final class QuantizeCommand implements Callable<Integer> {
                 .perChannel(perChannel && !perTensor).method(CalibrationMethod.parse(method)).weightMethod(weightMethod)
                 .backend(BackendProfile.fromName(backend)).calibSize(calibSize).batchSize(batch)
                 .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude)).firstLastBits(firstLastBits)
-                .allowNonFinite(allowNonFinite);
+                .allowNonFinite(allowNonFinite).recipe(recipe.equalsIgnoreCase("auto") ? null : Recipe.parse(recipe));
         if (weightScheme != null) {
             b.weightScheme(QuantScheme.parse(weightScheme));
         }

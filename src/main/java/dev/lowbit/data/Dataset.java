@@ -93,8 +93,6 @@ public abstract class Dataset implements AutoCloseable, Iterable<Batch> {
         if (n < 1) {
             throw new LowbitException("batch size must be >= 1, got " + n);
         }
-        int[] shape = sampleShape();
-        int sampleSize = Shapes.size(shape);
         return new Iterator<>() {
             private int next;
 
@@ -113,16 +111,27 @@ public abstract class Dataset implements AutoCloseable, Iterable<Batch> {
                 for (int i = 0; i < count; i++) {
                     idx[i] = order == null ? next + i : order[next + i];
                 }
-                float[] data = new float[count * sampleSize];
-                long[] labels = hasLabels() ? new long[count] : null;
-                readSamples(idx, count, data, labels);
                 next += count;
-                int[] bshape = new int[shape.length + 1];
-                bshape[0] = count;
-                System.arraycopy(shape, 0, bshape, 1, shape.length);
-                return new Batch(Tensor.of(data, bshape), labels);
+                return readBatch(idx);
             }
         };
+    }
+
+    /**
+     * Reads the samples at source indices {@code idx} as one batch. The default stacks
+     * {@link #readSamples} floats under {@link Batch#UNNAMED}; data sets of named or integer
+     * arrays override it.
+     */
+    protected Batch readBatch(int[] idx) {
+        int[] shape = sampleShape();
+        int count = idx.length;
+        float[] data = new float[count * Shapes.size(shape)];
+        long[] labels = hasLabels() ? new long[count] : null;
+        readSamples(idx, count, data, labels);
+        int[] bshape = new int[shape.length + 1];
+        bshape[0] = count;
+        System.arraycopy(shape, 0, bshape, 1, shape.length);
+        return new Batch(Tensor.of(data, bshape), labels);
     }
 
     /** Everything in one batch (for small sets and tests). */

@@ -1,6 +1,12 @@
 package dev.lowbit.data;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.onnx.Model;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import java.util.Arrays;
 
@@ -212,5 +218,71 @@ public record Preprocess(float scale, float[] mean, float[] std, int resizeShort
             }
         }
         return new Image(oh, ow, c, out);
+    }
+
+    private static int inputChannels(Model model, Layout layout) {
+        var ins = model.graph().runtimeInputs();
+        if (ins.size() != 1 || ins.get(0).dims() == null || ins.get(0).dims().length != 4) {
+            return 0;
+        }
+        int[] d = ins.get(0).dims();
+        return layout == Layout.NCHW ? d[1] : d[3];
+    }
+
+    /**
+     * The preprocessing {@code model} declares in its {@code preprocessing} metadata (lowbit's
+     * exports and example models carry it), else {@link #defaults()}, with the channel count of
+     * its image input.
+     */
+    public static Preprocess forModel(Model model) {
+        return fromMetadata(model).withModelChannels(model);
+    }
+
+    /** This preprocessing writing as many channels (1 or 3) as {@code model}'s 4-D input has, when it has one. */
+    public Preprocess withModelChannels(Model model) {
+        int c = inputChannels(model, layout);
+        return c == 1 || c == 3 ? withChannels(c) : this;
+    }
+
+    /** The preprocessing in {@code model}'s metadata (pixel_scale, mean, std, layout), else {@link #defaults()}. */
+    public static Preprocess fromMetadata(Model model) {
+        Preprocess p = defaults();
+        String json = model.metadata().get("preprocessing");
+        if (json == null) {
+            return p;
+        }
+        try {
+            Object o = new Yaml(new SafeConstructor(new LoaderOptions())).load(json);
+            if (o instanceof Map<?, ?> m) {
+                if (m.get("pixel_scale") instanceof Number s) {
+                    p = p.withScale(s.floatValue());
+                }
+                float[] mean = floats(m.get("mean"));
+                float[] std = floats(m.get("std"));
+                if (mean != null && std != null) {
+                    p = p.withNormalization(mean, std);
+                }
+                if ("NHWC".equals(m.get("layout"))) {
+                    p = p.withLayout(Layout.NHWC);
+                }
+            }
+        } catch (RuntimeException e) {
+            // Metadata is advisory: a model with unreadable preprocessing notes still runs with defaults.
+        }
+        return p;
+    }
+
+    private static float[] floats(Object v) {
+        if (v instanceof Number n) {
+            return new float[] {n.floatValue()};
+        }
+        if (v instanceof List<?> l) {
+            float[] f = new float[l.size()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = ((Number) l.get(i)).floatValue();
+            }
+            return f;
+        }
+        return null;
     }
 }

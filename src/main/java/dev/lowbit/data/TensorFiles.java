@@ -85,6 +85,32 @@ public final class TensorFiles {
         if (!Files.isDirectory(source)) {
             throw new LowbitException(source + ": no such input folder");
         }
+        for (Map.Entry<String, Stored> e : stored(source, inputs).entrySet()) {
+            ValueInfo v = inputs.stream().filter(i -> i.name().equals(e.getKey())).findFirst().orElseThrow();
+            check(v, e.getValue().tensor(), e.getValue().file().toString());
+            out.put(v.name(), e.getValue().tensor());
+        }
+        return out;
+    }
+
+    private record Stored(Path file, Tensor tensor) {
+    }
+
+    /**
+     * The arrays for {@code inputs} in folder {@code source} ({@code NAME.npy} or {@code input_N.pb}
+     * files), by input name, as stored: not yet checked against the declarations.
+     */
+    public static Map<String, Tensor> readArrays(Path source, List<ValueInfo> inputs) {
+        if (inputs == null) {
+            throw new IllegalArgumentException("reading a folder of arrays needs the model's inputs");
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        stored(source, inputs).forEach((k, v) -> out.put(k, v.tensor()));
+        return out;
+    }
+
+    private static Map<String, Stored> stored(Path source, List<ValueInfo> inputs) {
+        Map<String, Stored> out = new LinkedHashMap<>();
         Map<String, PbFile> pbByName = pbInputs(source, inputs);
         for (ValueInfo v : inputs) {
             Path npy = source.resolve(fileStem(v.name()) + ".npy");
@@ -101,8 +127,7 @@ public final class TensorFiles {
                 throw new LowbitException(npy + ": missing input file for model input '" + v.name() + "' ("
                         + v.describe() + "); give NAME.npy or input_N.pb files");
             }
-            check(v, t, file.toString());
-            out.put(v.name(), t);
+            out.put(v.name(), new Stored(file, t));
         }
         return out;
     }

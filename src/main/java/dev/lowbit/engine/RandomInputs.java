@@ -14,9 +14,15 @@ import java.util.Random;
  * Seeded random tensors for a model's declared inputs, for benchmarks and smoke tests.
  * Shapes: an explicit override wins; otherwise a symbolic first dimension (and any dimension
  * named like a batch: N, batch, batch_size...) becomes {@code batch} and other unknown
- * dimensions become 1. Values: floats uniform in [-1, 1), integers in [0, 10), bools fair coins.
+ * dimensions become 1, except the unknown later dimensions of integer inputs (token ids, masks),
+ * which become {@link #SEQUENCE_LENGTH} tokens. Values: floats uniform in [-1, 1), bools fair
+ * coins; integer inputs named like masks are all ones, like token type or segment ids all zeros,
+ * other integers (token ids) in [0, 10), valid for any vocabulary.
  */
 public final class RandomInputs {
+    /** Tokens per sample for integer inputs whose sequence length is not fixed. */
+    public static final int SEQUENCE_LENGTH = 128;
+
     private RandomInputs() {
     }
 
@@ -47,7 +53,8 @@ public final class RandomInputs {
                 out[i] = dims[i];
             } else {
                 String p = v.shape().get(i).param();
-                out[i] = i == 0 || isBatchName(p) ? batch : 1;
+                boolean tokens = i > 0 && v.type() != null && v.type().isInteger();
+                out[i] = tokens ? SEQUENCE_LENGTH : i == 0 || isBatchName(p) ? batch : 1;
             }
         }
         return out;
@@ -70,13 +77,13 @@ public final class RandomInputs {
                 throw new LowbitException("input '" + v.name() + "' is not a tensor of a type lowbit can hold");
             }
             Tensor t = Tensor.zeros(v.type(), shape(v, batch, overrides));
-            fill(t, r);
+            fill(t, r, v.name().toLowerCase(java.util.Locale.ROOT));
             out.put(v.name(), t);
         }
         return out;
     }
 
-    private static void fill(Tensor t, Random r) {
+    private static void fill(Tensor t, Random r, String name) {
         int n = t.size();
         DType d = t.dtype();
         if (d == DType.STRING) {
@@ -87,6 +94,10 @@ public final class RandomInputs {
                 t.setDouble(i, r.nextFloat() * 2 - 1);
             } else if (d == DType.BOOL) {
                 t.setLong(i, r.nextBoolean() ? 1 : 0);
+            } else if (name.contains("mask")) {
+                t.setLong(i, 1);
+            } else if (name.contains("type") || name.contains("segment")) {
+                t.setLong(i, 0);
             } else {
                 t.setLong(i, r.nextInt(10));
             }

@@ -15,6 +15,9 @@ public final class Agreement {
     private long elements;
     private long rows;
     private long sameTop1;
+    private double sampleCosineSum;
+    private double minSampleCosine = Double.POSITIVE_INFINITY;
+    private long samples;
 
     /** Adds matching values; {@code classes} > 0 also counts top-1 agreement per row. */
     public void add(float[] reference, float[] test, int classes) {
@@ -42,6 +45,44 @@ public final class Agreement {
             }
             rows += n;
         }
+    }
+
+    /**
+     * Also accumulates the cosine of each of {@code samples} equal slices (one per sample), for
+     * {@link #meanSampleCosine()}: embeddings are judged sample by sample, not as one long vector.
+     */
+    public void addSamples(float[] reference, float[] test, int samples) {
+        addSamples(reference, test, samples, 0);
+    }
+
+    /** {@link #addSamples(float[], float[], int)} with top-1 agreement over {@code classes} > 0 per row. */
+    public void addSamples(float[] reference, float[] test, int samples, int classes) {
+        add(reference, test, classes);
+        int per = samples == 0 ? 0 : reference.length / samples;
+        for (int s = 0; s < samples; s++) {
+            double dt = 0;
+            double rn = 0;
+            double tn = 0;
+            for (int i = s * per; i < (s + 1) * per; i++) {
+                dt += (double) reference[i] * test[i];
+                rn += (double) reference[i] * reference[i];
+                tn += (double) test[i] * test[i];
+            }
+            double c = rn == 0 || tn == 0 ? (rn == tn ? 1 : 0) : dt / Math.sqrt(rn * tn);
+            sampleCosineSum += c;
+            minSampleCosine = Math.min(minSampleCosine, c);
+        }
+        this.samples += samples;
+    }
+
+    /** Mean over samples of each sample's cosine (NaN unless {@link #addSamples} was used). */
+    public double meanSampleCosine() {
+        return samples == 0 ? Double.NaN : sampleCosineSum / samples;
+    }
+
+    /** The lowest sample cosine (NaN unless {@link #addSamples} was used). */
+    public double minSampleCosine() {
+        return samples == 0 ? Double.NaN : minSampleCosine;
     }
 
     /** 10·log10(Σref² / Σ(ref−test)²); +inf when identical. */

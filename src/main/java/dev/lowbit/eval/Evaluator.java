@@ -33,17 +33,13 @@ public final class Evaluator {
         if (!data.hasLabels()) {
             throw new LowbitException(data.name() + ": evaluation needs labels (give --labels)");
         }
-        if (engine.inputs().size() != 1) {
-            throw new LowbitException("evaluation feeds one input; the model has " + engine.inputs().size());
-        }
-        String input = engine.inputNames().get(0);
         String output = engine.outputNames().get(0);
         Accuracy acc = new Accuracy();
         long start = System.nanoTime();
         Iterator<Batch> it = data.batches(batchSize);
         while (it.hasNext()) {
             Batch b = it.next();
-            Map<String, Tensor> out = engine.run(Map.of(input, b.images()));
+            Map<String, Tensor> out = engine.run(b.feeds(engine.inputNames()));
             Tensor logits = out.get(output);
             if (logits.rank() != 2) {
                 throw new LowbitException("output '" + output + "' has shape " + java.util.Arrays.toString(logits.shapeRef())

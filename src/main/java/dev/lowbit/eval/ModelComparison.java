@@ -3,6 +3,7 @@ package dev.lowbit.eval;
 import dev.lowbit.LowbitException;
 import dev.lowbit.data.Batch;
 import dev.lowbit.data.Dataset;
+import dev.lowbit.engine.Engine;
 import dev.lowbit.exec.Executor;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
@@ -25,8 +26,19 @@ import java.util.function.LongConsumer;
  */
 public final class ModelComparison {
     /** One compared tensor. */
+    /**
+     * One compared tensor: SQNR and cosine over all its values, the mean of each sample's cosine,
+     * and top-1 agreement for classifier outputs ([N, classes]; NaN otherwise). A transformer's token
+     * output [N, T, D] also gets a row "NAME (mean-pooled)": its attention-masked sentence embeddings.
+     */
     public record Row(String tensor, String producer, double sqnrDb, double cosine, double maxAbsError,
-                      double top1Agreement) {
+                      double top1Agreement, double meanSampleCosine, double minSampleCosine) {
+    }
+
+    /** Runs a model on feeds, keeping the named intermediate values too. */
+    @FunctionalInterface
+    interface Runner {
+        Map<String, Tensor> run(Map<String, Tensor> feeds, Set<String> keep);
     }
 
     /** Outputs first, then layers in the float graph's execution order. */
@@ -40,9 +52,10 @@ public final class ModelComparison {
                                  LongConsumer progress) {
         Executor fe = new Executor(floatModel);
         Executor qe = new Executor(quantModel);
-        if (fe.inputs().size() != 1 || qe.inputs().size() != 1) {
-            throw new LowbitException("compare feeds one input; the models have " + fe.inputs().size() + " and "
-                    + qe.inputs().size());
+        List<String> fin = fe.inputs().stream().map(dev.lowbit.onnx.ValueInfo::name).toList();
+        List<String> qin = qe.inputs().stream().map(dev.lowbit.onnx.ValueInfo::name).toList();
+        if (!new java.util.HashSet<>(fin).equals(new java.util.HashSet<>(qin))) {
+            throw new LowbitException("the models have different inputs: " + fin + " and " + qin);
         }
         Map<String, String> producers = new LinkedHashMap<>();
         Set<String> common = new LinkedHashSet<>();
@@ -59,20 +72,42 @@ public final class ModelComparison {
             }
         }
         List<String> outputs = floatModel.graph().outputs().stream().map(v -> v.name()).toList();
+        return compare(fin, outputs, (x, keep) -> fe.run(x, null, keep), (x, keep) -> qe.run(x, null, keep), data,
+                batchSize, common, producers, progress);
+    }
+
+    /**
+     * Compares the outputs of two engines (lowbit's or ONNX Runtime, e.g. the float model in one and
+     * the quantized model in the other) on the same data.
+     */
+    public static Result compare(Engine floatEngine, Engine quantEngine, Dataset data, int batchSize, LongConsumer progress) {
+        List<String> fin = floatEngine.inputNames();
+        if (!new java.util.HashSet<>(fin).equals(new java.util.HashSet<>(quantEngine.inputNames()))) {
+            throw new LowbitException("the models have different inputs: " + fin + " and " + quantEngine.inputNames());
+        }
+        return compare(fin, floatEngine.outputNames(), (x, keep) -> floatEngine.run(x), (x, keep) -> quantEngine.run(x),
+                data, batchSize, Set.of(), Map.of(), progress);
+    }
+
+    private static Result compare(List<String> inputs, List<String> outputs, Runner fe, Runner qe, Dataset data,
+                                  int batchSize, Set<String> common, Map<String, String> producers, LongConsumer progress) {
         Map<String, Agreement> outAgree = new LinkedHashMap<>();
         Map<String, Agreement> layerAgree = new LinkedHashMap<>();
-        outputs.forEach(o -> outAgree.put(o, new Agreement()));
         common.forEach(o -> layerAgree.put(o, new Agreement()));
-        String fin = fe.inputs().get(0).name();
-        String qin = qe.inputs().get(0).name();
         long samples = 0;
         Iterator<Batch> it = data.batches(batchSize);
         while (it.hasNext()) {
             Batch b = it.next();
-            Map<String, Tensor> f = fe.run(Map.of(fin, b.images()), null, common);
-            Map<String, Tensor> q = qe.run(Map.of(qin, b.images()), null, common);
+            Map<String, Tensor> x = b.feeds(inputs);
+            Map<String, Tensor> f = fe.run(x, common);
+            Map<String, Tensor> q = qe.run(x, common);
             for (String o : outputs) {
-                add(outAgree.get(o), f.get(o), q.get(o), true);
+                add(outAgree.computeIfAbsent(o, k -> new Agreement()), f.get(o), q.get(o), true);
+                Tensor mask = f.get(o) == null ? null : Embeddings.maskFor(f.get(o), x);
+                if (mask != null && q.get(o) != null && Arrays.equals(f.get(o).shapeRef(), q.get(o).shapeRef())) {
+                    outAgree.computeIfAbsent(o + POOLED, k -> new Agreement()).addSamples(
+                            Embeddings.meanPool(f.get(o), mask), Embeddings.meanPool(q.get(o), mask), b.size());
+                }
             }
             for (String o : common) {
                 add(layerAgree.get(o), f.get(o), q.get(o), false);
@@ -85,6 +120,9 @@ public final class ModelComparison {
         return new Result(rows(outAgree, Map.of()), rows(layerAgree, producers), samples);
     }
 
+    /** Suffix of the row of an output's attention-masked mean-pooled sentence embeddings. */
+    public static final String POOLED = " (mean-pooled)";
+
     private static void add(Agreement a, Tensor f, Tensor q, boolean classifier) {
         if (f == null || q == null || f.dtype() != DType.FLOAT || q.dtype() != DType.FLOAT) {
             return;
@@ -92,14 +130,14 @@ public final class ModelComparison {
         if (!Arrays.equals(f.shapeRef(), q.shapeRef())) {
             return;
         }
-        int classes = classifier && f.rank() == 2 ? f.dim(1) : 0;
-        a.add(f.floats(), q.floats(), classes);
+        a.addSamples(f.floats(), q.floats(), f.rank() == 0 ? 1 : f.dim(0), classifier && f.rank() == 2 ? f.dim(1) : 0);
     }
 
     private static List<Row> rows(Map<String, Agreement> m, Map<String, String> producers) {
         return m.entrySet().stream().filter(e -> e.getValue().elements() > 0)
                 .map(e -> new Row(e.getKey(), producers.getOrDefault(e.getKey(), "output"), e.getValue().sqnrDb(),
-                        e.getValue().cosine(), e.getValue().maxAbsError(), e.getValue().top1Agreement()))
+                        e.getValue().cosine(), e.getValue().maxAbsError(), e.getValue().top1Agreement(),
+                        e.getValue().meanSampleCosine(), e.getValue().minSampleCosine()))
                 .toList();
     }
 }

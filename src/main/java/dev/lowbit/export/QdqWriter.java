@@ -32,7 +32,15 @@ public final class QdqWriter {
                               WeightQuantizer weightQuantizer) {
         Model m = floatModel.copy();
         Graph g = m.graph();
-        long opset = Math.max(m.opset(), plan.weights().stream().anyMatch(w -> w.channelAxis() >= 0) ? 13 : 10);
+        Map<String, QdqParams> weightQ = new HashMap<>();
+        for (QuantPlan.Weight w : plan.weights()) {
+            Node n = findNode(g, w.node());
+            String dq = weightQ.containsKey(w.initializer()) ? w.initializer() + "_dequantized"
+                    : insertWeight(g, n, w.initializer(), w.channelAxis(), weightQuantizer, weightQ);
+            n.inputs().set(w.inputIndex(), dq);
+        }
+        boolean perAxis = weightQ.values().stream().anyMatch(QdqParams::perChannel);
+        long opset = Math.max(m.opset(), perAxis ? 13 : 10);
         if (m.opset() < 13 && opset >= 13) {
             throw new LowbitException("per-channel quantization needs opset 13 or newer; the model has opset "
                     + m.opset() + " (use --per-tensor, or re-export the model with opset >= 13)");
@@ -45,13 +53,6 @@ public final class QdqWriter {
             }
             actParams.put(a, p);
         }
-        Map<String, QdqParams> weightQ = new HashMap<>();
-        for (QuantPlan.Weight w : plan.weights()) {
-            Node n = findNode(g, w.node());
-            String dq = weightQ.containsKey(w.initializer()) ? w.initializer() + "_dequantized"
-                    : insertWeight(g, n, w.initializer(), w.channelAxis(), weightQuantizer, weightQ);
-            n.inputs().set(w.inputIndex(), dq);
-        }
         for (QuantPlan.Bias b : plan.biases()) {
             Node n = findNode(g, b.node());
             QdqParams in = actParams.get(b.activation());
@@ -62,7 +63,7 @@ public final class QdqWriter {
             n.inputs().set(b.inputIndex(), insertBias(g, n, b.initializer(), in, wp));
         }
         for (String a : plan.activations()) {
-            insertActivation(g, a, actParams.get(a));
+            insertActivation(g, a, actParams.get(a), plan.readers().get(a));
         }
         g.removeUnusedInitializers();
         g.valueInfos().clear();
@@ -116,7 +117,10 @@ public final class QdqWriter {
             double q = Math.rint(b.getDouble(i) / scales[i]);
             values[i] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, q));
         }
-        QdqParams p = new QdqParams(scales, new int[c], c > 1 ? 0 : -1, DType.INT32);
+        // One scale when the weight has one: an opset-10 DequantizeLinear takes no axis.
+        boolean perAxis = w.perChannel() && c > 1;
+        QdqParams p = perAxis ? new QdqParams(scales, new int[c], 0, DType.INT32)
+                : new QdqParams(new float[] {scales[0]}, new int[1], -1, DType.INT32);
         String qName = g.uniqueName(init + "_quantized");
         g.setInitializer(qName, Tensor.of(values, b.shapeRef()));
         String dq = g.uniqueName(init + "_dequantized");
@@ -124,16 +128,20 @@ public final class QdqWriter {
         return dq;
     }
 
-    private static void insertActivation(Graph g, String a, QdqParams p) {
+    /** Inserts Q/DQ after {@code a}; the DQ output feeds the nodes named in {@code readers} (null = every reader). */
+    private static void insertActivation(Graph g, String a, QdqParams p, java.util.Set<String> readers) {
         Node producer = g.producer(a);
         String scale = g.uniqueName(a + "_scale");
         String zp = g.uniqueName(a + "_zero_point");
         g.setInitializer(scale, scaleTensor(p));
         g.setInitializer(zp, zeroPointTensor(p));
         List<Node> consumers = g.consumers(a);
+        if (readers != null) {
+            consumers = consumers.stream().filter(c -> readers.contains(c.name().isEmpty() ? c.output(0) : c.name())).toList();
+        }
         String src = a;
         String dqOut;
-        if (g.isGraphOutput(a) && producer != null) {
+        if (g.isGraphOutput(a) && producer != null && readers == null) {
             // Keep the graph's output name: the producer writes a float twin, DQ writes the name.
             src = g.uniqueName(a + "_float");
             producer.outputs().set(producer.outputs().indexOf(a), src);

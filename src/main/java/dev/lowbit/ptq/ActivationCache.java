@@ -69,9 +69,9 @@ public final class ActivationCache {
         };
         Executor exec = new Executor(ctx.prepared());
         int seen = 0;
-        for (Tensor x : ctx.calibrationBatches()) {
-            exec.run(Map.of(ctx.inputName(), x), observe, Set.of());
-            seen += x.dim(0);
+        for (Map<String, Tensor> x : ctx.calibrationBatches()) {
+            exec.run(x, observe, Set.of());
+            seen += dev.lowbit.data.Feeds.samples(x);
             ctx.progress().update("calibrate", seen, config.calibSize());
         }
         if (seen == 0) {

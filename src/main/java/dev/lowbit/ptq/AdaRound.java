@@ -152,8 +152,8 @@ public final class AdaRound implements PtqStep {
         List<float[]> parts = new ArrayList<>();
         int samples = 0;
         int[] shape = null;
-        for (Tensor x : ctx.calibrationBatches()) {
-            Tensor v = name.equals(ctx.inputName()) ? x : exec.run(Map.of(ctx.inputName(), x)).get(name);
+        for (Map<String, Tensor> x : ctx.calibrationBatches()) {
+            Tensor v = x.containsKey(name) ? x.get(name) : exec.run(x).get(name);
             parts.add(v.floats());
             samples += v.dim(0);
             shape = java.util.Arrays.copyOfRange(v.shapeRef(), 1, v.rank());

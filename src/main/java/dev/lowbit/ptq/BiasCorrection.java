@@ -73,7 +73,7 @@ public final class BiasCorrection implements PtqStep {
         }
         Function<String, double[]> means;
         if (mode == Mode.EMPIRICAL) {
-            Map<String, double[]> m = ExpectedInputs.empirical(ctx.prepared(), ctx.calibrationBatches(), ctx.inputName(),
+            Map<String, double[]> m = ExpectedInputs.empirical(ctx.prepared(), ctx.calibrationBatches(),
                     ExpectedInputs.inputsOf(layers));
             means = m::get;
         } else {

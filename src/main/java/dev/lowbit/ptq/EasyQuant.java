@@ -1,6 +1,7 @@
 package dev.lowbit.ptq;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.data.Feeds;
 import dev.lowbit.exec.Executor;
 import dev.lowbit.export.QdqWriter;
 import dev.lowbit.onnx.Model;
@@ -8,6 +9,7 @@ import dev.lowbit.quant.FakeQuant;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,8 +104,8 @@ public final class EasyQuant implements PtqStep {
         if (layers.isEmpty()) {
             return;
         }
-        Tensor x = samples(ctx);
-        int n = x.dim(0);
+        Map<String, Tensor> x = samples(ctx);
+        int n = Feeds.samples(x);
         Set<String> keep = new HashSet<>();
         layers.forEach(l -> {
             keep.add(l.input);
@@ -111,7 +113,8 @@ public final class EasyQuant implements PtqStep {
         });
         Map<String, List<String>> direct = directlyReadTensors(ctx, layers);
         direct.values().forEach(keep::addAll);
-        Map<String, Tensor> ref = new Executor(prepared).run(Map.of(ctx.inputName(), x), null, keep);
+        Map<String, Tensor> ref = new HashMap<>(new Executor(prepared).run(x, null, keep));
+        ref.putAll(x);
         Map<String, double[]> weightCos = new LinkedHashMap<>();
         int done = 0;
         Set<String> searched = new HashSet<>();
@@ -132,13 +135,13 @@ public final class EasyQuant implements PtqStep {
     }
 
     /** The first {@code options.samples} calibration images as one batch. */
-    private Tensor samples(PtqContext ctx) {
-        List<Tensor> parts = new ArrayList<>();
+    private Map<String, Tensor> samples(PtqContext ctx) {
+        List<Map<String, Tensor>> parts = new ArrayList<>();
         int seen = 0;
-        for (Tensor b : ctx.calibrationBatches()) {
-            Tensor t = PostTrainingQuantizer.take(b, options.samples() - seen);
+        for (Map<String, Tensor> b : ctx.calibrationBatches()) {
+            Map<String, Tensor> t = Feeds.take(b, options.samples() - seen);
             parts.add(t);
-            seen += t.dim(0);
+            seen += Feeds.samples(t);
             if (seen >= options.samples()) {
                 break;
             }
@@ -146,16 +149,7 @@ public final class EasyQuant implements PtqStep {
         if (seen == 0) {
             throw new LowbitException("easyquant: no calibration samples");
         }
-        int per = parts.get(0).size() / parts.get(0).dim(0);
-        float[] all = new float[seen * per];
-        int off = 0;
-        for (Tensor t : parts) {
-            System.arraycopy(t.floats(), 0, all, off, t.size());
-            off += t.size();
-        }
-        int[] shape = parts.get(0).shape();
-        shape[0] = seen;
-        return Tensor.of(all, shape);
+        return Feeds.concat(parts);
     }
 
     private double[] alphas(double lo, double hi) {
@@ -252,7 +246,8 @@ public final class EasyQuant implements PtqStep {
             bySource.computeIfAbsent(plan.paramsSource(l.input), k -> new ArrayList<>()).add(l);
         }
         Map<String, double[]> out = new LinkedHashMap<>();
-        Tensor x = ref.get(ctx.inputName());
+        Map<String, Tensor> x = new LinkedHashMap<>();
+        ctx.inputNames().forEach(in -> x.put(in, ref.get(in)));
         int done = 0;
         for (Map.Entry<String, List<LayerProbe>> e : bySource.entrySet()) {
             String source = e.getKey();
@@ -330,9 +325,10 @@ public final class EasyQuant implements PtqStep {
      * (and the tensors sharing its parameters), and returns the consumers' float inputs.
      */
     private static Map<String, Tensor> prefixInputs(PtqContext ctx, String source, List<LayerProbe> consumers,
-                                                    List<String> others, Tensor x) {
+                                                    List<String> others, Map<String, Tensor> x) {
         QuantPlan plan = ctx.plan();
-        QuantPlan partial = new QuantPlan();
+        QuantPlan partial = new QuantPlan(plan.recipe());
+        partial.readers().putAll(plan.readers());
         for (String a : plan.activations()) {
             if (!plan.paramsSource(a).equals(source)) {
                 partial.activations().add(a);
@@ -352,10 +348,10 @@ public final class EasyQuant implements PtqStep {
         }, (name, w, axis) -> ctx.weights().get(name));
         Set<String> keep = new HashSet<>(others);
         consumers.forEach(l -> keep.add(l.input));
-        Map<String, Tensor> got = new Executor(m).run(Map.of(ctx.inputName(), x), null, keep);
+        Map<String, Tensor> got = new Executor(m).run(x, null, keep);
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (String name : keep) {
-            Tensor t = name.equals(ctx.inputName()) ? x : got.get(name);
+            Tensor t = x.containsKey(name) ? x.get(name) : got.get(name);
             if (t == null) {
                 throw new LowbitException("easyquant: the quantized model does not compute '" + name + "'");
             }

@@ -23,7 +23,7 @@ public final class ExpectedInputs {
      * Means over every axis but 1 (N, and H, W... for conv activations) of each tensor in
      * {@code values}, observed while running {@code model} on {@code batches}.
      */
-    public static Map<String, double[]> empirical(Model model, Iterable<Tensor> batches, String inputName, Set<String> values) {
+    public static Map<String, double[]> empirical(Model model, Iterable<Map<String, Tensor>> batches, Set<String> values) {
         Map<String, double[]> sums = new HashMap<>();
         Map<String, long[]> counts = new HashMap<>();
         TensorHook hook = (name, t) -> {
@@ -42,8 +42,8 @@ public final class ExpectedInputs {
             return t;
         };
         Executor exec = new Executor(model);
-        for (Tensor x : batches) {
-            exec.run(Map.of(inputName, x), hook, Set.of());
+        for (Map<String, Tensor> x : batches) {
+            exec.run(x, hook, Set.of());
         }
         Map<String, double[]> means = new HashMap<>();
         sums.forEach((name, s) -> {

@@ -28,8 +28,7 @@ public final class ModelScorer {
         }
     }
 
-    private final String input;
-    private final List<Tensor> images = new ArrayList<>();
+    private final List<Map<String, Tensor>> feeds = new ArrayList<>();
     private final List<long[]> labels = new ArrayList<>();
     private final List<float[]> reference = new ArrayList<>();
     private final boolean labelled;
@@ -39,17 +38,15 @@ public final class ModelScorer {
     /** Reads up to {@code limit} samples of {@code data} (0 = all) and runs the float model on them once. */
     public ModelScorer(Model floatModel, Dataset data, int batchSize) {
         Executor fe = new Executor(floatModel);
-        if (fe.inputs().size() != 1) {
-            throw new LowbitException("scoring feeds one input; the model has " + fe.inputs().size());
-        }
-        input = fe.inputs().get(0).name();
+        List<String> inputs = fe.inputs().stream().map(dev.lowbit.onnx.ValueInfo::name).toList();
         labelled = data.hasLabels();
         Accuracy acc = new Accuracy();
         Iterator<Batch> it = data.batches(batchSize);
         while (it.hasNext()) {
             Batch b = it.next();
-            images.add(b.images());
-            Tensor out = first(fe.run(Map.of(input, b.images())), floatModel);
+            Map<String, Tensor> x = b.feeds(inputs);
+            feeds.add(x);
+            Tensor out = first(fe.run(x), floatModel);
             reference.add(out.floats().clone());
             if (labelled) {
                 labels.add(b.labels());
@@ -81,8 +78,8 @@ public final class ModelScorer {
         Executor exec = new Executor(model);
         Accuracy acc = new Accuracy();
         Agreement agree = new Agreement();
-        for (int i = 0; i < images.size(); i++) {
-            Tensor out = first(exec.run(Map.of(input, images.get(i))), model);
+        for (int i = 0; i < feeds.size(); i++) {
+            Tensor out = first(exec.run(feeds.get(i)), model);
             agree.add(reference.get(i), out.floats(), 0);
             if (labelled) {
                 acc.add(out.floats(), classes(out), labels.get(i));

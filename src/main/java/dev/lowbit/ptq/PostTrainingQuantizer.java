@@ -4,6 +4,7 @@ import dev.lowbit.LowbitException;
 import dev.lowbit.calib.Ranges;
 import dev.lowbit.calib.WeightRanges;
 import dev.lowbit.data.Dataset;
+import dev.lowbit.data.Feeds;
 import dev.lowbit.eval.Agreement;
 import dev.lowbit.exec.Executor;
 import dev.lowbit.exec.TensorHook;
@@ -82,11 +83,10 @@ public final class PostTrainingQuantizer {
     public PtqResult quantize(Model floatModel, Dataset calibration) {
         long start = System.nanoTime();
         Model prepared = prepare(floatModel);
-        String inputName = singleInput(new Executor(prepared));
-        PtqContext ctx = new PtqContext(prepared, config, calibration, inputName, progress);
+        PtqContext ctx = new PtqContext(prepared, config, calibration, progress);
         runSteps(ctx, PtqStep.Phase.GRAPH);
         Graph g = ctx.prepared().graph();
-        QuantPlan plan = QuantPlanner.plan(g, config.exclude());
+        QuantPlan plan = QuantPlanner.plan(g, config.exclude(), config.recipe() != null ? config.recipe() : Recipe.detect(g));
         if (plan.quantizedNodes().isEmpty()) {
             throw new LowbitException("nothing to quantize: the model has no Conv, Gemm or MatMul with constant weights");
         }
@@ -126,7 +126,7 @@ public final class PostTrainingQuantizer {
         int limit = Math.min(config.calibSize(), Math.max(1, calibration.size()));
         int heldOutSamples = best ? Math.max(Math.min(config.batchSize(), limit / 2), limit / 5) : 0;
         int calibSamples = limit - heldOutSamples;
-        List<Tensor> heldOut = new ArrayList<>();
+        List<Map<String, Tensor>> heldOut = new ArrayList<>();
         TensorHook observe = TensorHook.observing((name, value) -> {
             ActivationStats s = stats.get(name);
             if (s != null) {
@@ -137,13 +137,13 @@ public final class PostTrainingQuantizer {
         if (reusedCalibration != null) {
             seen = reusedCalibration.fill(ctx, stats);
         }
-        for (Tensor x : reusedCalibration != null ? List.<Tensor>of() : ctx.calibrationBatches()) {
-            int n = x.dim(0);
+        for (Map<String, Tensor> x : reusedCalibration != null ? List.<Map<String, Tensor>>of() : ctx.calibrationBatches()) {
+            int n = Feeds.samples(x);
             if (seen < calibSamples) {
-                Tensor cx = take(x, calibSamples - seen);
-                floatExec.run(Map.of(inputName, cx), observe, Set.of());
-                if (cx.dim(0) < n) {
-                    heldOut.add(slice(x, cx.dim(0), n));
+                Map<String, Tensor> cx = Feeds.take(x, calibSamples - seen);
+                floatExec.run(cx, observe, Set.of());
+                if (Feeds.samples(cx) < n) {
+                    heldOut.add(Feeds.slice(x, Feeds.samples(cx), n));
                 }
             } else {
                 heldOut.add(x);
@@ -160,15 +160,15 @@ public final class PostTrainingQuantizer {
         Map<String, Double> scores = new LinkedHashMap<>();
         if (best) {
             List<Map<String, Tensor>> reference = new ArrayList<>();
-            for (Tensor x : heldOut) {
-                reference.add(floatExec.run(Map.of(inputName, x)));
+            for (Map<String, Tensor> x : heldOut) {
+                reference.add(floatExec.run(x));
             }
             double bestScore = Double.NEGATIVE_INFINITY;
             List<CalibrationMethod> candidates = CalibrationMethod.candidates();
             int done = 0;
             for (CalibrationMethod c : candidates) {
                 Model q = QdqWriter.write(ctx.prepared(), plan, activationParams(stats, c, g), wq);
-                double score = heldOutSqnr(q, inputName, heldOut, reference);
+                double score = heldOutSqnr(q, heldOut, reference);
                 scores.put(c.toString(), score);
                 if (score > bestScore) {
                     bestScore = score;
@@ -254,11 +254,11 @@ public final class PostTrainingQuantizer {
         return new QdqParams(p.scales(), p.zeroPoints(), s.perChannel() ? p.axis() : -1, s.storageType(), s.qmin(), s.qmax());
     }
 
-    private static double heldOutSqnr(Model q, String inputName, List<Tensor> heldOut, List<Map<String, Tensor>> reference) {
+    private static double heldOutSqnr(Model q, List<Map<String, Tensor>> heldOut, List<Map<String, Tensor>> reference) {
         Executor exec = new Executor(q);
         Agreement agreement = new Agreement();
         for (int i = 0; i < heldOut.size(); i++) {
-            Map<String, Tensor> got = exec.run(Map.of(inputName, heldOut.get(i)));
+            Map<String, Tensor> got = exec.run(heldOut.get(i));
             for (Map.Entry<String, Tensor> e : reference.get(i).entrySet()) {
                 Tensor t = got.get(e.getKey());
                 if (t != null && t.dtype() == dev.lowbit.tensor.DType.FLOAT) {
@@ -298,39 +298,6 @@ public final class PostTrainingQuantizer {
 
     /** True when {@code value} comes from an op whose output is never negative (ReLU-like). */
     static boolean nonNegative(Graph g, String value) {
-        Node p = g.producer(value);
-        if (p == null) {
-            return false;
-        }
-        return switch (p.opType()) {
-            case "Relu", "Sigmoid", "Softmax" -> true;
-            case "Clip" -> g.clipBounds(p) != null && g.clipBounds(p)[0] >= 0;
-            case "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "GlobalAveragePool",
-                 "AveragePool", "GlobalMaxPool", "Resize", "Concat" -> p.inputs().stream()
-                    .filter(s -> !s.isEmpty() && g.initializer(s) == null).limit(p.opType().equals("Concat") ? 1000 : 1)
-                    .allMatch(s -> nonNegative(g, s));
-            default -> false;
-        };
-    }
-
-    private static String singleInput(Executor exec) {
-        List<ValueInfo> ins = exec.inputs();
-        if (ins.size() != 1) {
-            throw new LowbitException("calibration feeds one input; the model has " + ins.size());
-        }
-        return ins.get(0).name();
-    }
-
-    /** The first {@code n} samples of a batch (the batch itself when it has no more). */
-    static Tensor take(Tensor x, int n) {
-        return n >= x.dim(0) ? x : slice(x, 0, n);
-    }
-
-    static Tensor slice(Tensor x, int from, int to) {
-        int[] shape = x.shape();
-        int per = x.size() / shape[0];
-        shape[0] = to - from;
-        float[] d = java.util.Arrays.copyOfRange(x.floats(), from * per, to * per);
-        return Tensor.of(d, shape);
+        return OpQuantizers.nonNegative(g, value);
     }
 }

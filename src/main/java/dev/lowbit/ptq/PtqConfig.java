@@ -23,11 +23,13 @@ import java.util.Set;
  * @param firstLastBits    bits of the first and the last quantized layer (their weights and input
  *                         activations), the usual exception of low-bit networks; 0 = same as the rest
  * @param allowNonFinite   calibrate on data holding NaN or infinity (default: refuse it, naming the sample)
+ * @param recipe           where quantizers go ({@link Recipe}); null = chosen from the graph ({@link Recipe#detect})
  */
 public record PtqConfig(int weightBits, int activationBits, boolean perChannel, QuantScheme weightScheme,
                         QuantScheme activationScheme, CalibrationMethod method, String weightMethod,
                         BackendProfile backend, int calibSize, int batchSize, Set<String> exclude,
-                        java.util.Map<String, Integer> weightBitsPerNode, int firstLastBits, boolean allowNonFinite) {
+                        java.util.Map<String, Integer> weightBitsPerNode, int firstLastBits, boolean allowNonFinite,
+                        Recipe recipe) {
 
     /** The weight bits of node {@code node}: its mixed-precision entry, else {@link #weightBits}. */
     public int weightBits(String node) {
@@ -54,6 +56,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         b.weightBitsPerNode = weightBitsPerNode;
         b.firstLastBits = firstLastBits;
         b.allowNonFinite = allowNonFinite;
+        b.recipe = recipe;
         return b;
     }
 
@@ -73,6 +76,7 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         private boolean allowNonFinite;
         private java.util.Map<String, Integer> weightBitsPerNode = java.util.Map.of();
         private int firstLastBits;
+        private Recipe recipe;
 
         public Builder weightBits(int v) {
             weightBits = v;
@@ -164,9 +168,16 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
             return this;
         }
 
+        /** The recipe to plan with; null (the default) chooses it from the graph. */
+        public Builder recipe(Recipe r) {
+            recipe = r;
+            return this;
+        }
+
         public PtqConfig build() {
             return new PtqConfig(weightBits, activationBits, perChannel, weightScheme, activationScheme, method,
-                    weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode, firstLastBits, allowNonFinite);
+                    weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode, firstLastBits, allowNonFinite,
+                    recipe);
         }
     }
 }

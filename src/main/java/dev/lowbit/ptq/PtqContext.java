@@ -2,6 +2,7 @@ package dev.lowbit.ptq;
 
 import dev.lowbit.data.Batch;
 import dev.lowbit.data.Dataset;
+import dev.lowbit.data.Feeds;
 import dev.lowbit.export.QdqWriter.QuantizedWeight;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.quant.QuantParams;
@@ -29,7 +30,7 @@ public final class PtqContext {
     private QuantPlan plan;
     private final PtqConfig config;
     private final Dataset calibration;
-    private final String inputName;
+    private final List<String> inputNames;
     private final Map<String, QuantizedWeight> weights = new LinkedHashMap<>();
     private final Map<String, QuantParams> weightParams = new LinkedHashMap<>();
     private final Map<String, QuantParams> activations = new LinkedHashMap<>();
@@ -37,11 +38,11 @@ public final class PtqContext {
     private final Map<String, String> notes = new LinkedHashMap<>();
     private final ProgressListener progress;
 
-    PtqContext(Model prepared, PtqConfig config, Dataset calibration, String inputName, ProgressListener progress) {
+    PtqContext(Model prepared, PtqConfig config, Dataset calibration, ProgressListener progress) {
         this.prepared = prepared;
         this.config = config;
         this.calibration = calibration;
-        this.inputName = inputName;
+        this.inputNames = prepared.graph().runtimeInputs().stream().map(dev.lowbit.onnx.ValueInfo::name).toList();
         this.progress = progress;
     }
 
@@ -67,16 +68,16 @@ public final class PtqContext {
         return config;
     }
 
-    /** The model input the calibration images feed. */
-    public String inputName() {
-        return inputName;
+    /** The model inputs calibration feeds, in declaration order. */
+    public List<String> inputNames() {
+        return inputNames;
     }
 
     /**
-     * The calibration images, streamed again from the data set in batches, capped at the
-     * configured calibration size. Each call starts a new pass; nothing is cached.
+     * The calibration feeds (every model input by name), streamed again from the data set in
+     * batches, capped at the configured calibration size. Each call starts a new pass; nothing is cached.
      */
-    public Iterable<Tensor> calibrationBatches() {
+    public Iterable<Map<String, Tensor>> calibrationBatches() {
         int limit = Math.min(config.calibSize(), Math.max(1, calibration.size()));
         return () -> new Iterator<>() {
             private final Iterator<Batch> it = calibration.batches(config.batchSize());
@@ -88,20 +89,23 @@ public final class PtqContext {
             }
 
             @Override
-            public Tensor next() {
-                Tensor x = PostTrainingQuantizer.take(it.next().images(), limit - seen);
-                requireShape(x);
-                if (!config.allowNonFinite()) {
-                    requireFinite(x, seen);
-                }
-                seen += x.dim(0);
-                return x;
+            public Map<String, Tensor> next() {
+                Map<String, Tensor> feeds = Feeds.take(Feeds.bind(it.next().inputs(), inputNames, calibration.name()),
+                        limit - seen);
+                feeds.forEach((name, x) -> {
+                    requireShape(name, x);
+                    if (!config.allowNonFinite()) {
+                        requireFinite(x, seen);
+                    }
+                });
+                seen += Feeds.samples(feeds);
+                return feeds;
             }
         };
     }
 
     /** Data whose samples do not have the model input's type and shape: say which file, not only which input. */
-    private void requireShape(Tensor x) {
+    private void requireShape(String inputName, Tensor x) {
         for (dev.lowbit.onnx.ValueInfo v : prepared.graph().runtimeInputs()) {
             if (!v.name().equals(inputName)) {
                 continue;

@@ -28,6 +28,29 @@ public final class QuantPlan {
     private final List<Bias> biases = new ArrayList<>();
     private final List<String> quantizedNodes = new ArrayList<>();
     private final Map<String, String> floatNodes = new LinkedHashMap<>();
+    private final Map<String, Set<String>> readers = new LinkedHashMap<>();
+    private final Recipe recipe;
+
+    public QuantPlan() {
+        this(Recipe.CNN);
+    }
+
+    public QuantPlan(Recipe recipe) {
+        this.recipe = recipe;
+    }
+
+    /** The recipe the plan was made with. */
+    public Recipe recipe() {
+        return recipe;
+    }
+
+    /**
+     * Activations dequantized for some readers only: tensor -> names of the nodes that read the
+     * quantized value (the others keep reading the float tensor). Absent = every reader.
+     */
+    public Map<String, Set<String>> readers() {
+        return readers;
+    }
 
     /** Activation tensors to quantize, in graph order (includes those that share parameters). */
     public Set<String> activations() {

@@ -2,6 +2,7 @@ package dev.lowbit.report;
 
 import dev.lowbit.data.Batch;
 import dev.lowbit.data.Dataset;
+import dev.lowbit.data.Datasets;
 import dev.lowbit.data.DatasetOptions;
 import dev.lowbit.eval.Agreement;
 import dev.lowbit.eval.ModelComparison;
@@ -40,7 +41,7 @@ final class LayerSqnr {
     }
 
     static Result measure(PtqResult r, Dataset data, int samples, int batch) {
-        Dataset head = InMemoryDataset.head(data, samples, batch);
+        Dataset head = Datasets.head(data, samples, batch);
         if (head.size() == 0) {
             return Result.empty();
         }
@@ -60,7 +61,7 @@ final class LayerSqnr {
         for (String in : inputs) {
             QuantParams p = r.activations().get(r.plan().paramsSource(in));
             if (p != null) {
-                sqnr.put(in, inputSqnr(head, batch, p));
+                sqnr.put(in, inputSqnr(head, batch, p, in, q.graph().runtimeInputs()));
             }
         }
         return new Result(sqnr, cmp.outputs(), cmp.samples());
@@ -100,66 +101,14 @@ final class LayerSqnr {
         }
     }
 
-    private static double inputSqnr(Dataset data, int batch, QuantParams p) {
+    private static double inputSqnr(Dataset data, int batch, QuantParams p, String input,
+                                    List<dev.lowbit.onnx.ValueInfo> modelInputs) {
         Agreement a = new Agreement();
+        List<String> names = modelInputs.stream().map(dev.lowbit.onnx.ValueInfo::name).toList();
         for (Iterator<Batch> it = data.batches(batch); it.hasNext(); ) {
-            Tensor x = it.next().images();
+            Tensor x = it.next().feeds(names).get(input);
             a.add(x.floats(), FakeQuant.apply(x, p).floats(), 0);
         }
         return a.sqnrDb();
-    }
-
-    /** The first samples of another data set, read once and served from memory. */
-    static final class InMemoryDataset extends Dataset {
-        private final int[] sampleShape;
-        private final float[] images;
-        private final long[] labels;
-
-        private InMemoryDataset(String name, int n, int[] sampleShape, float[] images, long[] labels) {
-            super(name, n, DatasetOptions.defaults());
-            this.sampleShape = sampleShape;
-            this.images = images;
-            this.labels = labels;
-        }
-
-        static InMemoryDataset head(Dataset source, int samples, int batch) {
-            int n = Math.min(samples, source.size());
-            int[] shape = source.sampleShape();
-            int per = Shapes.size(shape);
-            float[] images = new float[n * per];
-            long[] labels = source.hasLabels() ? new long[n] : null;
-            int got = 0;
-            for (Iterator<Batch> it = source.batches(Math.max(1, batch)); it.hasNext() && got < n; ) {
-                Batch b = it.next();
-                int take = Math.min(b.size(), n - got);
-                System.arraycopy(b.images().floats(), 0, images, got * per, take * per);
-                if (labels != null) {
-                    System.arraycopy(b.labels(), 0, labels, got, take);
-                }
-                got += take;
-            }
-            return new InMemoryDataset(source.name() + " (first " + got + ")", got, shape, images, labels);
-        }
-
-        @Override
-        public int[] sampleShape() {
-            return sampleShape.clone();
-        }
-
-        @Override
-        public boolean hasLabels() {
-            return labels != null;
-        }
-
-        @Override
-        protected void readSamples(int[] indices, int n, float[] dst, long[] outLabels) {
-            int per = Shapes.size(sampleShape);
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(images, indices[i] * per, dst, i * per, per);
-                if (outLabels != null) {
-                    outLabels[i] = labels[indices[i]];
-                }
-            }
-        }
     }
 }

@@ -230,6 +230,19 @@ public final class Tensor {
         return new Tensor(dtype, newShape, data);
     }
 
+    /** Rows {@code [from, to)} along axis 0, copied, in this tensor's element type. */
+    public Tensor rows(int from, int to) {
+        if (rank() < 1 || from < 0 || to > shape[0] || from > to) {
+            throw new IllegalArgumentException("rows " + from + ".." + to + " of shape " + Arrays.toString(shape));
+        }
+        int per = shape[0] == 0 ? 0 : size() / shape[0];
+        int[] s = shape.clone();
+        s[0] = to - from;
+        Object out = java.lang.reflect.Array.newInstance(storageClass(dtype).getComponentType(), (to - from) * per); // never pooled: data outlives runs
+        System.arraycopy(data, from * per, out, 0, (to - from) * per);
+        return new Tensor(dtype, s, out);
+    }
+
     /** A deep copy. */
     public Tensor copy() {
         Object copy = switch (dtype) {

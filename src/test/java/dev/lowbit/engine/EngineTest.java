@@ -210,6 +210,14 @@ class EngineTest {
             assertTrue(v >= 0 && v < 10);
         }
         assertThrows(LowbitException.class, () -> RandomInputs.generate(ins, 1, Map.of("img", new int[] {1, 4, 8, 8}), 1));
+        // A transformer's inputs: symbolic sequence axes become SEQUENCE_LENGTH tokens, masks are ones, type ids zeros.
+        List<ValueInfo> text = List.of(ValueInfo.of("input_ids", DType.INT64, -1, -1),
+                ValueInfo.of("attention_mask", DType.INT64, -1, -1), ValueInfo.of("token_type_ids", DType.INT64, -1, -1));
+        Map<String, Tensor> t = RandomInputs.generate(text, 2, Map.of(), 3);
+        assertArrayEquals(new int[] {2, RandomInputs.SEQUENCE_LENGTH}, t.get("input_ids").shapeRef());
+        assertTrue(java.util.Arrays.stream(t.get("attention_mask").longs()).allMatch(v -> v == 1));
+        assertTrue(java.util.Arrays.stream(t.get("token_type_ids").longs()).allMatch(v -> v == 0));
+        assertTrue(java.util.Arrays.stream(t.get("input_ids").longs()).distinct().count() > 1);
         assertArrayEquals(new int[] {1, 3, 224, 224}, RandomInputs.parseDims("1x3x224x224"));
         assertThrows(LowbitException.class, () -> RandomInputs.parseDims("1xax2"));
     }

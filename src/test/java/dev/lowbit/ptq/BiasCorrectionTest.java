@@ -129,7 +129,7 @@ public class BiasCorrectionTest {
         double[] errConvBefore = meanError(m, dequantized(m, q), data, "h");
 
         Model corrected = m.copy();
-        Map<String, double[]> ex = ExpectedInputs.empirical(m, data, "x", Set.of("x", "f"));
+        Map<String, double[]> ex = ExpectedInputs.empirical(m, data.stream().map(t -> Map.of("x", t)).toList(), Set.of("x", "f"));
         BiasCorrection.Result r = BiasCorrection.correct(corrected.graph(), plan, q, ex::get);
         assertEquals(2, r.corrected());
         assertTrue(corrected.graph().nodes().get(0).hasInput(2), "the bias-less conv got a bias");
