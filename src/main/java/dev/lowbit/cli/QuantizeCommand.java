@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -332,6 +333,9 @@ public final class QuantizeCommand implements Callable<Integer> {
             m.put("outputBytes", out);
             m.put("millis", r.millis());
             m.put("notes", r.notes());
+            if (r.quality() != null) {
+                m.put("quality", r.quality());
+            }
             if (reportFile != null) {
                 m.put("report", reportFile.toString());
             }
@@ -345,10 +349,26 @@ public final class QuantizeCommand implements Callable<Integer> {
                     k.equals(r.method().toString()) ? "  <- chosen" : ""));
         }
         System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
-        r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
+        if (r.plan().floatNodes().size() <= 40) {
+            r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
+        } else { // a transformer keeps hundreds of small ops float: one line per reason
+            Map<String, Integer> byReason = new java.util.TreeMap<>();
+            r.plan().floatNodes().values().forEach(why -> byReason.merge(why, 1, Integer::sum));
+            byReason.forEach((why, count) -> System.out.printf("  float: %4d x %s%n", count, why));
+        }
         new java.util.TreeMap<>(r.notes()).forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
         System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
                 (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
+        if (r.quality() != null) {
+            for (var row : r.quality().outputs()) {
+                System.out.printf(Locale.ROOT, "check: output %s cosine %.4f, SQNR %.1f dB vs float on %d %s samples%n",
+                        row.tensor(), row.meanSampleCosine(), row.sqnrDb(), r.quality().samples(),
+                        r.quality().heldOut() ? "held-out" : "calibration");
+            }
+            if (r.quality().warning() != null) {
+                System.err.println("lowbit: warning: " + r.quality().warning());
+            }
+        }
         if (reportFile != null) {
             System.out.println("report: " + reportFile);
         }

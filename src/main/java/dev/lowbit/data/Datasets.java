@@ -68,19 +68,31 @@ public final class Datasets {
 
     /** The first {@code samples} samples of {@code source}, read once (in batches of {@code batch}) and served from memory. */
     public static Dataset head(Dataset source, int samples, int batch) {
-        int n = Math.min(samples, source.size());
+        return range(source, 0, samples, batch);
+    }
+
+    /** Samples {@code [from, from + samples)} of {@code source} (fewer at its end), read once and served from memory. */
+    public static Dataset range(Dataset source, int from, int samples, int batch) {
+        int n = Math.max(0, Math.min(samples, source.size() - from));
+        int skip = from;
         java.util.List<Map<String, Tensor>> parts = new java.util.ArrayList<>();
         long[] labels = source.hasLabels() ? new long[n] : null;
         int got = 0;
         for (java.util.Iterator<Batch> it = source.batches(Math.max(1, batch)); it.hasNext() && got < n; ) {
-            Batch b = it.next().take(n - got);
+            Batch b = it.next();
+            if (skip >= b.size()) {
+                skip -= b.size();
+                continue;
+            }
+            b = b.slice(skip, b.size()).take(n - got);
+            skip = 0;
             parts.add(b.inputs());
             if (labels != null) {
                 System.arraycopy(b.labels(), 0, labels, got, b.size());
             }
             got += b.size();
         }
-        String name = source.name() + " (first " + got + ")";
+        String name = source.name() + (from == 0 ? " (first " + got + ")" : " (samples " + from + ".." + (from + got) + ")");
         if (parts.isEmpty()) {
             return NamedArrayDataset.of(name, Map.of(Batch.UNNAMED, Tensor.zeros(dev.lowbit.tensor.DType.FLOAT,
                     prepend(source.sampleShape()))), labels, DatasetOptions.defaults());

@@ -82,8 +82,16 @@ public final class PostTrainingQuantizer {
 
     public PtqResult quantize(Model floatModel, Dataset calibration) {
         long start = System.nanoTime();
-        Model prepared = prepare(floatModel);
+        OpsetUpgrade.Result upgraded = OpsetUpgrade.apply(prepare(floatModel), config, calibration);
+        return quantize(upgraded.model(), upgraded.config(), calibration, start, upgraded.note());
+    }
+
+    /** Quantizes the prepared model with {@code config} (the quantizer's, or per-tensor for an old opset). */
+    private PtqResult quantize(Model prepared, PtqConfig config, Dataset calibration, long start, String opsetNote) {
         PtqContext ctx = new PtqContext(prepared, config, calibration, progress);
+        if (opsetNote != null) {
+            ctx.notes().put("opset", opsetNote);
+        }
         runSteps(ctx, PtqStep.Phase.GRAPH);
         Graph g = ctx.prepared().graph();
         QuantPlan plan = QuantPlanner.plan(g, config.exclude(), config.recipe() != null ? config.recipe() : Recipe.detect(g));
@@ -186,9 +194,11 @@ public final class PostTrainingQuantizer {
         }, wq);
         quantized.metadata().put("lowbit.method", chosen.toString());
         quantized.metadata().put("lowbit.backend", backend.id());
+        Quality quality = reusedCalibration != null ? null
+                : Quality.measure(ctx.prepared(), quantized, calibration, seen, config.batchSize());
         return new PtqResult(quantized, ctx.prepared(), plan, ordered(ctx.activations()), ordered(ctx.weightParams()),
                 chosen, scores, seen, (System.nanoTime() - start) / 1_000_000, ordered(ctx.notes()), histograms(stats),
-                observed(stats));
+                observed(stats), quality);
     }
 
     /**

@@ -19,10 +19,12 @@ import java.util.Map;
  * @param notes            per-step notes (time taken, what each algorithm did)
  * @param histograms       calibration histogram of each calibrated activation (for reports)
  * @param observedRanges   the observed [min, max] of each calibrated activation
+ * @param quality          the quantized outputs against float on held-out samples (null for runs reusing
+ *                         another run's calibration: the searches of sensitivity and mixed precision)
  */
 public record PtqResult(Model quantized, Model prepared, QuantPlan plan, Map<String, QuantParams> activations,
                         Map<String, QuantParams> weights, CalibrationMethod method,
                         Map<String, Double> candidateScores, int calibrationSamples, long millis,
                         Map<String, String> notes, Map<String, dev.lowbit.calib.Histogram> histograms,
-                        Map<String, dev.lowbit.calib.Ranges> observedRanges) {
+                        Map<String, dev.lowbit.calib.Ranges> observedRanges, Quality quality) {
 }
