@@ -72,7 +72,9 @@ public final class ModelComparison {
             }
         }
         List<String> outputs = floatModel.graph().outputs().stream().map(v -> v.name()).toList();
-        return compare(fin, outputs, (x, keep) -> fe.run(x, null, keep), (x, keep) -> qe.run(x, null, keep), data,
+        List<String> qOutputs = quantModel.graph().outputs().stream().map(v -> v.name()).toList();
+        return compare(fin, outputs, (x, keep) -> fe.run(x, null, keep),
+                (x, keep) -> byFloatNames(qe.run(x, null, keep), outputs, qOutputs), data,
                 batchSize, common, producers, progress);
     }
 
@@ -85,8 +87,24 @@ public final class ModelComparison {
         if (!new java.util.HashSet<>(fin).equals(new java.util.HashSet<>(quantEngine.inputNames()))) {
             throw new LowbitException("the models have different inputs: " + fin + " and " + quantEngine.inputNames());
         }
-        return compare(fin, floatEngine.outputNames(), (x, keep) -> floatEngine.run(x), (x, keep) -> quantEngine.run(x),
+        List<String> fout = floatEngine.outputNames();
+        List<String> qout = quantEngine.outputNames();
+        return compare(fin, fout, (x, keep) -> floatEngine.run(x), (x, keep) -> byFloatNames(quantEngine.run(x), fout, qout),
                 data, batchSize, Set.of(), Map.of(), progress);
+    }
+
+    /**
+     * The quantized model's outputs under the float model's names: by name, or by position when a
+     * converter renamed them (ONNX Runtime's quantizer wrote MiniLM's output_0 as last_hidden_state).
+     */
+    private static Map<String, Tensor> byFloatNames(Map<String, Tensor> q, List<String> floatNames, List<String> quantNames) {
+        Map<String, Tensor> out = new LinkedHashMap<>(q);
+        for (int i = 0; i < floatNames.size() && i < quantNames.size(); i++) {
+            if (!q.containsKey(floatNames.get(i))) {
+                out.put(floatNames.get(i), q.get(quantNames.get(i)));
+            }
+        }
+        return out;
     }
 
     private static Result compare(List<String> inputs, List<String> outputs, Runner fe, Runner qe, Dataset data,
