@@ -11,6 +11,7 @@ import dev.lowbit.ptq.BatchNormStats;
 import dev.lowbit.ptq.BiasCorrection;
 import dev.lowbit.ptq.CalibrationMethod;
 import dev.lowbit.ptq.CrossLayerEqualization;
+import dev.lowbit.ptq.DynamicQuantizer;
 import dev.lowbit.ptq.EasyQuant;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
@@ -169,10 +170,19 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (model == null && output == null && calib == null) {
             return BundledExample.run(json);
         }
-        if (model == null || output == null || calib == null) {
-            throw new LowbitException("quantize needs MODEL, -o OUT and --calib DATA (or no arguments for the bundled example)");
+        boolean dynamic = switch (mode) {
+            case "static" -> false;
+            case "dynamic" -> true;
+            default -> throw new LowbitException("--mode must be static or dynamic, got '" + mode + "'");
+        };
+        if (model == null || output == null || (calib == null && !dynamic)) {
+            throw new LowbitException("quantize needs MODEL, -o OUT and --calib DATA (or --mode dynamic, or no arguments for"
+                    + " the bundled example)");
         }
         checkOptions();
+        if (dynamic) {
+            return quantizeDynamic(model);
+        }
         PtqConfig cfg = config();
         Model floatModel = ModelIO.load(model);
         Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
@@ -194,6 +204,40 @@ public final class QuantizeCommand implements Callable<Integer> {
             writeHtmlReport(model, floatModel, r);
         }
         report(model, r);
+        return 0;
+    }
+
+    /** {@code --mode dynamic}: int8 weights, activations quantized at run time; no calibration data. */
+    private int quantizeDynamic(Path model) throws java.io.IOException {
+        if (calib != null || reportFile != null || maxDrop != null || mixedPrecision || adaround || easyquant
+                || format.equals("qoperator")) {
+            throw new LowbitException("--mode dynamic takes no calibration data and none of --calib, --report, --max-drop,"
+                    + " --mixed-precision, --adaround, --easyquant, --format qoperator");
+        }
+        Model floatModel = ModelIO.load(model);
+        Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
+        DynamicQuantizer.Result r = new DynamicQuantizer(config()).quantize(floatModel);
+        ModelIO.save(r.quantized(), output);
+        long in = Files.size(model);
+        long out = Files.size(output);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model.toString());
+            m.put("output", output.toString());
+            m.put("mode", "dynamic");
+            m.put("quantizedNodes", r.plan().quantizedNodes().size());
+            m.put("floatNodes", r.plan().floatNodes());
+            m.put("inputBytes", in);
+            m.put("outputBytes", out);
+            m.put("millis", r.millis());
+            m.put("notes", r.notes());
+            System.out.println(Json.write(m));
+            return 0;
+        }
+        System.out.printf("quantized %s -> %s (dynamic)%n", model.getFileName(), output);
+        System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
+        r.notes().forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
+        System.out.printf("size %,d -> %,d bytes (%.1fx smaller); %.1f s%n", in, out, (double) in / out, r.millis() / 1000.0);
         return 0;
     }
 
@@ -245,6 +289,10 @@ public final class QuantizeCommand implements Callable<Integer> {
             Checks.bits("--mixed-bits", b);
         }
     }
+
+    @Option(names = "--mode", defaultValue = "static", paramLabel = "static|dynamic",
+            description = "static: activations calibrated on --calib data (default); dynamic: int8 weights, activations quantized at run time (DynamicQuantizeLinear + MatMulInteger, as ONNX Runtime's quantize_dynamic), no data needed.")
+    String mode;
 
     @Option(names = "--recipe", defaultValue = "auto", paramLabel = "auto|cnn|transformer",
             description = "Where quantizers go: cnn (integer end to end), transformer (matrix products only; mask, Softmax, LayerNorm, GELU and residuals float), or auto: transformer when the graph has attention (default ${DEFAULT-VALUE}).")

@@ -1,7 +1,7 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.tensor.kernels.Lanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -44,9 +44,9 @@ final class Cosine {
                 rr = a.fma(a, rr);
                 tt = b.fma(b, tt);
             }
-            double d = dot.reduceLanes(VectorOperators.ADD);
-            double x = rr.reduceLanes(VectorOperators.ADD);
-            double y = tt.reduceLanes(VectorOperators.ADD);
+            double d = Lanes.sum(dot);
+            double x = Lanes.sum(rr);
+            double y = Lanes.sum(tt);
             for (; j < n; j++) {
                 float a = r[off + i + j];
                 float b = t[off + i + j];

@@ -95,6 +95,31 @@ class TransformerRecipeTest {
         }
     }
 
+    @Test
+    void dynamicModeRunsInOnnxRuntimeAndLowbitWithoutData() {
+        Model f = TinyBert.build(8, 13);
+        DynamicQuantizer.Result r = new DynamicQuantizer(PtqConfig.builder().build()).quantize(f);
+        java.util.Set<String> ops = new java.util.HashSet<>();
+        r.quantized().graph().nodes().forEach(n -> ops.add(n.opType()));
+        assertTrue(ops.contains("DynamicQuantizeLinear") && ops.contains("MatMulInteger"), ops.toString());
+        assertTrue(!ops.contains("ConvInteger") && !ops.contains("QuantizeLinear"), ops.toString());
+        assertEquals(7, r.plan().weights().size(), "six MatMul weights and the embedding table");
+        long dql = r.quantized().graph().nodes().stream().filter(n -> n.opType().equals("DynamicQuantizeLinear")).count();
+        assertEquals(4, dql, "one DynamicQuantizeLinear per input tensor (h0 feeds Q, K and V)");
+        Map<String, Tensor> x = feeds(9, 16);
+        Tensor ref = Ort.run(ModelIO.toProto(f).toByteArray(), x).get("last_hidden_state");
+        Tensor got = Ort.run(ModelIO.toProto(r.quantized()).toByteArray(), x).get("last_hidden_state");
+        Tensor ours = new Executor(r.quantized()).run(x).get("last_hidden_state");
+        double cos = pooledCosine(ref, got, x.get("attention_mask"));
+        assertTrue(cos > 0.99, "dynamic pooled cosine in ORT " + cos);
+        assertTrue(pooledCosine(got, ours, x.get("attention_mask")) > 0.9999, "lowbit's engine agrees with ORT");
+
+        // a CNN: its Conv layers stay float, the classifier Gemm is quantized dynamically
+        DynamicQuantizer.Result cnn = new DynamicQuantizer(PtqConfig.builder().build()).quantize(TinyNets.cnn(1, false));
+        assertTrue(cnn.plan().floatNodes().get("conv1").contains("stays float"), cnn.plan().floatNodes().toString());
+        assertEquals(java.util.List.of("fc"), cnn.plan().quantizedNodes());
+    }
+
     private static double pooledCosine(Tensor a, Tensor b, Tensor mask) {
         float[] pa = Embeddings.meanPool(a, mask);
         float[] pb = Embeddings.meanPool(b, mask);

@@ -54,7 +54,7 @@ public final class PoolGlobal {
             for (; i < bound; i += S.length()) {
                 acc = acc.add(FloatVector.fromArray(S, x, off + i));
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(acc);
         }
         for (; i < len; i++) {
             sum += x[off + i];

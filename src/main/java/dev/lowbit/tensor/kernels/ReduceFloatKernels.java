@@ -82,19 +82,19 @@ public final class ReduceFloatKernels {
                     FloatVector v = FloatVector.fromArray(S, x, off + i);
                     acc = v.fma(v, acc);
                 }
-                r = acc.reduceLanes(VectorOperators.ADD);
+                r = Lanes.sum(acc);
             }
             case L1 -> {
                 for (; i < bound; i += L) {
                     acc = acc.add(FloatVector.fromArray(S, x, off + i).abs());
                 }
-                r = acc.reduceLanes(VectorOperators.ADD);
+                r = Lanes.sum(acc);
             }
             default -> {
                 for (; i < bound; i += L) {
                     acc = acc.add(FloatVector.fromArray(S, x, off + i));
                 }
-                r = acc.reduceLanes(VectorOperators.ADD);
+                r = Lanes.sum(acc);
             }
         }
         for (; i < len; i++) {
