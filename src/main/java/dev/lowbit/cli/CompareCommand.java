@@ -73,7 +73,8 @@ public final class CompareCommand implements Callable<Integer> {
             } else {
                 try (Engine fe = Engines.open(floatModel, "onnxruntime", threads);
                      Engine qe = Engines.open(quantModel, "onnxruntime", threads)) {
-                    r = ModelComparison.compare(fe, qe, ds, batch, n -> p.advance(n - p.count()));
+                    r = ModelComparison.compare(fe, qe, ModelComparison.classifierOutputs(f), ds, batch,
+                            n -> p.advance(n - p.count()));
                 }
             }
             p.done();

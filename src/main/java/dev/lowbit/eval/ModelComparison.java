@@ -75,7 +75,7 @@ public final class ModelComparison {
         List<String> qOutputs = quantModel.graph().outputs().stream().map(v -> v.name()).toList();
         return compare(fin, outputs, (x, keep) -> fe.run(x, null, keep),
                 (x, keep) -> byFloatNames(qe.run(x, null, keep), outputs, qOutputs), data,
-                batchSize, common, producers, progress);
+                batchSize, common, producers, classifierOutputs(floatModel), progress);
     }
 
     /**
@@ -83,6 +83,15 @@ public final class ModelComparison {
      * the quantized model in the other) on the same data.
      */
     public static Result compare(Engine floatEngine, Engine quantEngine, Dataset data, int batchSize, LongConsumer progress) {
+        return compare(floatEngine, quantEngine, null, data, batchSize, progress);
+    }
+
+    /**
+     * {@link #compare(Engine, Engine, Dataset, int, LongConsumer)} with top-1 agreement for the
+     * outputs in {@code classifiers} only ({@link #classifierOutputs}; null = every [N, C] output).
+     */
+    public static Result compare(Engine floatEngine, Engine quantEngine, Set<String> classifiers, Dataset data,
+                                 int batchSize, LongConsumer progress) {
         List<String> fin = floatEngine.inputNames();
         if (!new java.util.HashSet<>(fin).equals(new java.util.HashSet<>(quantEngine.inputNames()))) {
             throw new LowbitException("the models have different inputs: " + fin + " and " + quantEngine.inputNames());
@@ -90,7 +99,7 @@ public final class ModelComparison {
         List<String> fout = floatEngine.outputNames();
         List<String> qout = quantEngine.outputNames();
         return compare(fin, fout, (x, keep) -> floatEngine.run(x), (x, keep) -> byFloatNames(quantEngine.run(x), fout, qout),
-                data, batchSize, Set.of(), Map.of(), progress);
+                data, batchSize, Set.of(), Map.of(), classifiers, progress);
     }
 
     /**
@@ -108,7 +117,8 @@ public final class ModelComparison {
     }
 
     private static Result compare(List<String> inputs, List<String> outputs, Runner fe, Runner qe, Dataset data,
-                                  int batchSize, Set<String> common, Map<String, String> producers, LongConsumer progress) {
+                                  int batchSize, Set<String> common, Map<String, String> producers, Set<String> classifiers,
+                                  LongConsumer progress) {
         Map<String, Agreement> outAgree = new LinkedHashMap<>();
         Map<String, Agreement> layerAgree = new LinkedHashMap<>();
         common.forEach(o -> layerAgree.put(o, new Agreement()));
@@ -120,7 +130,7 @@ public final class ModelComparison {
             Map<String, Tensor> f = fe.run(x, common);
             Map<String, Tensor> q = qe.run(x, common);
             for (String o : outputs) {
-                add(outAgree.computeIfAbsent(o, k -> new Agreement()), f.get(o), q.get(o), true);
+                add(outAgree.computeIfAbsent(o, k -> new Agreement()), f.get(o), q.get(o), classifiers == null || classifiers.contains(o));
                 Tensor mask = f.get(o) == null ? null : Embeddings.maskFor(f.get(o), x);
                 if (mask != null && q.get(o) != null && Arrays.equals(f.get(o).shapeRef(), q.get(o).shapeRef())) {
                     outAgree.computeIfAbsent(o + POOLED, k -> new Agreement()).addSamples(
@@ -136,6 +146,33 @@ public final class ModelComparison {
             }
         }
         return new Result(rows(outAgree, Map.of()), rows(layerAgree, producers), samples);
+    }
+
+    /**
+     * The outputs of {@code m} that are class scores: computed by a Gemm, MatMul or Conv (through a
+     * bias Add, Softmax/LogSoftmax or reshaping), not by an activation such as a pooler's Tanh.
+     */
+    public static Set<String> classifierOutputs(Model m) {
+        Set<String> out = new LinkedHashSet<>();
+        for (var v : m.graph().outputs()) {
+            if (v.dims() != null && v.dims().length != 2) {
+                continue;
+            }
+            Node p = m.graph().producer(v.name());
+            for (int hops = 0; p != null && hops < 8; hops++) {
+                String op = p.opType();
+                if (op.equals("Gemm") || op.equals("MatMul") || op.equals("Conv")) {
+                    out.add(v.name());
+                    break;
+                }
+                if (!List.of("Add", "Softmax", "LogSoftmax", "Identity", "Flatten", "Reshape", "Squeeze",
+                        "DequantizeLinear", "QuantizeLinear").contains(op)) {
+                    break;
+                }
+                p = m.graph().producer(p.input(0));
+            }
+        }
+        return out;
     }
 
     /** Suffix of the row of an output's attention-masked mean-pooled sentence embeddings. */
