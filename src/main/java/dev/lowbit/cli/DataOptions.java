@@ -1,8 +1,8 @@
 package dev.lowbit.cli;
 
-import dev.lowbit.LowbitException;
 import dev.lowbit.data.DatasetOptions;
 import dev.lowbit.data.Preprocess;
+import dev.lowbit.data.PreprocessSettings;
 import dev.lowbit.onnx.Model;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -43,48 +43,14 @@ public final class DataOptions {
     @Option(names = "--max-length", paramLabel = "N", description = "Tokens per sentence at most (longer lines are truncated; default 128).")
     Integer maxLength;
 
+    /** The preprocessing flags given (unset ones null). */
+    PreprocessSettings settings() {
+        return new PreprocessSettings(pixelScale, mean, std, size, resize, order, layout);
+    }
+
     /** Dataset options for {@code model}: flags first, then the model's metadata, then defaults. */
     DatasetOptions toOptions(Model model, int limit) {
-        Preprocess p = Preprocess.fromMetadata(model);
-        if (pixelScale != null) {
-            Checks.finitePositive("--pixel-scale", pixelScale);
-            p = p.withScale(pixelScale);
-        }
-        for (float[] values : new float[][] {mean, std}) {
-            for (float v : values == null ? new float[0] : values) {
-                if (!Float.isFinite(v)) {
-                    throw new LowbitException("--mean and --std must be finite numbers, got " + v);
-                }
-            }
-        }
-        for (float v : std == null ? new float[0] : std) {
-            if (v <= 0) {
-                throw new LowbitException("--std must be above 0, got " + v);
-            }
-        }
-        if (mean != null || std != null) {
-            p = p.withNormalization(mean != null ? mean : p.mean(), std != null ? std : p.std());
-        }
-        if (size != null) {
-            String[] hw = size.toLowerCase(java.util.Locale.ROOT).split("x");
-            try {
-                int h = Integer.parseInt(hw[0].trim());
-                int w = Integer.parseInt(hw[hw.length - 1].trim());
-                if (hw.length != 2 || h < 1 || w < 1 || h > 16384 || w > 16384) {
-                    throw new LowbitException("--size must be HxW with sides in 1..16384, e.g. 224x224; got '" + size + "'");
-                }
-                p = p.withResize(resize != null ? resize : Math.min(h, w), h, w);
-            } catch (NumberFormatException e) {
-                throw new LowbitException("--size must be HxW, e.g. 224x224; got '" + size + "'");
-            }
-        }
-        if (order != null) {
-            p = p.withOrder(order);
-        }
-        if (layout != null) {
-            p = p.withLayout(layout);
-        }
-        p = p.withModelChannels(model);
+        Preprocess p = settings().forModel(model);
         DatasetOptions o = DatasetOptions.forModel(model).withPreprocess(p).withLabels(labels);
         if (tokenizer != null) {
             o = o.withTokenizer(tokenizer, maxLength != null ? maxLength : DatasetOptions.DEFAULT_MAX_LENGTH);

@@ -105,6 +105,14 @@ public final class TrainCommand implements Callable<Integer> {
     static QatTrainer trainer(TrainConfig c) {
         Model m = ModelIO.load(c.model());
         DataOptions data = new DataOptions();
+        var pre = c.preprocess(); // the config's data keys, with the flags' names
+        data.pixelScale = pre.pixelScale();
+        data.mean = pre.mean();
+        data.std = pre.std();
+        data.size = pre.size();
+        data.resize = pre.resize();
+        data.order = pre.order();
+        data.layout = pre.layout();
         Batch train, test;
         try (Dataset ds = Datasets.open(c.trainData(), data.toOptions(m, c.trainLimit()))) {
             train = ds.readAll();

@@ -1,6 +1,8 @@
 package dev.lowbit.qat;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.data.Preprocess;
+import dev.lowbit.data.PreprocessSettings;
 import dev.lowbit.quant.BackendProfile;
 import java.io.IOException;
 import java.io.Reader;
@@ -46,6 +48,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param loss            {@code ce} (cross-entropy with the labels), {@code kd} (distillation from the
  *                        float model: (1 − kd_alpha)·CE + kd_alpha·T²·KL) or {@code mse} (logits matched
  *                        to the float model's)
+ * @param preprocess      data preprocessing set in the config with the flags' names ({@code mean}, {@code std},
+ *                        {@code pixel-scale}, {@code size}, {@code resize}, {@code channel-order}, {@code layout}),
+ *                        laid over the model's metadata
  */
 public record TrainConfig(Path model, Path trainData, Path testData, String mode, BackendProfile backend,
                           int weightBits, int activationBits, boolean perChannel, String quantizer,
@@ -55,13 +60,14 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                           Path checkpointDir, Path output, int freezeBnEpoch, int observerOffEpoch,
                           String weightQuantizer, String loss, double kdAlpha, double kdTemperature,
                           double pactDecay, String init, int firstLastBits, double stepLrFactor,
-                          String weightMethod) {
+                          String weightMethod, PreprocessSettings preprocess) {
 
     private static final Set<String> KEYS = Set.of("model", "train_data", "test_data", "mode", "backend", "weight_bits",
             "activation_bits", "per_channel", "quantizer", "calib_method", "calib_size", "optimizer", "lr", "momentum",
             "weight_decay", "schedule", "warmup_epochs", "epochs", "max_steps", "batch_size", "seed", "train_limit",
             "test_limit", "augment", "checkpoint_dir", "output", "freeze_bn_epoch", "observer_off_epoch",
-            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay", "init", "first_last_bits", "step_lr_factor", "weight_method");
+            "weight_quantizer", "loss", "kd_alpha", "kd_temperature", "pact_decay", "init", "first_last_bits", "step_lr_factor", "weight_method",
+            "mean", "std", "pixel-scale", "pixel_scale", "size", "resize", "channel-order", "channel_order", "layout");
 
     public TrainConfig {
         check(mode, "mode", "qat", "float");
@@ -155,7 +161,43 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 str(m, "loss", "ce"), num(m, "kd_alpha", 1.0).doubleValue(), num(m, "kd_temperature", 1.0).doubleValue(),
                 num(m, "pact_decay", 1e-4).doubleValue(), str(m, "init", "pretrained"),
                 num(m, "first_last_bits", 0).intValue(), num(m, "step_lr_factor", 1.0).doubleValue(),
-                str(m, "weight_method", "minmax"));
+                str(m, "weight_method", "minmax"), preprocess(m));
+    }
+
+    /** The data keys, named as the flags are (underscores accepted too). */
+    private static PreprocessSettings preprocess(Map<String, Object> m) {
+        String scaleKey = m.containsKey("pixel-scale") ? "pixel-scale" : "pixel_scale";
+        Object order = m.containsKey("channel-order") ? m.get("channel-order") : m.get("channel_order");
+        return new PreprocessSettings(m.containsKey(scaleKey) ? num(m, scaleKey, 0).floatValue() : null,
+                floats(m, "mean"), floats(m, "std"), m.containsKey("size") ? String.valueOf(m.get("size")) : null,
+                m.containsKey("resize") ? num(m, "resize", 0).intValue() : null,
+                order == null ? null : enumValue(Preprocess.ChannelOrder.class, "channel-order", order),
+                m.containsKey("layout") ? enumValue(Preprocess.Layout.class, "layout", m.get("layout")) : null);
+    }
+
+    private static float[] floats(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            return null;
+        }
+        List<?> items = v instanceof List<?> l ? l : List.of(v);
+        float[] out = new float[items.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(items.get(i) instanceof Number n)) {
+                throw new LowbitException("config " + key + ": '" + items.get(i) + "' is not a number");
+            }
+            out[i] = n.floatValue();
+        }
+        return out;
+    }
+
+    private static <E extends Enum<E>> E enumValue(Class<E> type, String key, Object v) {
+        try {
+            return Enum.valueOf(type, String.valueOf(v).toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new LowbitException("config " + key + ": '" + v + "' is not one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()));
+        }
     }
 
     /**

@@ -69,6 +69,39 @@ class TrainCliTest {
         assertEquals(quant, java, 1.01, "the trainer's own evaluation of the export");
     }
 
+    /**
+     * A model without lowbit's preprocessing metadata trains on normalised pixels only when the config
+     * says how (mean/std with the flags' names): without them the W4A4 start is far worse.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void preprocessingKeysOfTheConfigReplaceMissingMetadata() throws Exception {
+        dev.lowbit.onnx.Model m = dev.lowbit.onnx.ModelIO.load(RES.resolve("models/resnet_fmnist.onnx"));
+        m.metadata().clear();
+        Path bare = dir.resolve("bare.onnx");
+        dev.lowbit.onnx.ModelIO.save(m, bare);
+        Path cfg = config("");
+        String base = Files.readString(cfg).replace("model: " + RES.resolve("models/resnet_fmnist.onnx"), "model: " + bare);
+        Files.writeString(cfg, base + "mean: 0.2860\nstd: 0.3530\npixel-scale: 0.00392156862\nlayout: nchw\n");
+        dev.lowbit.qat.TrainConfig c = dev.lowbit.qat.TrainConfig.load(cfg);
+        assertEquals(0.286f, c.preprocess().mean()[0], 1e-6f);
+        assertEquals(0.353f, c.preprocess().forModel(m).std()[0], 1e-6f);
+        String[] with = run("train", cfg.toString(), "--json", "--set", "max_steps=1");
+        assertEquals("0", with[0], with[2]);
+        Files.writeString(cfg, base);
+        String[] without = run("train", cfg.toString(), "--json", "--set", "max_steps=1");
+        assertEquals("0", without[0], without[2]);
+        double a = top1(with[1]);
+        double b = top1(without[1]);
+        assertTrue(a > 70 && a > b + 10, "with mean/std " + a + ", without " + b);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double top1(String json) {
+        List<Object> epochs = (List<Object>) ((Map<String, Object>) Json.parse(json)).get("epochs");
+        return ((Number) ((Map<String, Object>) epochs.get(0)).get("quantized_top1")).doubleValue();
+    }
+
     @Test
     void badConfigIsOneLineAndNonZero() throws Exception {
         Path cfg = config("");

@@ -112,7 +112,8 @@ public class QatTrainerTest {
                                int freezeBn, int observerOff, String init, Path ckpt) {
         return new TrainConfig(Path.of("tiny.onnx"), Path.of("train"), Path.of("test"), mode, BackendProfile.GENERIC,
                 bits, bits, true, quantizer, "minmax", 64, "adamw", 0.01, 0.9, 1e-4, "cosine", 0, epochs, maxSteps, 16, 3, 0, 0,
-                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, observerOff, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2, 1e-4, init, 0, 1, "minmax");
+                1, true, ckpt, ckpt.resolve("final.onnx"), freezeBn, observerOff, quantizer.equals("lsq") ? "lsq" : "minmax", loss, 0.5, 2, 1e-4, init, 0, 1, "minmax",
+                dev.lowbit.data.PreprocessSettings.NONE);
     }
 
     private QatTrainer trainer(TrainConfig c) {
