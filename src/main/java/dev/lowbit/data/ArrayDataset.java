@@ -242,16 +242,12 @@ public final class ArrayDataset extends Dataset {
         int per = dev.lowbit.tensor.Shapes.size(sampleShape);
         int channels = sampleShape.length >= 3 ? sampleShape[0] : 1;
         int plane = channels == 0 ? 0 : per / Math.max(1, channels);
-        float[] mean = preprocess.mean();
-        float[] std = preprocess.std();
         for (int k = 0; k < n; k++) {
             source.read(indices[k], dst, k * per);
             if (raw) {
                 for (int i = 0; i < per; i++) {
                     int c = plane == 0 ? 0 : Math.min(channels - 1, i / plane);
-                    float m = mean[mean.length == 1 ? 0 : Math.min(c, mean.length - 1)];
-                    float s = std[std.length == 1 ? 0 : Math.min(c, std.length - 1)];
-                    dst[k * per + i] = (dst[k * per + i] * preprocess.scale() - m) / s;
+                    dst[k * per + i] = preprocess.normalize(dst[k * per + i], c);
                 }
             }
             if (outLabels != null) {

@@ -116,9 +116,7 @@ public final class Datasets {
 
     private static void requireOneInput(Path path, List<ValueInfo> inputs) {
         if (inputs != null && inputs.size() != 1) {
-            throw new LowbitException(path + ": holds one array, but the model has " + inputs.size() + " inputs ("
-                    + String.join(", ", inputs.stream().map(ValueInfo::name).toList()) + "): give an .npz with one array"
-                    + " per input name, a folder of NAME.npy, test_data_set_* folders, or a .txt with --tokenizer");
+            throw Feeds.oneArrayForSeveralInputs(path.toString() + ":", inputs.stream().map(ValueInfo::name).toList());
         }
     }
 

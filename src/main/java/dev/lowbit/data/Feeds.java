@@ -70,6 +70,13 @@ public final class Feeds {
         return Tensor.wrap(first.dtype(), shape, data);
     }
 
+    /** The error for data of one array given to a model with several inputs. */
+    static LowbitException oneArrayForSeveralInputs(String where, List<String> modelInputs) {
+        return new LowbitException(where + " holds one array, but the model has " + modelInputs.size() + " inputs ("
+                + String.join(", ", modelInputs) + "): give an .npz with one array per input name, a folder of NAME.npy,"
+                + " test_data_set_* folders, or a .txt with --tokenizer");
+    }
+
     /**
      * Binds a data set's arrays to a model's inputs: an {@link Batch#UNNAMED unnamed} array feeds the
      * model's only input; named arrays must cover every model input. {@code source} names the data in
@@ -79,9 +86,7 @@ public final class Feeds {
         String where = source == null ? "the data" : source;
         if (arrays.size() == 1 && arrays.containsKey(Batch.UNNAMED)) {
             if (modelInputs.size() != 1) {
-                throw new LowbitException(where + " holds one array, but the model has " + modelInputs.size()
-                        + " inputs (" + String.join(", ", modelInputs) + "): give an .npz with one array per input"
-                        + " name, a folder of NAME.npy, test_data_set_* folders, or text with --tokenizer");
+                throw oneArrayForSeveralInputs(where, modelInputs);
             }
             return Map.of(modelInputs.get(0), arrays.get(Batch.UNNAMED));
         }

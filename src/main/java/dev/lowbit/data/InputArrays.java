@@ -50,14 +50,9 @@ final class InputArrays {
         int channels = shape.length >= 4 ? shape[1] : 1;
         int per = t.size() / n;
         int plane = Math.max(1, per / Math.max(1, channels));
-        float[] mean = p.mean();
-        float[] std = p.std();
         float[] out = new float[t.size()];
         for (int i = 0; i < out.length; i++) {
-            int c = Math.min(channels - 1, (i % Math.max(1, per)) / plane);
-            float m = mean[Math.min(c, mean.length - 1)];
-            float s = std[Math.min(c, std.length - 1)];
-            out[i] = ((float) t.getDouble(i) * p.scale() - m) / s;
+            out[i] = p.normalize((float) t.getDouble(i), Math.min(channels - 1, (i % Math.max(1, per)) / plane));
         }
         return Tensor.of(out, t.shape());
     }

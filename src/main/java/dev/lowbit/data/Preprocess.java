@@ -73,6 +73,13 @@ public record Preprocess(float scale, float[] mean, float[] std, int resizeShort
                 256, 224, 224, ChannelOrder.RGB, Layout.NCHW, 3);
     }
 
+    /** {@code (raw * scale - mean[c]) / std[c]} for a 0..255 value of channel {@code c} (one value serves every channel). */
+    public float normalize(float raw, int c) {
+        float m = mean[Math.min(c, mean.length - 1)];
+        float s = std[Math.min(c, std.length - 1)];
+        return (raw * scale - m) / s;
+    }
+
     public Preprocess withNormalization(float[] newMean, float[] newStd) {
         return new Preprocess(scale, newMean, newStd, resizeShorter, cropHeight, cropWidth, order, layout, channels);
     }

@@ -33,7 +33,7 @@ public final class DynamicWriter {
         Graph g = m.graph();
         Map<String, String[]> dynamicInputs = new HashMap<>();
         for (QuantPlan.Weight w : plan.weights()) {
-            Node n = find(g, w.node());
+            Node n = g.node(w.node());
             if (n == null) {
                 continue;
             }
@@ -154,14 +154,5 @@ public final class DynamicWriter {
             }
         }
         return Tensor.of(t, c, r);
-    }
-
-    private static Node find(Graph g, String name) {
-        for (Node n : g.nodes()) {
-            if (n.name().equals(name) || (n.name().isEmpty() && n.output(0).equals(name))) {
-                return n;
-            }
-        }
-        return null;
     }
 }

@@ -34,7 +34,7 @@ public final class QdqWriter {
         Graph g = m.graph();
         Map<String, QdqParams> weightQ = new HashMap<>();
         for (QuantPlan.Weight w : plan.weights()) {
-            Node n = findNode(g, w.node());
+            Node n = planned(g, w.node());
             String dq = weightQ.containsKey(w.initializer()) ? w.initializer() + "_dequantized"
                     : insertWeight(g, n, w.initializer(), w.channelAxis(), weightQuantizer, weightQ);
             n.inputs().set(w.inputIndex(), dq);
@@ -54,7 +54,7 @@ public final class QdqWriter {
             actParams.put(a, p);
         }
         for (QuantPlan.Bias b : plan.biases()) {
-            Node n = findNode(g, b.node());
+            Node n = planned(g, b.node());
             QdqParams in = actParams.get(b.activation());
             QdqParams wp = weightQ.get(b.weight());
             if (in == null || wp == null) {
@@ -84,13 +84,12 @@ public final class QdqWriter {
     public record QuantizedWeight(Tensor values, QdqParams params) {
     }
 
-    private static Node findNode(Graph g, String name) {
-        for (Node n : g.nodes()) {
-            if (n.name().equals(name) || (n.name().isEmpty() && n.output(0).equals(name))) {
-                return n;
-            }
+    private static Node planned(Graph g, String key) {
+        Node n = g.node(key);
+        if (n == null) {
+            throw new IllegalStateException("planned node " + key + " not found");
         }
-        throw new IllegalStateException("node " + name + " not found");
+        return n;
     }
 
     private static String insertWeight(Graph g, Node consumer, String init, int axis, WeightQuantizer wq,
@@ -137,7 +136,7 @@ public final class QdqWriter {
         g.setInitializer(zp, zeroPointTensor(p));
         List<Node> consumers = g.consumers(a);
         if (readers != null) {
-            consumers = consumers.stream().filter(c -> readers.contains(c.name().isEmpty() ? c.output(0) : c.name())).toList();
+            consumers = consumers.stream().filter(c -> readers.contains(c.key())).toList();
         }
         String src = a;
         String dqOut;

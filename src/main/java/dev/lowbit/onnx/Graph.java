@@ -95,6 +95,16 @@ public final class Graph {
     }
 
     /** The node producing {@code value}, or null for graph inputs, initializers and unknown names. */
+    /** The node whose {@link Node#key()} is {@code key}, or null. */
+    public Node node(String key) {
+        for (Node n : nodes) {
+            if (n.key().equals(key)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
     public Node producer(String value) {
         for (Node n : nodes) {
             if (n.outputs().contains(value)) {

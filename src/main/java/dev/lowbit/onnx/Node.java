@@ -148,6 +148,11 @@ public final class Node {
     }
 
     /** How errors name this node: its name if it has one, otherwise its first output. */
+    /** The node's name, or its first output for an unnamed node: how plans and flags such as --exclude refer to it. */
+    public String key() {
+        return name.isEmpty() ? (outputs.isEmpty() ? "" : outputs.get(0)) : name;
+    }
+
     public String label() {
         String n = name.isEmpty() ? (outputs.isEmpty() ? "?" : outputs.get(0)) : name;
         return opType + " node '" + n + "'";

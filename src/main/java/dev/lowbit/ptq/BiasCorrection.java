@@ -66,7 +66,7 @@ public final class BiasCorrection implements PtqStep {
         Graph g = ctx.prepared().graph();
         List<Node> layers = new ArrayList<>();
         for (QuantPlan.Weight w : ctx.plan().weights()) {
-            Node n = findNode(g, w.node());
+            Node n = g.node(w.node());
             if (n != null && w.inputIndex() == 1 && WeightChannels.of(n, g.initializer(w.initializer())) != null) {
                 layers.add(n);
             }
@@ -94,7 +94,7 @@ public final class BiasCorrection implements PtqStep {
         double absSum = 0;
         long channels = 0;
         for (QuantPlan.Weight pw : List.copyOf(plan.weights())) {
-            Node n = findNode(g, pw.node());
+            Node n = g.node(pw.node());
             QuantizedWeight q = weights.get(pw.initializer());
             Tensor w = g.initializer(pw.initializer());
             WeightChannels l = n == null || q == null || w == null || pw.inputIndex() != 1 ? null : WeightChannels.of(n, w);
@@ -153,14 +153,5 @@ public final class BiasCorrection implements PtqStep {
             eps[i] = (double) deq - w.getDouble(i);
         }
         return eps;
-    }
-
-    static Node findNode(Graph g, String name) {
-        for (Node n : g.nodes()) {
-            if (n.name().equals(name) || (n.name().isEmpty() && n.output(0).equals(name))) {
-                return n;
-            }
-        }
-        return null;
     }
 }

@@ -44,7 +44,7 @@ public final class DynamicQuantizer {
         QuantPlan plan = new QuantPlan(Recipe.TRANSFORMER);
         Map<String, String> floatNodes = new LinkedHashMap<>(all.floatNodes());
         for (QuantPlan.Weight w : all.weights()) {
-            Node n = node(g, w.node());
+            Node n = g.node(w.node());
             if (DynamicWriter.handles(n)) {
                 plan.weights().add(w);
                 plan.quantizedNodes().add(w.node());
@@ -54,7 +54,7 @@ public final class DynamicQuantizer {
         }
         for (String q : all.quantizedNodes()) {
             if (!plan.quantizedNodes().contains(q)) {
-                floatNodes.putIfAbsent(q, node(g, q).opType() + ": activation products stay float in dynamic mode");
+                floatNodes.putIfAbsent(q, java.util.Objects.requireNonNull(g.node(q), q).opType() + ": activation products stay float in dynamic mode");
             }
         }
         plan.floatNodes().putAll(floatNodes);
@@ -74,14 +74,5 @@ public final class DynamicQuantizer {
         notes.put("mode", "dynamic: activations quantized at run time; " + plan.weights().size() + " int8 weights"
                 + (config.perChannel() ? " per channel" : " per tensor"));
         return new Result(quantized, plan, notes, (System.nanoTime() - start) / 1_000_000);
-    }
-
-    private static Node node(Graph g, String name) {
-        for (Node n : g.nodes()) {
-            if (PlanContext.nodeName(n).equals(name)) {
-                return n;
-            }
-        }
-        throw new IllegalStateException("node " + name + " not found");
     }
 }

@@ -384,7 +384,7 @@ public final class EasyQuant implements PtqStep {
             for (var c : g.consumers(t)) {
                 boolean sharing = !c.outputs().isEmpty() && plan.paramsSource(c.output(0)).equals(source)
                         && plan.activations().contains(c.output(0));
-                direct |= !sharing && !layerNodes.contains(LayerProbe.nodeName(c));
+                direct |= !sharing && !layerNodes.contains(c.key());
             }
             if (direct) {
                 out.computeIfAbsent(source, k -> new ArrayList<>()).add(t);

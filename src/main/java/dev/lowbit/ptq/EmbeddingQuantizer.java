@@ -22,7 +22,7 @@ final class EmbeddingQuantizer implements OpQuantizer {
         if (table.rank() != 2 || n.getInt("axis", 0) != 0) {
             return n.opType() + ": only row gathers from 2-D tables are quantized";
         }
-        ctx.plan().weights().add(new QuantPlan.Weight(PlanContext.nodeName(n), 0, n.input(0), 0));
+        ctx.plan().weights().add(new QuantPlan.Weight(n.key(), 0, n.input(0), 0));
         return null;
     }
 }

@@ -58,7 +58,7 @@ final class LayerProbe {
     static List<LayerProbe> all(Model prepared, QuantPlan plan) {
         Graph g = prepared.graph();
         Map<String, Node> byName = new HashMap<>();
-        g.nodes().forEach(n -> byName.put(nodeName(n), n));
+        g.nodes().forEach(n -> byName.put(n.key(), n));
         List<LayerProbe> out = new ArrayList<>();
         for (QuantPlan.Weight w : plan.weights()) {
             Node n = byName.get(w.node());
@@ -150,9 +150,5 @@ final class LayerProbe {
             out[i] = (float) qi * s;
         }
         return Tensor.of(out, b.shape());
-    }
-
-    static String nodeName(Node n) {
-        return n.name().isEmpty() ? n.output(0) : n.name();
     }
 }

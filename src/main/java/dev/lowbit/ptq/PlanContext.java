@@ -35,7 +35,7 @@ public final class PlanContext {
 
     /** True when the user asked for node {@code n} to stay float. */
     public boolean isExcluded(Node n) {
-        return excluded.contains(nodeName(n));
+        return excluded.contains(n.key());
     }
 
     public boolean isConstant(String value) {
@@ -57,7 +57,7 @@ public final class PlanContext {
     public void quantizeInput(String value, Node reader) {
         plan.activations().add(value);
         if (recipe.quantizesForReadersOnly()) {
-            plan.readers().computeIfAbsent(value, k -> new java.util.LinkedHashSet<>()).add(nodeName(reader));
+            plan.readers().computeIfAbsent(value, k -> new java.util.LinkedHashSet<>()).add(reader.key());
         }
     }
 
@@ -68,9 +68,5 @@ public final class PlanContext {
 
     public List<Node> consumers(String value) {
         return graph.consumers(value);
-    }
-
-    public static String nodeName(Node n) {
-        return n.name().isEmpty() ? n.output(0) : n.name();
     }
 }

@@ -23,7 +23,7 @@ public final class QuantPlanner {
         QuantPlan plan = new QuantPlan(recipe);
         PlanContext ctx = new PlanContext(graph, plan, recipe, excludedNodes);
         for (Node n : graph.topologicalOrder()) {
-            String name = PlanContext.nodeName(n);
+            String name = n.key();
             if (ctx.isExcluded(n)) {
                 plan.floatNodes().put(name, n.opType() + ": excluded (kept float)");
                 continue;

@@ -76,7 +76,7 @@ public final class QuantSearch {
             Graph g = full.prepared().graph();
             units = units(g, full.plan());
             allNodes = new LinkedHashSet<>();
-            g.nodes().forEach(n -> allNodes.add(nodeName(n)));
+            g.nodes().forEach(n -> allNodes.add(n.key()));
         }
         return full;
     }
@@ -143,7 +143,7 @@ public final class QuantSearch {
         Set<String> assigned = new LinkedHashSet<>();
         Set<String> quantized = Set.copyOf(plan.quantizedNodes());
         for (Node n : g.topologicalOrder()) {
-            String name = nodeName(n);
+            String name = n.key();
             if (!quantized.contains(name) || assigned.contains(name)) {
                 continue;
             }
@@ -154,7 +154,7 @@ public final class QuantSearch {
                 case "Conv", "Gemm", "MatMul" -> {
                     Node act = LayerProbe.fusedActivation(g, plan, n);
                     if (act != null) {
-                        nodes.add(nodeName(act));
+                        nodes.add(act.key());
                     }
                     for (QuantPlan.Weight w : plan.weights()) {
                         if (w.node().equals(name)) {
@@ -165,7 +165,7 @@ public final class QuantSearch {
                 case "Add" -> {
                     Node act = LayerProbe.fusedActivation(g, plan, n);
                     if (act != null && act.opType().equals("Relu")) {
-                        nodes.add(nodeName(act));
+                        nodes.add(act.key());
                     }
                 }
                 case "Concat", "AveragePool", "GlobalAveragePool", "Relu", "Clip" -> {
@@ -178,9 +178,5 @@ public final class QuantSearch {
             out.add(new Unit(name, op, List.copyOf(nodes), elements));
         }
         return out;
-    }
-
-    static String nodeName(Node n) {
-        return n.name().isEmpty() ? n.output(0) : n.name();
     }
 }

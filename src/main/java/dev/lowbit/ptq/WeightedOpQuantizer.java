@@ -35,9 +35,9 @@ final class WeightedOpQuantizer implements OpQuantizer {
         }
         QuantPlan plan = ctx.plan();
         ctx.quantizeInput(n.input(0), n);
-        plan.weights().add(new QuantPlan.Weight(PlanContext.nodeName(n), 1, n.input(1), weightAxis));
+        plan.weights().add(new QuantPlan.Weight(n.key(), 1, n.input(1), weightAxis));
         if (b != null && b.size() == w.dim(weightAxis) && (!n.opType().equals("Gemm") || b.rank() == 1)) {
-            plan.biases().add(new QuantPlan.Bias(PlanContext.nodeName(n), 2, n.input(2), n.input(0), n.input(1)));
+            plan.biases().add(new QuantPlan.Bias(n.key(), 2, n.input(2), n.input(0), n.input(1)));
         } // else a broadcast bias stays float
         quantizeOutput(n, ctx);
         return true;
@@ -53,7 +53,7 @@ final class WeightedOpQuantizer implements OpQuantizer {
                 return false;
             }
             ctx.quantizeInput(n.input(0), n);
-            ctx.plan().weights().add(new QuantPlan.Weight(PlanContext.nodeName(n), 1, n.input(1), 1));
+            ctx.plan().weights().add(new QuantPlan.Weight(n.key(), 1, n.input(1), 1));
         } else {
             ctx.quantizeInput(n.input(0), n);
             ctx.quantizeInput(n.input(1), n);

@@ -96,7 +96,7 @@ public final class QuantReportBuilder {
         QuantPlan plan = result.plan();
         List<QuantReport.NodeRow> nodes = new ArrayList<>();
         for (String name : plan.quantizedNodes()) {
-            Node n = find(g, name);
+            Node n = g.node(name);
             QuantReport.WeightInfo w = plan.weights().stream().filter(x -> x.node().equals(name)).findFirst()
                     .map(x -> WeightStats.of(result, x)).orElse(null);
             String out = n == null ? "" : n.output(0);
@@ -144,14 +144,5 @@ public final class QuantReportBuilder {
         LinkedHashSet<String> s = new LinkedHashSet<>();
         params.values().forEach(p -> s.add(p.scheme().toString()));
         return s.stream().sorted().toList();
-    }
-
-    private static Node find(Graph g, String name) {
-        for (Node n : g.nodes()) {
-            if (n.name().equals(name) || (n.name().isEmpty() && n.output(0).equals(name))) {
-                return n;
-            }
-        }
-        return null;
     }
 }

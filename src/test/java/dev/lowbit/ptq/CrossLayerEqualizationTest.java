@@ -232,7 +232,7 @@ public class CrossLayerEqualizationTest {
 
     /** max |w| per output channel (out) or per input channel of the named layer's weight. */
     static double[] ranges(Graph g, String node, boolean out) {
-        Node n = BiasCorrection.findNode(g, node);
+        Node n = g.node(node);
         Tensor w = g.initializer(n.input(1));
         WeightChannels l = WeightChannels.of(n, w);
         double[] d = LayerGraph.toDoubles(w);
