@@ -6,6 +6,7 @@ import dev.lowbit.data.Datasets;
 import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.Engines;
 import dev.lowbit.eval.ModelComparison;
+import dev.lowbit.eval.OutputKind;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.report.Json;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code lowbit compare FLOAT QUANT --data DATA}: how far a quantized model is from its float original. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Compare a float model and its quantized version: top-1 agreement, SQNR (dB) and cosine per output, and per layer with --layers.")
+        description = "Compare a float model and its quantized version: SQNR (dB) and cosine per output, with top-1 agreement of class scores, mask IoU of probability maps and equal greedy-CTC decodes of sequence scores; per layer with --layers.")
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FLOAT", description = "The float ONNX model.")
     Path floatModel;
@@ -47,6 +48,10 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Threads (0 = all cores).")
     int threads;
 
+    @Option(names = "--mask-threshold", defaultValue = "0.5", paramLabel = "T",
+            description = "Probability-map outputs (a Sigmoid's maps) are compared as masks of the values above T: mean IoU (default ${DEFAULT-VALUE}; DB text detectors use 0.3).")
+    double maskThreshold;
+
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
@@ -69,11 +74,11 @@ public final class CompareCommand implements Callable<Integer> {
         try (Dataset ds = Datasets.open(data, dataOptions.toOptions(f, limit))) {
             Progress p = Progress.stderr("compare", ds.size(), "samples");
             if (java) {
-                r = ModelComparison.compare(f, q, ds, batch, layers, n -> p.advance(n - p.count()));
+                r = ModelComparison.compare(f, q, maskThreshold, ds, batch, layers, n -> p.advance(n - p.count()));
             } else {
                 try (Engine fe = Engines.open(floatModel, "onnxruntime", threads);
                      Engine qe = Engines.open(quantModel, "onnxruntime", threads)) {
-                    r = ModelComparison.compare(fe, qe, ModelComparison.classifierOutputs(f), ds, batch,
+                    r = ModelComparison.compare(fe, qe, OutputKind.of(f), maskThreshold, ds, batch,
                             n -> p.advance(n - p.count()));
                 }
             }
@@ -90,8 +95,8 @@ public final class CompareCommand implements Callable<Integer> {
             return 0;
         }
         System.out.printf("%d samples%n", r.samples());
-        System.out.printf("%-28s %-28s %9s %9s %11s %11s %7s%n", "tensor", "producer", "SQNR dB", "cosine", "max |err|",
-                "cos/sample", "top-1");
+        System.out.printf("%-28s %-28s %9s %9s %11s %11s  %s%n", "tensor", "producer", "SQNR dB", "cosine", "max |err|",
+                "cos/sample", "agreement");
         for (ModelComparison.Row row : r.outputs()) {
             print(row);
         }
@@ -105,9 +110,23 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private static void print(ModelComparison.Row r) {
-        System.out.printf("%-28s %-28s %9.2f %9.6f %11.5f %11s %7s%n", clip(r.tensor()), clip(r.producer()), r.sqnrDb(),
+        System.out.printf("%-28s %-28s %9.2f %9.6f %11.5f %11s  %s%n", clip(r.tensor()), clip(r.producer()), r.sqnrDb(),
                 r.cosine(), r.maxAbsError(), Double.isNaN(r.meanSampleCosine()) ? "" : String.format("%.6f", r.meanSampleCosine()),
-                Double.isNaN(r.top1Agreement()) ? "" : String.format("%.2f%%", r.top1Agreement()));
+                agreement(r));
+    }
+
+    /** What the output's users decide from it, agreeing: top-1, mask IoU or decoded sequences. */
+    private static String agreement(ModelComparison.Row r) {
+        if (!Double.isNaN(r.top1Agreement())) {
+            return String.format("top-1 %.2f%%", r.top1Agreement());
+        }
+        if (!Double.isNaN(r.maskIou())) {
+            return String.format("mask IoU %.4f", r.maskIou());
+        }
+        if (!Double.isNaN(r.decodeAgreement())) {
+            return String.format("CTC decodes %.2f%%", r.decodeAgreement());
+        }
+        return "";
     }
 
     private static String clip(String s) {

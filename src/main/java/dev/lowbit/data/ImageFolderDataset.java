@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * Images in one sub-folder per class ({@code root/CLASS/*.png|jpg|jpeg|bmp|gif}), labels being the
- * index of the class name in sorted order, files sorted by name within a class. Images are decoded
+ * index of the class name in sorted order, files sorted by name within a class; or, for calibration
+ * and comparison, images directly in {@code root} without sub-folders (no labels). Images are decoded
  * with javax.imageio when their batch is read. Without resize/crop every image must have the size
  * of the first one.
  */
@@ -34,7 +35,8 @@ public final class ImageFolderDataset extends Dataset {
     }
 
     private ImageFolderDataset(Path root, Scan scan, DatasetOptions options) {
-        super(root + " (image folder, " + scan.classes.size() + " classes)", scan.files.size(), options);
+        super(root + (scan.classes.isEmpty() ? " (image folder, unlabelled)" : " (image folder, " + scan.classes.size() + " classes)"),
+                scan.files.size(), options);
         this.classes = scan.classes;
         this.files = scan.files.toArray(new Path[0]);
         this.fileLabels = scan.labels.stream().mapToInt(Integer::intValue).toArray();
@@ -58,10 +60,7 @@ public final class ImageFolderDataset extends Dataset {
                     .filter(p -> !p.getFileName().toString().startsWith("."))
                     .sorted().toList();
             for (Path dir : classDirs) {
-                List<Path> images;
-                try (Stream<Path> s = Files.list(dir)) {
-                    images = s.filter(Files::isRegularFile).filter(ImageFolderDataset::isImageName).sorted().toList();
-                }
+                List<Path> images = imagesIn(dir);
                 int label = classes.size();
                 classes.add(dir.getFileName().toString());
                 for (Path p : images) {
@@ -69,16 +68,23 @@ public final class ImageFolderDataset extends Dataset {
                     labels.add(label);
                 }
             }
+            if (classes.isEmpty()) {
+                files.addAll(imagesIn(root));
+            }
         } catch (IOException e) {
             throw new LowbitException(root + ": cannot list image folder: " + e.getMessage(), e);
         }
-        if (classes.isEmpty()) {
-            throw new LowbitException(root + ": image folder has no class sub-folders");
-        }
         if (files.isEmpty()) {
-            throw new LowbitException(root + ": image folder has no images (" + String.join(", ", EXTENSIONS) + ")");
+            throw new LowbitException(root + ": image folder has no images (" + String.join(", ", EXTENSIONS)
+                    + ") in it or in class sub-folders");
         }
         return new Scan(List.copyOf(classes), files, labels);
+    }
+
+    private static List<Path> imagesIn(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).filter(ImageFolderDataset::isImageName).sorted().toList();
+        }
     }
 
     private static boolean isImageName(Path p) {
@@ -98,7 +104,7 @@ public final class ImageFolderDataset extends Dataset {
 
     @Override
     public boolean hasLabels() {
-        return true;
+        return !classes.isEmpty();
     }
 
     @Override
@@ -117,7 +123,7 @@ public final class ImageFolderDataset extends Dataset {
             } catch (LowbitException e) {
                 throw new LowbitException(file + ": " + e.getMessage(), e);
             }
-            if (labels != null) {
+            if (labels != null && hasLabels()) {
                 labels[i] = fileLabels[indices[i]];
             }
         }

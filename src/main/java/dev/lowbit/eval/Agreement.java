@@ -1,9 +1,11 @@
 package dev.lowbit.eval;
 
+import java.util.Arrays;
+
 /**
  * Streaming comparison of a reference tensor stream (float model) with a test stream (quantized
  * model): signal-to-quantization-noise ratio in dB, cosine similarity, max absolute error and,
- * for classifier outputs, top-1 agreement.
+ * by {@link OutputKind}, top-1 agreement, mask IoU or greedy-CTC decode agreement.
  */
 public final class Agreement {
     private double signal;
@@ -18,6 +20,10 @@ public final class Agreement {
     private double sampleCosineSum;
     private double minSampleCosine = Double.POSITIVE_INFINITY;
     private long samples;
+    private double maskIouSum;
+    private long masks;
+    private long sameDecodes;
+    private long decodes;
 
     /** Adds matching values; {@code classes} > 0 also counts top-1 agreement per row. */
     public void add(float[] reference, float[] test, int classes) {
@@ -73,6 +79,50 @@ public final class Agreement {
             minSampleCosine = Math.min(minSampleCosine, c);
         }
         this.samples += samples;
+    }
+
+    /**
+     * Accumulates, for each of {@code samples} probability maps, the IoU of the masks {@code > threshold}
+     * of reference and test (1 when both are empty), for {@link #meanMaskIou()}.
+     */
+    public void addMasks(float[] reference, float[] test, int samples, double threshold) {
+        int per = samples == 0 ? 0 : reference.length / samples;
+        for (int s = 0; s < samples; s++) {
+            long both = 0;
+            long either = 0;
+            for (int i = s * per; i < (s + 1) * per; i++) {
+                boolean r = reference[i] > threshold;
+                boolean t = test[i] > threshold;
+                both += r && t ? 1 : 0;
+                either += r || t ? 1 : 0;
+            }
+            maskIouSum += either == 0 ? 1 : (double) both / either;
+        }
+        masks += samples;
+    }
+
+    /**
+     * Counts, of {@code samples} sequences of {@code steps} × {@code classes} scores, those whose greedy
+     * CTC decodes ({@link OutputKind#greedyCtc}) are equal, for {@link #decodeAgreement()}.
+     */
+    public void addDecodes(float[] reference, float[] test, int samples, int steps, int classes) {
+        for (int s = 0; s < samples; s++) {
+            int offset = s * steps * classes;
+            if (Arrays.equals(OutputKind.greedyCtc(reference, offset, steps, classes), OutputKind.greedyCtc(test, offset, steps, classes))) {
+                sameDecodes++;
+            }
+        }
+        decodes += samples;
+    }
+
+    /** Mean over samples of the thresholded masks' IoU (NaN unless {@link #addMasks} was used). */
+    public double meanMaskIou() {
+        return masks == 0 ? Double.NaN : maskIouSum / masks;
+    }
+
+    /** Percentage of sequences whose greedy CTC decodes are equal (NaN unless {@link #addDecodes} was used). */
+    public double decodeAgreement() {
+        return decodes == 0 ? Double.NaN : 100.0 * sameDecodes / decodes;
     }
 
     /** Mean over samples of each sample's cosine (NaN unless {@link #addSamples} was used). */

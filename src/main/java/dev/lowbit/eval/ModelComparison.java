@@ -25,15 +25,20 @@ import java.util.function.LongConsumer;
  * float tensor names of the values it quantizes).
  */
 public final class ModelComparison {
-    /** One compared tensor. */
     /**
      * One compared tensor: SQNR and cosine over all its values, the mean of each sample's cosine,
-     * and top-1 agreement for classifier outputs ([N, classes]; NaN otherwise). A transformer's token
-     * output [N, T, D] also gets a row "NAME (mean-pooled)": its attention-masked sentence embeddings.
+     * and by its {@link OutputKind} (NaN otherwise): top-1 agreement (%) of class scores, the mean
+     * IoU of probability maps thresholded at the comparison's mask threshold, the percentage of
+     * sequences whose greedy CTC decodes are equal. A transformer's token output [N, T, D] also
+     * gets a row "NAME (mean-pooled)": its attention-masked sentence embeddings.
      */
     public record Row(String tensor, String producer, double sqnrDb, double cosine, double maxAbsError,
-                      double top1Agreement, double meanSampleCosine, double minSampleCosine) {
+                      double top1Agreement, double meanSampleCosine, double minSampleCosine, double maskIou,
+                      double decodeAgreement) {
     }
+
+    /** Probability maps are compared as masks of the values above this (DB text detectors binarise at 0.3). */
+    public static final double DEFAULT_MASK_THRESHOLD = 0.5;
 
     /** Runs a model on feeds, keeping the named intermediate values too. */
     @FunctionalInterface
@@ -50,6 +55,12 @@ public final class ModelComparison {
 
     public static Result compare(Model floatModel, Model quantModel, Dataset data, int batchSize, boolean layers,
                                  LongConsumer progress) {
+        return compare(floatModel, quantModel, DEFAULT_MASK_THRESHOLD, data, batchSize, layers, progress);
+    }
+
+    /** {@link #compare(Model, Model, Dataset, int, boolean, LongConsumer)} with probability maps thresholded at {@code maskThreshold}. */
+    public static Result compare(Model floatModel, Model quantModel, double maskThreshold, Dataset data, int batchSize,
+                                 boolean layers, LongConsumer progress) {
         Executor fe = new Executor(floatModel);
         Executor qe = new Executor(quantModel);
         List<String> fin = fe.inputs().stream().map(dev.lowbit.onnx.ValueInfo::name).toList();
@@ -75,7 +86,7 @@ public final class ModelComparison {
         List<String> qOutputs = quantModel.graph().outputs().stream().map(v -> v.name()).toList();
         return compare(fin, outputs, (x, keep) -> fe.run(x, null, keep),
                 (x, keep) -> byFloatNames(qe.run(x, null, keep), outputs, qOutputs), data,
-                batchSize, common, producers, classifierOutputs(floatModel), progress);
+                batchSize, common, producers, OutputKind.of(floatModel), maskThreshold, progress);
     }
 
     /**
@@ -83,15 +94,16 @@ public final class ModelComparison {
      * the quantized model in the other) on the same data.
      */
     public static Result compare(Engine floatEngine, Engine quantEngine, Dataset data, int batchSize, LongConsumer progress) {
-        return compare(floatEngine, quantEngine, null, data, batchSize, progress);
+        return compare(floatEngine, quantEngine, null, DEFAULT_MASK_THRESHOLD, data, batchSize, progress);
     }
 
     /**
-     * {@link #compare(Engine, Engine, Dataset, int, LongConsumer)} with top-1 agreement for the
-     * outputs in {@code classifiers} only ({@link #classifierOutputs}; null = every [N, C] output).
+     * {@link #compare(Engine, Engine, Dataset, int, LongConsumer)} judging each output by its kind
+     * ({@link OutputKind#of(Model)} of the float model; null = every [N, C] output is class scores),
+     * probability maps thresholded at {@code maskThreshold}.
      */
-    public static Result compare(Engine floatEngine, Engine quantEngine, Set<String> classifiers, Dataset data,
-                                 int batchSize, LongConsumer progress) {
+    public static Result compare(Engine floatEngine, Engine quantEngine, Map<String, OutputKind> kinds, double maskThreshold,
+                                 Dataset data, int batchSize, LongConsumer progress) {
         List<String> fin = floatEngine.inputNames();
         if (!new java.util.HashSet<>(fin).equals(new java.util.HashSet<>(quantEngine.inputNames()))) {
             throw new LowbitException("the models have different inputs: " + fin + " and " + quantEngine.inputNames());
@@ -99,7 +111,7 @@ public final class ModelComparison {
         List<String> fout = floatEngine.outputNames();
         List<String> qout = quantEngine.outputNames();
         return compare(fin, fout, (x, keep) -> floatEngine.run(x), (x, keep) -> byFloatNames(quantEngine.run(x), fout, qout),
-                data, batchSize, Set.of(), Map.of(), classifiers, progress);
+                data, batchSize, Set.of(), Map.of(), kinds, maskThreshold, progress);
     }
 
     /**
@@ -117,8 +129,8 @@ public final class ModelComparison {
     }
 
     private static Result compare(List<String> inputs, List<String> outputs, Runner fe, Runner qe, Dataset data,
-                                  int batchSize, Set<String> common, Map<String, String> producers, Set<String> classifiers,
-                                  LongConsumer progress) {
+                                  int batchSize, Set<String> common, Map<String, String> producers,
+                                  Map<String, OutputKind> kinds, double maskThreshold, LongConsumer progress) {
         Map<String, Agreement> outAgree = new LinkedHashMap<>();
         Map<String, Agreement> layerAgree = new LinkedHashMap<>();
         common.forEach(o -> layerAgree.put(o, new Agreement()));
@@ -130,7 +142,8 @@ public final class ModelComparison {
             Map<String, Tensor> f = fe.run(x, common);
             Map<String, Tensor> q = qe.run(x, common);
             for (String o : outputs) {
-                add(outAgree.computeIfAbsent(o, k -> new Agreement()), f.get(o), q.get(o), classifiers == null || classifiers.contains(o));
+                OutputKind kind = kinds == null ? OutputKind.CLASS_SCORES : kinds.getOrDefault(o, OutputKind.OTHER);
+                add(outAgree.computeIfAbsent(o, k -> new Agreement()), f.get(o), q.get(o), kind, maskThreshold);
                 Tensor mask = f.get(o) == null ? null : Embeddings.maskFor(f.get(o), x);
                 if (mask != null && q.get(o) != null && Arrays.equals(f.get(o).shapeRef(), q.get(o).shapeRef())) {
                     outAgree.computeIfAbsent(o + POOLED, k -> new Agreement()).addSamples(
@@ -138,7 +151,7 @@ public final class ModelComparison {
                 }
             }
             for (String o : common) {
-                add(layerAgree.get(o), f.get(o), q.get(o), false);
+                add(layerAgree.get(o), f.get(o), q.get(o), OutputKind.OTHER, maskThreshold);
             }
             samples += b.size();
             if (progress != null) {
@@ -148,51 +161,31 @@ public final class ModelComparison {
         return new Result(rows(outAgree, Map.of()), rows(layerAgree, producers), samples);
     }
 
-    /**
-     * The outputs of {@code m} that are class scores: computed by a Gemm, MatMul or Conv (through a
-     * bias Add, Softmax/LogSoftmax or reshaping), not by an activation such as a pooler's Tanh.
-     */
-    public static Set<String> classifierOutputs(Model m) {
-        Set<String> out = new LinkedHashSet<>();
-        for (var v : m.graph().outputs()) {
-            if (v.dims() != null && v.dims().length != 2) {
-                continue;
-            }
-            Node p = m.graph().producer(v.name());
-            for (int hops = 0; p != null && hops < 8; hops++) {
-                String op = p.opType();
-                if (op.equals("Gemm") || op.equals("MatMul") || op.equals("Conv")) {
-                    out.add(v.name());
-                    break;
-                }
-                if (!List.of("Add", "Softmax", "LogSoftmax", "Identity", "Flatten", "Reshape", "Squeeze",
-                        "DequantizeLinear", "QuantizeLinear").contains(op)) {
-                    break;
-                }
-                p = m.graph().producer(p.input(0));
-            }
-        }
-        return out;
-    }
-
     /** Suffix of the row of an output's attention-masked mean-pooled sentence embeddings. */
     public static final String POOLED = " (mean-pooled)";
 
-    private static void add(Agreement a, Tensor f, Tensor q, boolean classifier) {
+    private static void add(Agreement a, Tensor f, Tensor q, OutputKind kind, double maskThreshold) {
         if (f == null || q == null || f.dtype() != DType.FLOAT || q.dtype() != DType.FLOAT) {
             return;
         }
         if (!Arrays.equals(f.shapeRef(), q.shapeRef())) {
             return;
         }
-        a.addSamples(f.floats(), q.floats(), f.rank() == 0 ? 1 : f.dim(0), classifier && f.rank() == 2 ? f.dim(1) : 0);
+        int samples = f.rank() == 0 ? 1 : f.dim(0);
+        a.addSamples(f.floats(), q.floats(), samples, kind == OutputKind.CLASS_SCORES && f.rank() == 2 ? f.dim(1) : 0);
+        if (kind == OutputKind.PROBABILITY_MAP) {
+            a.addMasks(f.floats(), q.floats(), samples, maskThreshold);
+        } else if (kind == OutputKind.SEQUENCE_SCORES && f.rank() == 3) {
+            a.addDecodes(f.floats(), q.floats(), samples, f.dim(1), f.dim(2));
+        }
     }
 
     private static List<Row> rows(Map<String, Agreement> m, Map<String, String> producers) {
         return m.entrySet().stream().filter(e -> e.getValue().elements() > 0)
                 .map(e -> new Row(e.getKey(), producers.getOrDefault(e.getKey(), "output"), e.getValue().sqnrDb(),
                         e.getValue().cosine(), e.getValue().maxAbsError(), e.getValue().top1Agreement(),
-                        e.getValue().meanSampleCosine(), e.getValue().minSampleCosine()))
+                        e.getValue().meanSampleCosine(), e.getValue().minSampleCosine(), e.getValue().meanMaskIou(),
+                        e.getValue().decodeAgreement()))
                 .toList();
     }
 }

@@ -86,6 +86,21 @@ class ImageFolderDatasetTest {
         }
         Path empty = Files.createDirectories(root.resolve("empty"));
         LowbitException e = assertThrows(LowbitException.class, () -> Datasets.open(empty, DatasetOptions.defaults()));
-        assertTrue(e.getMessage().contains("no class sub-folders"), e.getMessage());
+        assertTrue(e.getMessage().contains("has no images"), e.getMessage());
+    }
+
+    @Test
+    void imagesWithoutClassFoldersAreOneUnlabelledSet(@TempDir Path root) throws IOException {
+        writeRgb(root.resolve("b.png"), 5, 3, 7);
+        writeRgb(root.resolve("a.png"), 5, 3, 9);
+        DatasetOptions opts = DatasetOptions.defaults()
+                .withPreprocess(Preprocess.defaults().withChannels(3).withScale(1));
+        try (Dataset d = Datasets.open(root, opts)) {
+            assertEquals(2, d.size());
+            assertFalse(d.hasLabels());
+            Batch b = d.readAll();
+            // a.png (seed 9) comes first: pixel (x=2, y=1): R = 11
+            assertEquals(11f, b.images().floats()[1 * 5 + 2]);
+        }
     }
 }
