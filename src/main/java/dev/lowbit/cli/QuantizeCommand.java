@@ -15,6 +15,7 @@ import dev.lowbit.ptq.DynamicQuantizer;
 import dev.lowbit.ptq.EasyQuant;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
+import dev.lowbit.ptq.SmoothQuant;
 import dev.lowbit.ptq.PtqResult;
 import dev.lowbit.ptq.PtqStep;
 import dev.lowbit.ptq.Recipe;
@@ -103,6 +104,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--cle", negatable = true, description = {"Cross-layer equalization with bias absorption before quantizing (DFQ).",
         "Replaces the ReLU6/Clip(0,m) between equalized layers by ReLU, which changes the float model slightly."})
     boolean cle;
+
+    @Option(names = "--smoothquant", arity = "0..1", fallbackValue = "0.5", paramLabel = "ALPHA",
+            description = "SmoothQuant: move outlier activation channels' range into the weights that read them, s = max|x|^ALPHA / max|w|^(1-ALPHA) (default ALPHA 0.5).")
+    Double smoothquant;
 
     @Option(names = "--bias-correction", arity = "0..1", fallbackValue = "empirical", paramLabel = "empirical|analytic",
             description = "Correct the bias shift weight rounding causes; E[x] from calibration data (default) or from BN statistics.")
@@ -209,10 +214,10 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     /** {@code --mode dynamic}: int8 weights, activations quantized at run time; no calibration data. */
     private int quantizeDynamic(Path model) throws java.io.IOException {
-        if (calib != null || reportFile != null || maxDrop != null || mixedPrecision || adaround || easyquant
+        if (calib != null || reportFile != null || maxDrop != null || mixedPrecision || adaround || easyquant || smoothquant != null
                 || format.equals("qoperator")) {
             throw new LowbitException("--mode dynamic takes no calibration data and none of --calib, --report, --max-drop,"
-                    + " --mixed-precision, --adaround, --easyquant, --format qoperator");
+                    + " --mixed-precision, --adaround, --easyquant, --smoothquant, --format qoperator");
         }
         Model floatModel = ModelIO.load(model);
         Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
@@ -333,6 +338,9 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (cle) {
             out.add(new CrossLayerEqualization(CrossLayerEqualization.Options.defaults(), bn));
         }
+        if (smoothquant != null) {
+            out.add(new SmoothQuant(smoothquant));
+        }
         if (adaround) {
             out.add(new AdaRound(adaroundIters));
         }
@@ -356,7 +364,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         PostTrainingQuantizer ptq = new PostTrainingQuantizer(cfg);
         steps.forEach(ptq::step);
         PtqResult r = ptq.progress((phase, done, total) -> {
-            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") ? "samples"
+            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") || k.endsWith("statistics") ? "samples"
                     : k.equals("adaround") ? "iterations" : k.startsWith("easyquant") ? "layers" : "methods"));
             p.advance(done - p.count());
         }).quantize(floatModel, ds);

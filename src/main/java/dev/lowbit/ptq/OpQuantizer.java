@@ -17,6 +17,14 @@ public interface OpQuantizer {
      */
     String plan(Node n, PlanContext ctx);
 
+    /**
+     * True when the target runtimes run this op on quantized inputs (false for the ops that stay
+     * float): quantizing a value none of whose readers has an integer kernel only adds error.
+     */
+    default boolean hasIntegerKernel() {
+        return true;
+    }
+
     /** True when the op's output is never negative given its inputs (Relu, Sigmoid, Softmax; pooling of such). */
     default boolean nonNegativeOutput(Node n, Graph g) {
         return false;

@@ -37,6 +37,11 @@ public final class OpQuantizers {
             }
 
             @Override
+            public boolean hasIntegerKernel() {
+                return false;
+            }
+
+            @Override
             public boolean nonNegativeOutput(Node n, Graph g) {
                 return true;
             }
@@ -45,7 +50,17 @@ public final class OpQuantizers {
         BY_OP.put("Softmax", floatNonNegative);
     }
 
-    private static final OpQuantizer FLOAT = (n, ctx) -> n.opType() + ": no integer kernel, stays float";
+    private static final OpQuantizer FLOAT = new OpQuantizer() {
+        @Override
+        public String plan(Node n, PlanContext ctx) {
+            return n.opType() + ": no integer kernel, stays float";
+        }
+
+        @Override
+        public boolean hasIntegerKernel() {
+            return false;
+        }
+    };
 
     private OpQuantizers() {
     }
@@ -53,6 +68,11 @@ public final class OpQuantizers {
     /** The quantizer of {@code opType} (one that keeps the node float when the op has none). */
     public static OpQuantizer forOp(String opType) {
         return BY_OP.getOrDefault(opType, FLOAT);
+    }
+
+    /** True when some reader of {@code value} runs in integer (has an integer kernel and is not excluded). */
+    static boolean readInInteger(PlanContext ctx, String value) {
+        return ctx.consumers(value).stream().anyMatch(c -> !ctx.isExcluded(c) && forOp(c.opType()).hasIntegerKernel());
     }
 
     /** True when {@code value} comes from an op whose output is never negative (ReLU-like, or pooling of such). */

@@ -77,6 +77,11 @@ public final class PtqContext {
      * The calibration feeds (every model input by name), streamed again from the data set in
      * batches, capped at the configured calibration size. Each call starts a new pass; nothing is cached.
      */
+    /** Calibration samples a pass reads: the configured number, or fewer when the data set has fewer. */
+    public int calibrationSamples() {
+        return Math.max(1, Math.min(config.calibSize(), calibration.size()));
+    }
+
     public Iterable<Map<String, Tensor>> calibrationBatches() {
         int limit = Math.min(config.calibSize(), Math.max(1, calibration.size()));
         return () -> new Iterator<>() {

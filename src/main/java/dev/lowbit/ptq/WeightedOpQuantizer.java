@@ -62,12 +62,19 @@ final class WeightedOpQuantizer implements OpQuantizer {
         return true;
     }
 
-    /** The CNN recipe quantizes the output, or the output of the Relu/Clip that alone consumes it. */
+    /**
+     * The CNN recipe quantizes the output, or the output of the Relu/Clip that alone consumes it,
+     * unless only float ops read it (PP-LCNet's Conv → Mul → Add → HardSwish: a quantizer there
+     * runs nothing in integer and costs the most accuracy, outputs varying widely by channel).
+     */
     private static void quantizeOutput(Node n, PlanContext ctx) {
         if (ctx.recipe() != Recipe.CNN) {
             return;
         }
         String out = n.output(0);
+        if (!ctx.graph().isGraphOutput(out) && !OpQuantizers.readInInteger(ctx, out)) {
+            return;
+        }
         List<Node> consumers = ctx.consumers(out);
         if (consumers.size() == 1 && !ctx.graph().isGraphOutput(out)) {
             Node c = consumers.get(0);
