@@ -106,8 +106,13 @@ public final class QuantizeCommand implements Callable<Integer> {
     boolean cle;
 
     @Option(names = "--smoothquant", arity = "0..1", fallbackValue = "0.5", paramLabel = "ALPHA",
-            description = "SmoothQuant: move outlier activation channels' range into the weights that read them, s = max|x|^ALPHA / max|w|^(1-ALPHA) (default ALPHA 0.5).")
+            description = {"SmoothQuant everywhere: move outlier activation channels' range into the weights that read them,",
+                "s = max|x|^ALPHA / max|w|^(1-ALPHA) (default ALPHA 0.5), inserting a float Mul where no producer absorbs it.",
+                "By default it runs only where a LayerNorm or constant Mul/Add absorbs the division."})
     Double smoothquant;
+
+    @Option(names = "--no-smoothquant", description = "No SmoothQuant at all (not even where a producer absorbs it).")
+    boolean noSmoothquant;
 
     @Option(names = "--bias-correction", arity = "0..1", fallbackValue = "empirical", paramLabel = "empirical|analytic",
             description = "Correct the bias shift weight rounding causes; E[x] from calibration data (default) or from BN statistics.")
@@ -281,6 +286,12 @@ public final class QuantizeCommand implements Callable<Integer> {
         Checks.atLeast("--adaround-iters", adaroundIters, 1);
         Checks.atLeast("--easyquant-samples", easyquantSamples, 1);
         Checks.atLeast("--eval-limit", evalLimit, 0);
+        if (smoothquant != null) {
+            Checks.within("--smoothquant", smoothquant, 0, 1);
+            if (noSmoothquant) {
+                throw new LowbitException("--smoothquant and --no-smoothquant contradict each other");
+            }
+        }
         if (maxDrop != null) {
             Checks.within("--max-drop", maxDrop, 0, 100);
         }
@@ -317,7 +328,9 @@ public final class QuantizeCommand implements Callable<Integer> {
                 .perChannel(perChannel && !perTensor).method(CalibrationMethod.parse(method)).weightMethod(weightMethod)
                 .backend(BackendProfile.fromName(backend)).calibSize(calibSize).batchSize(batch)
                 .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude)).firstLastBits(firstLastBits)
-                .allowNonFinite(allowNonFinite).recipe(recipe.equalsIgnoreCase("auto") ? null : Recipe.parse(recipe));
+                .allowNonFinite(allowNonFinite).recipe(recipe.equalsIgnoreCase("auto") ? null : Recipe.parse(recipe))
+                .smoothQuant(noSmoothquant ? SmoothQuant.Mode.OFF : smoothquant != null ? SmoothQuant.Mode.FULL : SmoothQuant.Mode.FOLDED,
+                        smoothquant != null ? smoothquant : 0.5);
         if (weightScheme != null) {
             b.weightScheme(QuantScheme.parse(weightScheme));
         }
@@ -337,9 +350,6 @@ public final class QuantizeCommand implements Callable<Integer> {
         BatchNormStats bn = cle || biasCorrection != null ? BatchNormStats.capture(floatModel) : BatchNormStats.none();
         if (cle) {
             out.add(new CrossLayerEqualization(CrossLayerEqualization.Options.defaults(), bn));
-        }
-        if (smoothquant != null) {
-            out.add(new SmoothQuant(smoothquant));
         }
         if (adaround) {
             out.add(new AdaRound(adaroundIters));

@@ -93,6 +93,9 @@ public final class PostTrainingQuantizer {
             ctx.notes().put("opset", opsetNote);
         }
         runSteps(ctx, PtqStep.Phase.GRAPH);
+        if (config.smoothQuant() != SmoothQuant.Mode.OFF && steps.stream().noneMatch(s -> s instanceof SmoothQuant)) {
+            new SmoothQuant(config.smoothQuantAlpha(), config.smoothQuant() == SmoothQuant.Mode.FOLDED).apply(ctx);
+        }
         Graph g = ctx.prepared().graph();
         QuantPlan plan = QuantPlanner.plan(g, config.exclude(), config.recipe() != null ? config.recipe() : Recipe.detect(g));
         if (plan.quantizedNodes().isEmpty()) {

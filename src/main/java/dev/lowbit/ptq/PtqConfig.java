@@ -24,12 +24,14 @@ import java.util.Set;
  *                         activations), the usual exception of low-bit networks; 0 = same as the rest
  * @param allowNonFinite   calibrate on data holding NaN or infinity (default: refuse it, naming the sample)
  * @param recipe           where quantizers go ({@link Recipe}); null = chosen from the graph ({@link Recipe#detect})
+ * @param smoothQuant      where SmoothQuant divides activations ({@link SmoothQuant.Mode}; default where a producer absorbs it)
+ * @param smoothQuantAlpha SmoothQuant's migration strength α in [0, 1] (default 0.5)
  */
 public record PtqConfig(int weightBits, int activationBits, boolean perChannel, QuantScheme weightScheme,
                         QuantScheme activationScheme, CalibrationMethod method, String weightMethod,
                         BackendProfile backend, int calibSize, int batchSize, Set<String> exclude,
                         java.util.Map<String, Integer> weightBitsPerNode, int firstLastBits, boolean allowNonFinite,
-                        Recipe recipe) {
+                        Recipe recipe, SmoothQuant.Mode smoothQuant, double smoothQuantAlpha) {
 
     /** The weight bits of node {@code node}: its mixed-precision entry, else {@link #weightBits}. */
     public int weightBits(String node) {
@@ -57,6 +59,8 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         b.firstLastBits = firstLastBits;
         b.allowNonFinite = allowNonFinite;
         b.recipe = recipe;
+        b.smoothQuant = smoothQuant;
+        b.smoothQuantAlpha = smoothQuantAlpha;
         return b;
     }
 
@@ -77,6 +81,8 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
         private java.util.Map<String, Integer> weightBitsPerNode = java.util.Map.of();
         private int firstLastBits;
         private Recipe recipe;
+        private SmoothQuant.Mode smoothQuant = SmoothQuant.Mode.FOLDED;
+        private double smoothQuantAlpha = 0.5;
 
         public Builder weightBits(int v) {
             weightBits = v;
@@ -174,10 +180,17 @@ public record PtqConfig(int weightBits, int activationBits, boolean perChannel, 
             return this;
         }
 
+        /** Where SmoothQuant divides activations, and its α. */
+        public Builder smoothQuant(SmoothQuant.Mode mode, double alpha) {
+            smoothQuant = mode;
+            smoothQuantAlpha = alpha;
+            return this;
+        }
+
         public PtqConfig build() {
             return new PtqConfig(weightBits, activationBits, perChannel, weightScheme, activationScheme, method,
                     weightMethod, backend, calibSize, batchSize, exclude, weightBitsPerNode, firstLastBits, allowNonFinite,
-                    recipe);
+                    recipe, smoothQuant, smoothQuantAlpha);
         }
     }
 }

@@ -25,6 +25,16 @@ import java.util.Set;
  * residual paths keep their values. The float model computes the same function (to rounding).
  */
 public final class SmoothQuant implements PtqStep {
+    /** Which activations a run smooths. */
+    public enum Mode {
+        /** None. */
+        OFF,
+        /** LayerNorm and affine-block (Mul then Add of constants) outputs, divided in those constants: the graph keeps its ops (the default). */
+        FOLDED,
+        /** Also the others, through an inserted float Mul (between integer ops in a runtime). */
+        FULL
+    }
+
     /** What a run did. */
     public record Result(int smoothed, int folded, int inserted, double alpha) {
         @Override
@@ -35,8 +45,18 @@ public final class SmoothQuant implements PtqStep {
     }
 
     private final double alpha;
+    private final boolean foldedOnly;
 
     public SmoothQuant(double alpha) {
+        this(alpha, false);
+    }
+
+    /**
+     * @param foldedOnly smooth only the activations whose producer absorbs the division (no Mul
+     *                   inserted, so no float op between integer ones: the graph keeps its shape)
+     */
+    public SmoothQuant(double alpha, boolean foldedOnly) {
+        this.foldedOnly = foldedOnly;
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new LowbitException("--smoothquant alpha must be in [0, 1], got " + alpha);
         }
@@ -72,6 +92,9 @@ public final class SmoothQuant implements PtqStep {
         int inserted = 0;
         for (Target t : targets) {
             double[] s = scales(g, t, absMax.get(t.value()));
+            if (foldedOnly && !(foldable(g, t) && isAffineBlock(g, t))) {
+                continue;
+            }
             for (int k = 0; k < t.readers().size(); k++) {
                 scaleWeightInputs(g, t.readers().get(k), t.layouts().get(k), s);
             }
@@ -82,7 +105,7 @@ public final class SmoothQuant implements PtqStep {
                 inserted++;
             }
         }
-        Result r = new Result(targets.size(), folded, inserted, alpha);
+        Result r = new Result(folded + inserted, folded, inserted, alpha);
         ctx.notes().put(name(), r.toString());
     }
 
@@ -199,29 +222,60 @@ public final class SmoothQuant implements PtqStep {
         reader.inputs().set(1, name);
     }
 
+    /**
+     * Whether x's producer can absorb the division: LayerNormalization over the last axis, a Mul by
+     * a constant, or an Add of a constant after a Mul by a constant that only it reads (constants
+     * scalar or per channel).
+     */
+    private static boolean foldable(Graph g, Target t) {
+        Node p = g.producer(t.value());
+        return switch (p.opType()) {
+            case "LayerNormalization" -> !t.convLayout() && p.getInt("axis", -1) == -1 && fitsChannels(g.initializer(p.input(1)), t)
+                    && (!p.hasInput(2) || fitsChannels(g.initializer(p.input(2)), t));
+            case "Mul" -> constantIndex(g, p) >= 0 && fitsChannels(g.initializer(p.input(constantIndex(g, p))), t);
+            case "Add" -> {
+                int c = constantIndex(g, p);
+                Node mul = c < 0 ? null : g.producer(p.input(1 - c));
+                yield mul != null && mul.opType().equals("Mul") && g.consumers(mul.output(0)).size() == 1
+                        && !g.isGraphOutput(mul.output(0)) && constantIndex(g, mul) >= 0
+                        && fitsChannels(g.initializer(p.input(c)), t) && fitsChannels(g.initializer(mul.input(constantIndex(g, mul))), t);
+            }
+            default -> false;
+        };
+    }
+
+    /**
+     * A LayerNorm's or an affine block's output (Mul then Add of constants): what the default run
+     * smooths. A bare Mul by a constant is left to {@link Mode#FULL}: it ends decomposed GELUs, whose
+     * output (MiniLM's FFN input) lost pooled cosine 0.993 → 0.985 when smoothed.
+     */
+    private static boolean isAffineBlock(Graph g, Target t) {
+        String op = g.producer(t.value()).opType();
+        return op.equals("LayerNormalization") || op.equals("Add");
+    }
+
     /** Divides the producer's constants by s when the producer is affine with constants read only here. */
     private static boolean foldIntoProducer(Graph g, Target t, double[] s) {
+        if (!foldable(g, t)) {
+            return false;
+        }
         Node p = g.producer(t.value());
-        if (p.opType().equals("LayerNormalization") && !t.convLayout() && p.inputs().size() >= 2
-                && p.getInt("axis", -1) == -1) {
-            return divideConstant(g, p, 1, t, s) && (!p.hasInput(2) || divideConstant(g, p, 2, t, s));
-        }
-        if (p.opType().equals("Mul")) {
-            return divideConstant(g, p, constantIndex(g, p), t, s);
-        }
-        if (p.opType().equals("Add")) {
-            int c = constantIndex(g, p);
-            Node mul = c < 0 ? null : g.producer(p.input(1 - c));
-            if (mul == null || !mul.opType().equals("Mul") || g.consumers(mul.output(0)).size() != 1
-                    || g.isGraphOutput(mul.output(0)) || constantIndex(g, mul) < 0) {
-                return false;
+        switch (p.opType()) {
+            case "LayerNormalization" -> {
+                divideConstant(g, p, 1, t, s);
+                if (p.hasInput(2)) {
+                    divideConstant(g, p, 2, t, s);
+                }
             }
-            if (!fitsChannels(g.initializer(p.input(c)), t) || !fitsChannels(g.initializer(mul.input(constantIndex(g, mul))), t)) {
-                return false;
+            case "Mul" -> divideConstant(g, p, constantIndex(g, p), t, s);
+            default -> { // Add of a constant after a Mul by a constant
+                int c = constantIndex(g, p);
+                Node mul = g.producer(p.input(1 - c));
+                divideConstant(g, p, c, t, s);
+                divideConstant(g, mul, constantIndex(g, mul), t, s);
             }
-            return divideConstant(g, p, c, t, s) && divideConstant(g, mul, constantIndex(g, mul), t, s);
         }
-        return false;
+        return true;
     }
 
     private static int constantIndex(Graph g, Node n) {
@@ -249,15 +303,9 @@ public final class SmoothQuant implements PtqStep {
         return shape.length >= 1 && shape[shape.length - 1] == t.channels();
     }
 
-    /** Replaces input {@code index} of {@code n} (a fitting constant read only by n) by itself divided per channel by s. */
-    private static boolean divideConstant(Graph g, Node n, int index, Target t, double[] s) {
-        if (index < 0) {
-            return false;
-        }
+    /** Replaces constant input {@code index} of {@code n} (scalar or per channel) by a copy divided per channel by s. */
+    private static void divideConstant(Graph g, Node n, int index, Target t, double[] s) {
         Tensor c = g.initializer(n.input(index));
-        if (!fitsChannels(c, t)) {
-            return false;
-        }
         float[] v = new float[t.channels()];
         for (int j = 0; j < v.length; j++) {
             v[j] = (float) (c.floats()[c.size() == 1 ? 0 : j] / s[j]);
@@ -265,7 +313,6 @@ public final class SmoothQuant implements PtqStep {
         String name = g.uniqueName(n.input(index) + "_smoothed");
         g.setInitializer(name, Tensor.of(v, t.convLayout() ? new int[] {v.length, 1, 1} : new int[] {v.length}));
         n.inputs().set(index, name);
-        return true;
     }
 
     /** x ← x · (1/s) by a new Mul read by every weighted reader. */

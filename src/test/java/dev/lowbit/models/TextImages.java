@@ -18,9 +18,9 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 
 /**
- * Renders English text images with Debian's DejaVu fonts for the OCR models: text lines the size
- * PP-OCR's recogniser and direction classifier take (48 pixels high), half of the classifier's
- * turned upside down, and pages of several lines for the detector. Seeded, so the same seed gives
+ * Renders English text images with Debian's DejaVu fonts for the OCR models: text-line crops
+ * resized and padded as PaddleOCR feeds its recogniser and direction classifier (48 pixels high),
+ * half of the classifier's turned upside down before resizing, and pages of several lines for the detector. Seeded, so the same seed gives
  * the same pixels. {@code main(OUT_DIR)} writes {@code det/}, {@code rec/} (+ {@code rec/lines.txt})
  * and {@code cls/0/}, {@code cls/180/} as PNG files for the command line.
  */
@@ -76,23 +76,36 @@ public final class TextImages {
         return s.toString();
     }
 
-    /** A text line {@code height} pixels high and {@code width} wide, left-aligned, dark on light. */
-    public BufferedImage line(String text, int height, int width, Random r) {
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    /** A tight crop of one line of text, dark on light, as a detector would cut it out of a page. */
+    public BufferedImage crop(String text, Random r) {
+        Font font = fonts.get(r.nextInt(fonts.size())).deriveFont(28f + r.nextInt(16));
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        FontMetrics fm = probe.createGraphics().getFontMetrics(font);
+        int margin = 2 + r.nextInt(5);
+        BufferedImage img = new BufferedImage(fm.stringWidth(text) + 2 * margin, fm.getAscent() + fm.getDescent() + margin,
+                BufferedImage.TYPE_INT_RGB);
         Graphics2D g = graphics(img, r);
-        Font font = fonts.get(r.nextInt(fonts.size()));
-        float size = height * (0.55f + 0.15f * r.nextFloat());
-        FontMetrics fm = g.getFontMetrics(font.deriveFont(size));
-        int margin = 2 + r.nextInt(6);
-        while (fm.stringWidth(text) > width - 2 * margin && size > 8) {
-            size *= 0.95f;
-            fm = g.getFontMetrics(font.deriveFont(size));
-        }
-        g.setFont(font.deriveFont(size));
-        int baseline = (height + fm.getAscent() - fm.getDescent()) / 2 + r.nextInt(3) - 1;
-        g.drawString(text, margin, baseline);
+        g.setFont(font);
+        g.drawString(text, margin, margin / 2 + fm.getAscent());
         g.dispose();
         return img;
+    }
+
+    /**
+     * PP-OCR's recogniser/classifier input: {@code crop} resized to {@code height} keeping its aspect
+     * ratio (squeezed to {@code maxWidth} when wider), padded on the right with grey 128 — the zero
+     * of the models' (x/255 − 0.5)/0.5 normalisation, as PaddleOCR pads.
+     */
+    public static BufferedImage fit(BufferedImage crop, int height, int maxWidth) {
+        int w = Math.min(maxWidth, (int) Math.ceil(height * (double) crop.getWidth() / crop.getHeight()));
+        BufferedImage out = new BufferedImage(maxWidth, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(new Color(128, 128, 128));
+        g.fillRect(0, 0, maxWidth, height);
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(crop, 0, 0, w, height, null);
+        g.dispose();
+        return out;
     }
 
     /** {@code image} turned by 180 degrees (what the direction classifier detects). */
@@ -155,8 +168,14 @@ public final class TextImages {
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String text = sentence(r);
+            BufferedImage crop = crop(text, r);
+            // PaddleOCR widens the input for long lines rather than squeezing them: drop words until the line fits 320
+            while (crop.getWidth() * 48 > 320 * crop.getHeight() && text.contains(" ")) {
+                text = text.substring(0, text.lastIndexOf(' '));
+                crop = crop(text, r);
+            }
             texts.add(text);
-            write(line(text, 48, 320, r), dir.resolve(String.format("line%03d.png", i)));
+            write(fit(crop, 48, 320), dir.resolve(String.format("line%03d.png", i)));
         }
         return texts;
     }
@@ -165,9 +184,9 @@ public final class TextImages {
     public void writeOrientations(Path dir, int n, long seed) {
         Random r = new Random(seed);
         for (int i = 0; i < n; i++) {
-            BufferedImage img = line(sentence(r), 48, 192, r);
+            BufferedImage img = crop(sentence(r), r);
             boolean turned = i % 2 == 1;
-            write(turned ? upsideDown(img) : img, dir.resolve(turned ? "180" : "0").resolve(String.format("line%03d.png", i)));
+            write(fit(turned ? upsideDown(img) : img, 48, 192), dir.resolve(turned ? "180" : "0").resolve(String.format("line%03d.png", i)));
         }
     }
 
