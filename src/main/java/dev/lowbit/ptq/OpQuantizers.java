@@ -30,27 +30,15 @@ public final class OpQuantizers {
             BY_OP.put(op, shared);
         }
         BY_OP.put("Gather", new EmbeddingQuantizer());
-        OpQuantizer floatNonNegative = new OpQuantizer() {
-            @Override
-            public String plan(Node n, PlanContext ctx) {
-                return n.opType() + ": no integer kernel, stays float";
-            }
-
-            @Override
-            public boolean hasIntegerKernel() {
-                return false;
-            }
-
-            @Override
-            public boolean nonNegativeOutput(Node n, Graph g) {
-                return true;
-            }
-        };
+        OpQuantizer floatNonNegative = new FloatOp(true);
         BY_OP.put("Sigmoid", floatNonNegative);
         BY_OP.put("Softmax", floatNonNegative);
     }
 
-    private static final OpQuantizer FLOAT = new OpQuantizer() {
+    private static final OpQuantizer FLOAT = new FloatOp(false);
+
+    /** An op without an integer kernel: stays float; Sigmoid and Softmax still tell their readers their output is never negative. */
+    private record FloatOp(boolean nonNegative) implements OpQuantizer {
         @Override
         public String plan(Node n, PlanContext ctx) {
             return n.opType() + ": no integer kernel, stays float";
@@ -60,7 +48,12 @@ public final class OpQuantizers {
         public boolean hasIntegerKernel() {
             return false;
         }
-    };
+
+        @Override
+        public boolean nonNegativeOutput(Node n, Graph g) {
+            return nonNegative;
+        }
+    }
 
     private OpQuantizers() {
     }

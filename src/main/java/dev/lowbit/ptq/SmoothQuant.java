@@ -82,9 +82,12 @@ public final class SmoothQuant implements PtqStep {
         Graph g = ctx.prepared().graph();
         PtqConfig config = ctx.config();
         QuantPlan plan = QuantPlanner.plan(g, config.exclude(), config.recipe() != null ? config.recipe() : Recipe.detect(g));
-        List<Target> targets = targets(g, plan);
+        List<Target> targets = targets(g, plan).stream()
+                .filter(t -> !foldedOnly || (foldable(g, t) && isAffineBlock(g, t))).toList();
         if (targets.isEmpty()) {
-            ctx.notes().put(name(), "no activation read only by weighted layers: nothing smoothed");
+            if (!foldedOnly) {
+                ctx.notes().put(name(), "no activation read only by weighted layers: nothing smoothed");
+            }
             return;
         }
         Map<String, double[]> absMax = channelAbsMax(ctx, targets);
@@ -92,9 +95,6 @@ public final class SmoothQuant implements PtqStep {
         int inserted = 0;
         for (Target t : targets) {
             double[] s = scales(g, t, absMax.get(t.value()));
-            if (foldedOnly && !(foldable(g, t) && isAffineBlock(g, t))) {
-                continue;
-            }
             for (int k = 0; k < t.readers().size(); k++) {
                 scaleWeightInputs(g, t.readers().get(k), t.layouts().get(k), s);
             }
@@ -106,7 +106,9 @@ public final class SmoothQuant implements PtqStep {
             }
         }
         Result r = new Result(folded + inserted, folded, inserted, alpha);
-        ctx.notes().put(name(), r.toString());
+        if (!foldedOnly || r.smoothed() > 0) {
+            ctx.notes().put(name(), r.toString());
+        }
     }
 
     private static List<Target> targets(Graph g, QuantPlan plan) {

