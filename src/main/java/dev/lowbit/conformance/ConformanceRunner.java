@@ -2,7 +2,7 @@ package dev.lowbit.conformance;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.exec.Executor;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.onnx.TensorProtos;

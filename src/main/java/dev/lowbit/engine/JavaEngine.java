@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * lowbit's own engine: the pure-Java {@link Executor}. Building one resolves every node to a
  * kernel, so an unsupported op fails here, at load time, with a one-line
- * {@link dev.lowbit.exec.UnsupportedOpException}.
+ * {@link dev.lowbit.UnsupportedOpException}.
  *
  * <p>QDQ models run with integer kernels where integer runtimes fuse them ({@link QdqFusion}).
  *
@@ -55,8 +55,8 @@ public final class JavaEngine implements Engine {
         Model m = ModelIO.load(file);
         try {
             return new JavaEngine(m, threads);
-        } catch (dev.lowbit.exec.UnsupportedOpException e) {
-            throw new dev.lowbit.exec.UnsupportedOpException(file + ": " + e.getMessage());
+        } catch (dev.lowbit.UnsupportedOpException e) {
+            throw new dev.lowbit.UnsupportedOpException(file + ": " + e.getMessage());
         } catch (dev.lowbit.LowbitException e) {
             throw new dev.lowbit.LowbitException(file + ": " + e.getMessage(), e);
         }

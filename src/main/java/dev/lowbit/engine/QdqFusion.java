@@ -2,9 +2,9 @@ package dev.lowbit.engine;
 
 import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
-import dev.lowbit.ptq.BatchNormFolding;
-import dev.lowbit.ptq.ConstantFolding;
-import dev.lowbit.ptq.GraphCleanup;
+import dev.lowbit.passes.BatchNormFolding;
+import dev.lowbit.passes.ConstantFolding;
+import dev.lowbit.passes.GraphCleanup;
 
 /**
  * Runs QDQ models the way integer runtimes do: every {@code DQ -> Conv|MatMul [-> Relu|Clip] -> Q}

@@ -1,5 +1,6 @@
 package dev.lowbit.exec;
 
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.onnx.ValueInfo;

@@ -1,5 +1,6 @@
 package dev.lowbit.exec;
 
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Node;
 import java.util.Map;
 import java.util.Set;

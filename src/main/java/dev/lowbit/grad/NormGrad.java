@@ -1,6 +1,6 @@
 package dev.lowbit.grad;
 
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Shapes;

@@ -1,7 +1,7 @@
 package dev.lowbit.ops;
 
 import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.ResizeCoords;

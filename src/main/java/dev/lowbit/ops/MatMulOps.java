@@ -2,7 +2,7 @@ package dev.lowbit.ops;
 
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Shapes;

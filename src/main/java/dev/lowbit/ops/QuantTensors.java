@@ -1,6 +1,6 @@
 package dev.lowbit.ops;
 
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 

@@ -1,6 +1,6 @@
 package dev.lowbit.ops;
 
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.ops.RecurrentOps.Cell;
 import dev.lowbit.ops.RecurrentOps.Spec;
 import dev.lowbit.tensor.Tensor;

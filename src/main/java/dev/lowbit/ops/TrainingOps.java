@@ -3,7 +3,7 @@ package dev.lowbit.ops;
 import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.tensor.Tensor;
 
 /**

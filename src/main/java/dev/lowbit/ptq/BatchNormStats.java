@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.passes.GraphCleanup;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;

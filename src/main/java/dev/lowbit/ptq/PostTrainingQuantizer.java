@@ -1,5 +1,8 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.passes.GraphCleanup;
+import dev.lowbit.passes.ConstantFolding;
+import dev.lowbit.passes.BatchNormFolding;
 import dev.lowbit.LowbitException;
 import dev.lowbit.calib.Ranges;
 import dev.lowbit.calib.WeightRanges;

@@ -1,5 +1,6 @@
 package dev.lowbit.qat;
 
+import dev.lowbit.passes.BatchNormFolding;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
@@ -21,7 +22,7 @@ import java.util.function.Function;
  * the same gradients as float training. Running statistics are updated from every batch (momentum
  * 0.1, unbiased variance, as PyTorch). Once BN is frozen the BN uses the running statistics and the
  * chain is exactly the folded conv. The export folds W, b, γ, β, μ, σ² as
- * {@link dev.lowbit.ptq.BatchNormFolding} does.
+ * {@link BatchNormFolding} does.
  */
 final class BatchNormQat {
     static final double MOMENTUM = 0.1;
@@ -69,7 +70,7 @@ final class BatchNormQat {
         // The trained W is read by the trainer only (the conv reads its folded copy): keep it through the cleanup.
         Map<String, Tensor> weights = new java.util.HashMap<>();
         pairs.forEach(p -> weights.put(p.weight(), g.initializer(p.weight())));
-        dev.lowbit.ptq.BatchNormFolding.apply(g);
+        BatchNormFolding.apply(g);
         g.removeUnusedInitializers();
         weights.forEach(g::setInitializer);
         return new BatchNormQat(m, pairs);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;

@@ -9,7 +9,7 @@ import ai.onnxruntime.OrtSession;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.onnx.Node;
-import dev.lowbit.ptq.BatchNormFolding;
+import dev.lowbit.passes.BatchNormFolding;
 import dev.lowbit.ptq.QuantPlan;
 import dev.lowbit.ptq.QuantPlanner;
 import dev.lowbit.ptq.QuantPlannerTest;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowbit.exec.Executor;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
-import dev.lowbit.onnx.ShapeInference;
+import dev.lowbit.exec.ShapeInference;
 import dev.lowbit.onnx.ValueInfo;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;

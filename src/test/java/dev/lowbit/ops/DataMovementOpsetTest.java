@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.Tensor;

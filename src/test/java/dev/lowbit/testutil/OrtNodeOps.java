@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * Test-only op registry whose every op is computed by ONNX Runtime, one node at a time (each node
  * becomes a one-node model). It lets tests exercise graph-level machinery (the executor's
- * scheduling, hooks, {@link dev.lowbit.onnx.ShapeInference}) on real models independently of
+ * scheduling, hooks, {@link dev.lowbit.exec.ShapeInference}) on real models independently of
  * lowbit's kernels. Slow (a session per node run): for small inputs only.
  */
 public final class OrtNodeOps {

@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vectorised runs of quantization and requantization with one scale and zero point, matching
- * {@link dev.lowbit.quant.QuantMath}'s scalar definitions bit for bit.
+ * {@code dev.lowbit.quant.QuantMath}'s scalar definitions bit for bit (tested against them; the
+ * kernels do not depend on the quantization package).
  *
  * <p>The value is clamped to [qmin - zp, qmax - zp] before rounding (the bounds are integers, so
  * clamping commutes with rounding), after which |v| < 2^22 and adding then subtracting 1.5 * 2^23
@@ -32,7 +33,7 @@ public final class IntQuantize {
             store(v, zp, out, outOff + i);
         }
         for (; i < n; i++) {
-            out[outOff + i] = dev.lowbit.quant.QuantMath.quantize(x[xOff + i], scale, zp, qmin, qmax);
+            out[outOff + i] = round(Math.min(Math.max(x[xOff + i] / scale, lo), hi), zp);
         }
     }
 
@@ -49,8 +50,13 @@ public final class IntQuantize {
             store(v, zp, out, outOff + i);
         }
         for (; i < n; i++) {
-            out[outOff + i] = dev.lowbit.quant.QuantMath.requantize(acc[accOff + i] + add, multiplier, zp, qmin, qmax);
+            out[outOff + i] = round(Math.min(Math.max((float) (acc[accOff + i] + add) * multiplier, lo), hi), zp);
         }
+    }
+
+    /** The scalar tail: the same clamp-then-round-half-even as the lanes (NaN passes the clamp and lands on zp). */
+    private static int round(float clamped, int zp) {
+        return (int) Math.rint(clamped) + zp;
     }
 
     private static void store(FloatVector clamped, int zp, int[] out, int off) {

@@ -1,9 +1,11 @@
-package dev.lowbit.onnx;
+package dev.lowbit.exec;
 
+import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.LowbitException;
-import dev.lowbit.exec.Executor;
-import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.onnx.Graph;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.Node;
+import dev.lowbit.onnx.ValueInfo;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import java.util.ArrayList;

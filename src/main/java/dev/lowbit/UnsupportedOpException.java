@@ -1,6 +1,4 @@
-package dev.lowbit.exec;
-
-import dev.lowbit.LowbitException;
+package dev.lowbit;
 
 /** An operator, or a variant of one (attribute, data type), that the engine does not implement. */
 public class UnsupportedOpException extends LowbitException {

@@ -1,4 +1,4 @@
-package dev.lowbit.ptq;
+package dev.lowbit.passes;
 
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;

@@ -1,13 +1,18 @@
-package dev.lowbit.onnx;
+package dev.lowbit.exec;
 
+import dev.lowbit.UnsupportedOpException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.exec.OpRegistry;
-import dev.lowbit.exec.UnsupportedOpException;
+import dev.lowbit.onnx.Attribute;
+import dev.lowbit.onnx.Graph;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.onnx.Node;
+import dev.lowbit.onnx.ValueInfo;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.testutil.Ort;

@@ -1,4 +1,4 @@
-package dev.lowbit.ptq;
+package dev.lowbit.passes;
 
 import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
