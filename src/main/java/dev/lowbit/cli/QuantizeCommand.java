@@ -18,7 +18,7 @@ import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.SmoothQuant;
 import dev.lowbit.ptq.PtqResult;
 import dev.lowbit.ptq.PtqStep;
-import dev.lowbit.ptq.Recipe;
+import dev.lowbit.quant.Recipe;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.report.Json;

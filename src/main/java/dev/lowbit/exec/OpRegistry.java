@@ -3,12 +3,14 @@ package dev.lowbit.exec;
 import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Node;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Operator implementations keyed by domain and ONNX op type. {@link #standard()} holds every op
- * lowbit ships; each op family (a class in {@code dev.lowbit.ops}) registers its own ops.
+ * lowbit ships; each op family (a class in {@code dev.lowbit.ops}, gathered by its
+ * {@code StandardOps}) registers its own ops.
  */
 public final class OpRegistry {
     /** A group of related ops that registers itself. */
@@ -23,10 +25,19 @@ public final class OpRegistry {
 
     private static final OpRegistry STANDARD = build();
 
+    /**
+     * Families are found with {@link ServiceLoader} ({@code META-INF/services/dev.lowbit.exec.OpRegistry$Family}),
+     * so that the executor does not depend on the op implementations (they depend on it) and other
+     * jars on the class path can add ops.
+     */
     private static OpRegistry build() {
         OpRegistry r = new OpRegistry();
-        for (Family f : dev.lowbit.ops.StandardOps.families()) {
+        for (Family f : ServiceLoader.load(Family.class, OpRegistry.class.getClassLoader())) {
             f.register(r);
+        }
+        if (r.entries.isEmpty()) {
+            throw new IllegalStateException("no op families found: META-INF/services/" + Family.class.getName()
+                    + " is missing from the class path");
         }
         return r;
     }

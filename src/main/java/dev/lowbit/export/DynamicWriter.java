@@ -4,7 +4,7 @@ import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
-import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import java.util.HashMap;

@@ -3,9 +3,15 @@ package dev.lowbit.ops;
 import dev.lowbit.exec.OpRegistry;
 import java.util.List;
 
-/** The op families lowbit ships, in registration order. */
-public final class StandardOps {
-    private StandardOps() {
+/** The op families lowbit ships, in registration order; the service {@link OpRegistry} loads. */
+public final class StandardOps implements OpRegistry.Family {
+    /** Public for {@link java.util.ServiceLoader}. */
+    public StandardOps() {
+    }
+
+    @Override
+    public void register(OpRegistry registry) {
+        families().forEach(f -> f.register(registry));
     }
 
     public static List<OpRegistry.Family> families() {

@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.Recipe;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 

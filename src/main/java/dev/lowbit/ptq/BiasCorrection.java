@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.export.QdqParams;
 import dev.lowbit.export.QdqWriter.QuantizedWeight;
 import dev.lowbit.onnx.Graph;

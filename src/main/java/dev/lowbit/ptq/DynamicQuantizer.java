@@ -1,5 +1,7 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.Recipe;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.LowbitException;
 import dev.lowbit.calib.Ranges;
 import dev.lowbit.calib.WeightRanges;

@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.LowbitException;
 import dev.lowbit.data.Feeds;
 import dev.lowbit.exec.Executor;

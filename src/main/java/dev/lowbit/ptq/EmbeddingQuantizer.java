@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.Tensor;
 

@@ -1,5 +1,7 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.Recipe;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.passes.GraphCleanup;
 import dev.lowbit.passes.ConstantFolding;
 import dev.lowbit.passes.BatchNormFolding;

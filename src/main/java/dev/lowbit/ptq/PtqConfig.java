@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.Recipe;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.quant.QuantScheme;
 import java.util.Set;

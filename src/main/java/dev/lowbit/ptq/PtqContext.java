@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.data.Batch;
 import dev.lowbit.data.Dataset;
 import dev.lowbit.data.Feeds;

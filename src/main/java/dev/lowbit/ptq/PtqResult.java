@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.quant.QuantParams;
 import java.util.Map;

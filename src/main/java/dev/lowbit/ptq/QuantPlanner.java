@@ -1,5 +1,7 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.Recipe;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 import java.util.Set;

@@ -1,5 +1,7 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.Recipe;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.Tensor;
 import java.util.List;

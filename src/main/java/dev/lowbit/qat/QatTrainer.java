@@ -14,7 +14,7 @@ import dev.lowbit.ptq.CalibrationMethod;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
-import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.tensor.DType;

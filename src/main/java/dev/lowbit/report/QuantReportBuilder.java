@@ -7,7 +7,7 @@ import dev.lowbit.eval.ModelComparison;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.ptq.PtqResult;
-import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantParams;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

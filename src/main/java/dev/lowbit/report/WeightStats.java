@@ -4,7 +4,7 @@ import dev.lowbit.eval.Agreement;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.ptq.PtqResult;
-import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.FakeQuant;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.tensor.Shapes;

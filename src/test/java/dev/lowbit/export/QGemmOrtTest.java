@@ -10,7 +10,7 @@ import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.onnx.ValueInfo;
-import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.ptq.QuantPlanner;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;

@@ -10,7 +10,7 @@ import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.passes.BatchNormFolding;
-import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.ptq.QuantPlanner;
 import dev.lowbit.ptq.QuantPlannerTest;
 import dev.lowbit.tensor.DType;

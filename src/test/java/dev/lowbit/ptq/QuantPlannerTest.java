@@ -1,5 +1,6 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.passes.BatchNormFolding;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

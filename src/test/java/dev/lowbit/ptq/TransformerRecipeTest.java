@@ -1,5 +1,7 @@
 package dev.lowbit.ptq;
 
+import dev.lowbit.quant.Recipe;
+import dev.lowbit.quant.QuantPlan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -17,7 +17,7 @@ import dev.lowbit.ptq.CalibrationMethod;
 import dev.lowbit.ptq.PostTrainingQuantizer;
 import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
-import dev.lowbit.ptq.QuantPlan;
+import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.ptq.QuantPlannerTest;
 import dev.lowbit.quant.FakeQuant;
 import dev.lowbit.quant.QuantParams;

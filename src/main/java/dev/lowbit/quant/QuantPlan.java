@@ -1,4 +1,4 @@
-package dev.lowbit.ptq;
+package dev.lowbit.quant;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * Where quantizers go in a float graph: which activation tensors get a QuantizeLinear /
  * DequantizeLinear pair, which weights and biases are stored as integers, which outputs reuse
- * their input's parameters, and which nodes stay float. Built by {@link QuantPlanner}; read by
+ * their input's parameters, and which nodes stay float. Built by {@code dev.lowbit.ptq.QuantPlanner}; read by
  * calibration (what to observe) and by the exporters (what to write).
  */
 public final class QuantPlan {

@@ -1,4 +1,4 @@
-package dev.lowbit.ptq;
+package dev.lowbit.quant;
 
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
@@ -22,7 +22,7 @@ public enum Recipe {
     CNN, TRANSFORMER;
 
     /** True when a quantized activation is dequantized for the quantized readers only. */
-    boolean quantizesForReadersOnly() {
+    public boolean quantizesForReadersOnly() {
         return this == TRANSFORMER;
     }
 
