@@ -95,41 +95,11 @@ public final class CompareCommand implements Callable<Integer> {
             return 0;
         }
         System.out.printf("%d samples%n", r.samples());
-        System.out.printf("%-28s %-28s %9s %9s %11s %11s  %s%n", "tensor", "producer", "SQNR dB", "cosine", "max |err|",
-                "cos/sample", "agreement");
-        for (ModelComparison.Row row : r.outputs()) {
-            print(row);
-        }
+        ComparisonTable.print(r.outputs());
         if (layers) {
             System.out.println("layers:");
-            for (ModelComparison.Row row : r.layers()) {
-                print(row);
-            }
+            ComparisonTable.rows(r.layers());
         }
         return 0;
-    }
-
-    private static void print(ModelComparison.Row r) {
-        System.out.printf("%-28s %-28s %9.2f %9.6f %11.5f %11s  %s%n", clip(r.tensor()), clip(r.producer()), r.sqnrDb(),
-                r.cosine(), r.maxAbsError(), Double.isNaN(r.meanSampleCosine()) ? "" : String.format("%.6f", r.meanSampleCosine()),
-                agreement(r));
-    }
-
-    /** What the output's users decide from it, agreeing: top-1, mask IoU or decoded sequences. */
-    private static String agreement(ModelComparison.Row r) {
-        if (!Double.isNaN(r.top1Agreement())) {
-            return String.format("top-1 %.2f%%", r.top1Agreement());
-        }
-        if (!Double.isNaN(r.maskIou())) {
-            return String.format("mask IoU %.4f", r.maskIou());
-        }
-        if (!Double.isNaN(r.decodeAgreement())) {
-            return String.format("CTC decodes %.2f%%", r.decodeAgreement());
-        }
-        return "";
-    }
-
-    private static String clip(String s) {
-        return s.length() <= 28 ? s : "…" + s.substring(s.length() - 27);
     }
 }

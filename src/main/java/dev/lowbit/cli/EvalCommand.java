@@ -5,6 +5,8 @@ import dev.lowbit.data.Datasets;
 import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.Engines;
 import dev.lowbit.eval.Evaluator;
+import dev.lowbit.eval.OutputKind;
+import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.report.Json;
 import java.nio.file.Path;
@@ -16,15 +18,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code lowbit eval MODEL --data DATA}: top-1 and top-5 of a classifier. */
+/**
+ * {@code lowbit eval MODEL --data DATA}: top-1 and top-5 of a classifier; for any output its
+ * value statistics, and with {@code --reference FLOAT} its SQNR, cosine and task agreement.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Top-1 and top-5 accuracy of a classifier on a labelled data set, in lowbit's engine or ONNX Runtime.")
+        description = {"Run a model over a data set in lowbit's engine or ONNX Runtime: top-1 and top-5 of class scores against labels, "
+                + "every output's statistics (shape, mean, std, range, NaN/Inf), and with --reference the SQNR, cosine and "
+                + "agreement of every output (embeddings, maps, sequences) with the float model's."})
 public final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model (float or quantized).")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "DATA", description = "IDX images (gz or not), a folder of class sub-folders, or .npy/.npz.")
+    @Option(names = "--data", required = true, paramLabel = "DATA",
+            description = "IDX images (gz or not), an image folder, .npy/.npz, NAME.npy or test_data_set_* folders, or sentences (.txt with --tokenizer).")
     Path data;
+
+    @Option(names = "--reference", paramLabel = "FLOAT",
+            description = "The float model MODEL was made from: every output is also compared with its outputs on the same data.")
+    Path reference;
+
+    @Option(names = "--mask-threshold", defaultValue = "0.5", paramLabel = "T",
+            description = "With --reference, probability maps are compared as masks of the values above T (default ${DEFAULT-VALUE}).")
+    double maskThreshold;
 
     @Option(names = "--engine", defaultValue = "java", paramLabel = "NAME", description = "java or onnxruntime (default ${DEFAULT-VALUE}).")
     String engine;
@@ -46,26 +62,67 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var m = ModelIO.load(model);
-        try (Dataset ds = Datasets.open(data, dataOptions.toOptions(m, limit));
-             Engine e = Engines.open(model, engine, threads)) {
-            Progress p = Progress.stderr("eval " + e.name(), ds.size(), "images");
-            Evaluator.Result r = Evaluator.evaluate(e, ds, batch, n -> p.advance(n - p.count()));
+        Model m = ModelIO.load(model);
+        Model ref = reference == null ? null : ModelIO.load(reference);
+        Evaluator.Report r;
+        try (Dataset ds = Datasets.open(data, dataOptions.toOptions(ref == null ? m : ref, limit));
+             Engine e = Engines.open(model, engine, threads);
+             Engine re = ref == null ? null : Engines.open(reference, engine, threads)) {
+            Progress p = Progress.stderr("eval " + e.name(), ds.size(), "samples");
+            r = Evaluator.evaluate(e, OutputKind.of(ref == null ? m : ref), re, maskThreshold, ds, batch,
+                    n -> p.advance(n - p.count()));
             p.done();
             if (json) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("model", model.toString());
-                o.put("engine", e.name());
-                o.put("samples", r.samples());
-                o.put("top1", r.top1());
-                o.put("top5", r.top5());
-                o.put("millis", r.millis());
-                System.out.println(Json.write(o));
+                System.out.println(Json.write(json(r, e.name())));
             } else {
-                System.out.printf("%s on %d images (%s): top-1 %.2f%%  top-5 %.2f%%  (%.1f s)%n", model.getFileName(),
-                        r.samples(), e.name(), r.top1(), r.top5(), r.millis() / 1000.0);
+                print(r, e.name());
             }
         }
         return 0;
+    }
+
+    private Map<String, Object> json(Evaluator.Report r, String engineName) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", model.toString());
+        o.put("engine", engineName);
+        o.put("samples", r.samples());
+        if (r.accuracy() != null) {
+            o.put("top1", r.accuracy().top1());
+            o.put("top5", r.accuracy().top5());
+        }
+        o.put("millis", r.millis());
+        o.put("outputs", r.outputs());
+        if (reference != null) {
+            o.put("reference", reference.toString());
+            o.put("vsReference", r.vsReference());
+        }
+        return o;
+    }
+
+    private void print(Evaluator.Report r, String engineName) {
+        if (r.accuracy() != null) {
+            System.out.printf("%s on %d images (%s): top-1 %.2f%%  top-5 %.2f%%  (%.1f s)%n", model.getFileName(),
+                    r.samples(), engineName, r.accuracy().top1(), r.accuracy().top5(), r.millis() / 1000.0);
+        } else {
+            System.out.printf("%s on %d samples (%s, %.1f s)%n", model.getFileName(), r.samples(), engineName,
+                    r.millis() / 1000.0);
+        }
+        boolean onlyScores = r.accuracy() != null && r.outputs().size() == 1;
+        if (!onlyScores) {
+            System.out.printf("%-28s %-18s %11s %11s %11s %11s  %s%n", "output", "shape", "mean", "std", "min", "max",
+                    "NaN/Inf");
+            for (Evaluator.OutputStats s : r.outputs()) {
+                System.out.printf("%-28s %-18s %11.5g %11.5g %11.5g %11.5g  %d%n", ComparisonTable.clip(s.output()),
+                        s.shape(), s.mean(), s.std(), s.min(), s.max(), s.nonFinite());
+            }
+        }
+        if (reference != null) {
+            System.out.println("against " + reference.getFileName() + ":");
+            ComparisonTable.print(r.vsReference());
+        } else if (r.accuracy() == null) {
+            System.out.println(r.classOutput() == null
+                    ? "no output holds class scores: give --reference FLOAT.onnx for SQNR and cosine against the float model"
+                    : "no labels: give --labels for top-1, or --reference FLOAT.onnx for agreement with the float model");
+        }
     }
 }

@@ -118,7 +118,7 @@ public final class ModelComparison {
      * The quantized model's outputs under the float model's names: by name, or by position when a
      * converter renamed them (ONNX Runtime's quantizer wrote MiniLM's output_0 as last_hidden_state).
      */
-    private static Map<String, Tensor> byFloatNames(Map<String, Tensor> q, List<String> floatNames, List<String> quantNames) {
+    static Map<String, Tensor> byFloatNames(Map<String, Tensor> q, List<String> floatNames, List<String> quantNames) {
         Map<String, Tensor> out = new LinkedHashMap<>(q);
         for (int i = 0; i < floatNames.size() && i < quantNames.size(); i++) {
             if (!q.containsKey(floatNames.get(i))) {
@@ -131,7 +131,7 @@ public final class ModelComparison {
     private static Result compare(List<String> inputs, List<String> outputs, Runner fe, Runner qe, Dataset data,
                                   int batchSize, Set<String> common, Map<String, String> producers,
                                   Map<String, OutputKind> kinds, double maskThreshold, LongConsumer progress) {
-        Map<String, Agreement> outAgree = new LinkedHashMap<>();
+        OutputAgreement outAgree = new OutputAgreement(outputs, kinds, maskThreshold);
         Map<String, Agreement> layerAgree = new LinkedHashMap<>();
         common.forEach(o -> layerAgree.put(o, new Agreement()));
         long samples = 0;
@@ -141,46 +141,22 @@ public final class ModelComparison {
             Map<String, Tensor> x = b.feeds(inputs);
             Map<String, Tensor> f = fe.run(x, common);
             Map<String, Tensor> q = qe.run(x, common);
-            for (String o : outputs) {
-                OutputKind kind = kinds == null ? OutputKind.CLASS_SCORES : kinds.getOrDefault(o, OutputKind.OTHER);
-                add(outAgree.computeIfAbsent(o, k -> new Agreement()), f.get(o), q.get(o), kind, maskThreshold);
-                Tensor mask = f.get(o) == null ? null : Embeddings.maskFor(f.get(o), x);
-                if (mask != null && q.get(o) != null && Arrays.equals(f.get(o).shapeRef(), q.get(o).shapeRef())) {
-                    outAgree.computeIfAbsent(o + POOLED, k -> new Agreement()).addSamples(
-                            Embeddings.meanPool(f.get(o), mask), Embeddings.meanPool(q.get(o), mask), b.size());
-                }
-            }
+            outAgree.add(x, f, q, b.size());
             for (String o : common) {
-                add(layerAgree.get(o), f.get(o), q.get(o), OutputKind.OTHER, maskThreshold);
+                OutputAgreement.add(layerAgree.get(o), f.get(o), q.get(o), OutputKind.OTHER, maskThreshold);
             }
             samples += b.size();
             if (progress != null) {
                 progress.accept(samples);
             }
         }
-        return new Result(rows(outAgree, Map.of()), rows(layerAgree, producers), samples);
+        return new Result(outAgree.rows(), rows(layerAgree, producers), samples);
     }
 
     /** Suffix of the row of an output's attention-masked mean-pooled sentence embeddings. */
     public static final String POOLED = " (mean-pooled)";
 
-    private static void add(Agreement a, Tensor f, Tensor q, OutputKind kind, double maskThreshold) {
-        if (f == null || q == null || f.dtype() != DType.FLOAT || q.dtype() != DType.FLOAT) {
-            return;
-        }
-        if (!Arrays.equals(f.shapeRef(), q.shapeRef())) {
-            return;
-        }
-        int samples = f.rank() == 0 ? 1 : f.dim(0);
-        a.addSamples(f.floats(), q.floats(), samples, kind == OutputKind.CLASS_SCORES && f.rank() == 2 ? f.dim(1) : 0);
-        if (kind == OutputKind.PROBABILITY_MAP) {
-            a.addMasks(f.floats(), q.floats(), samples, maskThreshold);
-        } else if (kind == OutputKind.SEQUENCE_SCORES && f.rank() == 3) {
-            a.addDecodes(f.floats(), q.floats(), samples, f.dim(1), f.dim(2));
-        }
-    }
-
-    private static List<Row> rows(Map<String, Agreement> m, Map<String, String> producers) {
+    static List<Row> rows(Map<String, Agreement> m, Map<String, String> producers) {
         return m.entrySet().stream().filter(e -> e.getValue().elements() > 0)
                 .map(e -> new Row(e.getKey(), producers.getOrDefault(e.getKey(), "output"), e.getValue().sqnrDb(),
                         e.getValue().cosine(), e.getValue().maxAbsError(), e.getValue().top1Agreement(),

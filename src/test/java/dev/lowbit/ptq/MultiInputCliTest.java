@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A two-input transformer (int64 ids and mask) through quantize, compare (both engines) and bench on the command line. */
+/** A two-input transformer (int64 ids and mask) through quantize, compare and eval (both engines) and bench on the command line. */
 class MultiInputCliTest {
     @TempDir
     Path dir;
@@ -55,7 +55,7 @@ class MultiInputCliTest {
     }
 
     @Test
-    void quantizeCompareAndBenchATwoInputModel() throws Exception {
+    void quantizeCompareEvalAndBenchATwoInputModel() throws Exception {
         Path model = dir.resolve("tinybert.onnx");
         ModelIO.save(TinyBert.build(11, 13), model);
         Path calib = npz("calib.npz", 12, 48);
@@ -78,6 +78,23 @@ class MultiInputCliTest {
                     .filter(r -> r.get("tensor").equals("last_hidden_state (mean-pooled)")).findFirst().orElseThrow();
             double cos = ((Number) pooled.get("meanSampleCosine")).doubleValue();
             assertTrue(cos > 0.99 && cos <= 1.0, engine + ": pooled cosine " + cos);
+        }
+        for (String engine : List.of("java", "onnxruntime")) {
+            out.reset();
+            code = Main.execute("eval", q.toString(), "--data", eval.toString(), "--reference", model.toString(),
+                    "--engine", engine, "--json");
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+            Map<?, ?> ev = (Map<?, ?>) Json.parse(out.toString(StandardCharsets.UTF_8).strip());
+            assertEquals(24.0, ((Number) ev.get("samples")).doubleValue());
+            assertTrue(!ev.containsKey("top1"), "no class scores, no top-1: " + ev);
+            Map<?, ?> stats = (Map<?, ?>) ((List<?>) ev.get("outputs")).get(0);
+            assertEquals("last_hidden_state", stats.get("output"));
+            assertEquals(24.0 * 10 * 16, ((Number) stats.get("values")).doubleValue(), "24 sentences x 10 tokens x 16 features");
+            assertEquals(0.0, ((Number) stats.get("nonFinite")).doubleValue());
+            Map<?, ?> pooled = ((List<?>) ev.get("vsReference")).stream().map(r -> (Map<?, ?>) r)
+                    .filter(r -> r.get("tensor").equals("last_hidden_state (mean-pooled)")).findFirst().orElseThrow();
+            double cos = ((Number) pooled.get("meanSampleCosine")).doubleValue();
+            assertTrue(cos > 0.99 && cos <= 1.0, engine + ": eval --reference pooled cosine " + cos);
         }
         out.reset();
         code = Main.execute("bench", q.toString(), "--batch", "2", "--iters", "2", "--warmup", "1", "--warmup-seconds", "0", "--json");
