@@ -6,6 +6,7 @@ import dev.lowbit.data.Datasets;
 import dev.lowbit.export.QOperatorWriter;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.passes.GraphCleanup;
 import dev.lowbit.ptq.AdaRound;
 import dev.lowbit.ptq.BatchNormStats;
 import dev.lowbit.ptq.BiasCorrection;
@@ -97,6 +98,10 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--exclude", split = ",", paramLabel = "NODE", description = "Node names to keep float.")
     List<String> exclude;
+
+    @Option(names = "--outputs", split = ",", paramLabel = "NAME",
+            description = "Keep only these graph outputs: the nodes that compute only the others (a pooler nobody reads) are dropped before quantizing.")
+    List<String> outputs;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Calibration batch size (default ${DEFAULT-VALUE}).")
     int batch;
@@ -194,8 +199,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             return quantizeDynamic(model);
         }
         PtqConfig cfg = config();
-        Model floatModel = ModelIO.load(model);
-        Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
+        Model floatModel = load(model);
         PtqResult r;
         try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
             if (maxDrop != null || mixedPrecision) {
@@ -217,6 +221,20 @@ public final class QuantizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The float model with only the {@code --outputs} asked for, its {@code --exclude} nodes checked. */
+    private Model load(Path model) {
+        Model floatModel = ModelIO.load(model);
+        if (outputs != null && !outputs.isEmpty()) {
+            try {
+                GraphCleanup.keepOutputs(floatModel.graph(), outputs);
+            } catch (LowbitException e) {
+                throw new LowbitException(model + ": --outputs: " + e.getMessage());
+            }
+        }
+        Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
+        return floatModel;
+    }
+
     /** {@code --mode dynamic}: int8 weights, activations quantized at run time; no calibration data. */
     private int quantizeDynamic(Path model) throws java.io.IOException {
         if (calib != null || reportFile != null || maxDrop != null || mixedPrecision || adaround || easyquant || smoothquant != null
@@ -224,8 +242,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             throw new LowbitException("--mode dynamic takes no calibration data and none of --calib, --report, --max-drop,"
                     + " --mixed-precision, --adaround, --easyquant, --smoothquant, --format qoperator");
         }
-        Model floatModel = ModelIO.load(model);
-        Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
+        Model floatModel = load(model);
         DynamicQuantizer.Result r = new DynamicQuantizer(config()).quantize(floatModel);
         ModelIO.save(r.quantized(), output);
         long in = Files.size(model);

@@ -117,16 +117,17 @@ public final class DynamicWriter {
         }
         QdqWriter.QuantizedWeight q = wq.quantize(w.initializer(), table, 0);
         String base = n.name().isEmpty() ? n.output(0) : n.name();
-        String tName = g.uniqueName(w.initializer() + "_quantized");
-        g.setInitializer(tName, q.values());
         float[] s = q.params().scales();
         int rows = table.dim(0);
         float[] perRow = new float[rows];
         for (int i = 0; i < rows; i++) {
             perRow[i] = s[s.length == 1 ? 0 : i];
         }
+        HalfScaleRows half = HalfScaleRows.of(table, perRow, q.params());
+        String tName = g.uniqueName(w.initializer() + "_quantized");
+        g.setInitializer(tName, half == null ? q.values() : half.values());
         String sName = g.uniqueName(w.initializer() + "_row_scale");
-        g.setInitializer(sName, Tensor.of(perRow, rows, 1));
+        g.setInitializer(sName, half == null ? Tensor.of(perRow, rows, 1) : half.scales());
         String ids = n.input(1);
         String rowsQ = g.uniqueName(base + "_rows_int8");
         String rowsF = g.uniqueName(base + "_rows_float");
@@ -134,12 +135,17 @@ public final class DynamicWriter {
         String out = n.output(0);
         n.inputs().set(0, tName);
         n.outputs().set(0, rowsQ);
-        Node scaleGather = new Node("Gather", g.uniqueName(base + "_scale_Gather"), List.of(sName, ids), List.of(rowScale));
+        String gathered = half == null ? rowScale : g.uniqueName(base + "_rows_scale_half");
+        Node scaleGather = new Node("Gather", g.uniqueName(base + "_scale_Gather"), List.of(sName, ids), List.of(gathered));
         Node cast = new Node("Cast", g.uniqueName(base + "_Cast"), List.of(rowsQ), List.of(rowsF))
                 .set(Attribute.ofInt("to", DType.FLOAT.onnxCode()));
         Node mul = new Node("Mul", g.uniqueName(base + "_Mul"), List.of(rowsF, rowScale), List.of(out));
         g.insertAfter(n, mul);
         g.insertAfter(n, cast);
+        if (half != null) {
+            g.insertAfter(n, new Node("Cast", g.uniqueName(base + "_scale_Cast"), List.of(gathered), List.of(rowScale))
+                    .set(Attribute.ofInt("to", DType.FLOAT.onnxCode())));
+        }
         g.insertAfter(n, scaleGather);
     }
 

@@ -220,7 +220,7 @@ public final class Graph {
     }
 
     /** A node's inputs plus the outer values its subgraph attributes (If/Loop bodies) read. */
-    static Set<String> nodeInputsIncludingSubgraphs(Node n) {
+    public static Set<String> nodeInputsIncludingSubgraphs(Node n) {
         Set<String> all = new LinkedHashSetOf(n.inputs());
         for (Attribute a : n.attributes().values()) {
             if (a.type() == Attribute.Type.GRAPH) {

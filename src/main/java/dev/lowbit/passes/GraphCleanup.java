@@ -1,10 +1,17 @@
 package dev.lowbit.passes;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
-/** Removes nodes that do nothing at inference: Identity, and Dropout whose mask is unused. */
+/**
+ * Removes nodes that do nothing at inference (Identity, Dropout whose mask is unused), and the
+ * nodes that compute only outputs a user does not want.
+ */
 public final class GraphCleanup {
     private GraphCleanup() {
     }
@@ -34,6 +41,41 @@ public final class GraphCleanup {
             g.removeNode(n);
             removed++;
         }
+        return removed;
+    }
+
+    /**
+     * Keeps only the graph outputs named {@code keep} (in the graph's order) and the nodes and
+     * initializers they need; graph inputs stay as they are, so feeds do not change. Returns how
+     * many nodes were removed.
+     */
+    public static int keepOutputs(Graph g, List<String> keep) {
+        Set<String> known = new LinkedHashSet<>();
+        g.outputs().forEach(v -> known.add(v.name()));
+        for (String k : keep) {
+            if (!known.contains(k)) {
+                throw new LowbitException("the model has no output '" + k + "' (its outputs: " + String.join(", ", known) + ")");
+            }
+        }
+        g.outputs().removeIf(v -> !keep.contains(v.name()));
+        Set<String> needed = new HashSet<>(keep);
+        List<Node> order = g.topologicalOrder();
+        Set<Node> live = new HashSet<>();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Node n = order.get(i);
+            if (n.outputs().stream().anyMatch(needed::contains)) {
+                live.add(n);
+                needed.addAll(Graph.nodeInputsIncludingSubgraphs(n));
+            }
+        }
+        int removed = 0;
+        for (Node n : List.copyOf(g.nodes())) {
+            if (!live.contains(n)) {
+                g.removeNode(n);
+                removed++;
+            }
+        }
+        g.removeUnusedInitializers();
         return removed;
     }
 }
