@@ -2,6 +2,7 @@ package dev.lowbit.data;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.tensor.Tensor;
+import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,25 @@ public final class Feeds {
         return out;
     }
 
+    /** Samples {@code idx} (in that order) of every input, whatever its element type. */
+    public static Map<String, Tensor> rows(Map<String, Tensor> feeds, int[] idx) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        feeds.forEach((k, v) -> out.put(k, rows(v, idx)));
+        return out;
+    }
+
+    /** Samples {@code idx} of one batch tensor. */
+    public static Tensor rows(Tensor t, int[] idx) {
+        int[] shape = t.shape();
+        int per = shape[0] == 0 ? 0 : t.size() / shape[0];
+        shape[0] = idx.length;
+        Object data = Array.newInstance(t.data().getClass().getComponentType(), idx.length * per);
+        for (int i = 0; i < idx.length; i++) {
+            System.arraycopy(t.data(), idx[i] * per, data, i * per, per);
+        }
+        return Tensor.wrap(t.dtype(), shape, data);
+    }
+
     /** Feeds stacked along axis 0 (every part must have the same inputs and sample shapes). */
     public static Map<String, Tensor> concat(List<Map<String, Tensor>> parts) {
         if (parts.size() == 1) {
@@ -60,7 +80,7 @@ public final class Feeds {
             rows += t.dim(0);
         }
         shape[0] = rows;
-        Object data = java.lang.reflect.Array.newInstance(first.data().getClass().getComponentType(),
+        Object data = Array.newInstance(first.data().getClass().getComponentType(),
                 dev.lowbit.tensor.Shapes.size(shape));
         int off = 0;
         for (Tensor t : parts) {

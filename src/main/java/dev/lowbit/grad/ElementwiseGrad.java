@@ -20,6 +20,34 @@ final class ElementwiseGrad implements GradRegistry.Family {
         r.register("Log", (s, d, n) -> unary(s, d, (x, y, g) -> g / x));
         r.register("Sqrt", (s, d, n) -> unary(s, d, (x, y, g) -> g * 0.5f / y));
         r.register("Reciprocal", (s, d, n) -> unary(s, d, (x, y, g) -> -g * y * y));
+        r.register("Pow", ElementwiseGrad::pow);
+    }
+
+    /** y = a^b: d a = g·b·a^(b−1), d b = g·y·ln a, each summed back over the axes it was broadcast along. */
+    private static Tensor[] pow(GradOp.Saved s, Tensor[] dOut, boolean[] need) {
+        Tensor a = s.input(0), b = s.input(1);
+        int[] out = s.outputs()[0].shapeRef();
+        int[] ia = GradTensors.broadcastIndex(a.shapeRef(), out);
+        int[] ib = GradTensors.broadcastIndex(b.shapeRef(), out);
+        float[] av = GradTensors.floats(a), bv = GradTensors.floats(b), y = s.outputs()[0].floats();
+        float[] g = dOut[0].floats();
+        Tensor[] grads = new Tensor[2];
+        if (need[0]) {
+            float[] da = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                float e = bv[ib[i]];
+                da[i] = e == 2f ? g[i] * 2f * av[ia[i]] : (float) (g[i] * e * Math.pow(av[ia[i]], e - 1));
+            }
+            grads[0] = GradTensors.unbroadcast(da, out, a.shapeRef());
+        }
+        if (need.length > 1 && need[1]) {
+            float[] db = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                db[i] = av[ia[i]] > 0 ? (float) (g[i] * y[i] * Math.log(av[ia[i]])) : 0f;
+            }
+            grads[1] = GradTensors.unbroadcast(db, out, b.shapeRef());
+        }
+        return grads;
     }
 
     /** d input from input x, output y and output gradient g, element by element. */

@@ -20,7 +20,7 @@ public final class GradRegistry {
     private static GradRegistry build() {
         GradRegistry r = new GradRegistry();
         for (Family f : new Family[] {new ConvGrad(), new MatMulGrad(), new ElementwiseGrad(), new ActivationGrad(),
-            new SoftmaxGrad(), new PoolGrad(), new ShapeGrad(), new NormGrad(), new FakeQuantGrad()}) {
+            new SoftmaxGrad(), new PoolGrad(), new ShapeGrad(), new NormGrad(), new FakeQuantGrad(), new ReduceGrad()}) {
             f.register(r);
         }
         return r;

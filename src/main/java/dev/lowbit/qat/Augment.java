@@ -1,11 +1,14 @@
 package dev.lowbit.qat;
 
-import dev.lowbit.data.Batch;
+import dev.lowbit.data.Feeds;
+import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 
 /**
- * Training augmentation of NCHW images: random crop after padding by {@code pad} pixels (the pad
+ * Training batches: samples gathered from every input; float NCHW image inputs augmented by random crop after padding by {@code pad} pixels (the pad
  * takes each channel's smallest value, the background of normalised images) and a horizontal flip
  * with probability ½. Draws come from the caller's seeded generator in a fixed order.
  */
@@ -13,9 +16,19 @@ final class Augment {
     private Augment() {
     }
 
-    /** Gathers samples {@code idx} of {@code data} into one batch, augmented. */
-    static Tensor batch(Batch data, int[] idx, int pad, boolean flip, Random rnd) {
-        Tensor all = data.images();
+    /**
+     * Gathers samples {@code idx} of every input of {@code data} into one batch; float inputs of
+     * rank 4 (images) are augmented, others (token ids, masks, features) copied.
+     */
+    static Map<String, Tensor> batch(Map<String, Tensor> data, int[] idx, int pad, boolean flip, Random rnd) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        data.forEach((k, v) -> out.put(k, v.dtype() == DType.FLOAT && v.rank() == 4 && (pad > 0 || flip)
+                ? images(v, idx, pad, flip, rnd) : Feeds.rows(v, idx)));
+        return out;
+    }
+
+    /** Samples {@code idx} of NCHW images, augmented. */
+    static Tensor images(Tensor all, int[] idx, int pad, boolean flip, Random rnd) {
         int[] shape = all.shape();
         int per = all.size() / shape[0];
         float[] src = all.floats(), dst = new float[idx.length * per];

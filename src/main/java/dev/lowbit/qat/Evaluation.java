@@ -19,15 +19,13 @@ public final class Evaluation {
     /** Top-1 of {@code m} on the first {@code limit} samples of {@code data} (0 = all). */
     public static double top1(Model m, Batch data, int limit) {
         dev.lowbit.engine.JavaEngine exec = new dev.lowbit.engine.JavaEngine(m);
-        String in = exec.inputs().get(0).name();
         String out = m.graph().outputs().get(0).name();
         int n = limit > 0 ? Math.min(limit, data.size()) : data.size();
         long correct = 0;
         for (int from = 0; from < n; from += BATCH) {
             int to = Math.min(n, from + BATCH);
-            Tensor x = slice(data.images(), from, to);
-            long[] y = java.util.Arrays.copyOfRange(data.labels(), from, to);
-            correct += correct(exec.run(Map.of(in, x)).get(out), y);
+            Batch b = data.slice(from, to);
+            correct += correct(exec.run(b.feeds(exec.inputNames())).get(out), b.labels());
         }
         return (double) correct / n;
     }

@@ -69,11 +69,16 @@ public final class QatTrainer {
     private final Model prepared;
     private final QuantPlan plan;
     private final Map<String, WeightQuantizer> weightQuantizers = new LinkedHashMap<>();
+    /** Quantized weights that are not trained: their fixed float values, fake-quantized in every forward. */
+    private final Map<String, Tensor> frozenWeights = new LinkedHashMap<>();
     private final Map<String, ActivationQuantizers.Quantizer> quantizers;
     private final Tape tape;
     private final List<String> trainable;
     private final Map<String, ParamOptimizer> optimizers = new LinkedHashMap<>();
-    private final String inputName, outputName;
+    private final List<String> inputNames;
+    /** The training samples bound to the model's inputs. */
+    private final Map<String, Tensor> trainFeeds;
+    private final String outputName;
     private final Batch train, test;
     private final PtqResult ptq;
     private final dev.lowbit.exec.Executor teacher;
@@ -106,10 +111,12 @@ public final class QatTrainer {
             plan = null;
         }
         Graph pg = prepared.graph();
-        if (pg.runtimeInputs().size() != 1 || pg.outputs().size() != 1) {
-            throw new LowbitException("training needs a model with one input and one output (logits)");
+        if (pg.outputs().size() != 1) {
+            throw new LowbitException("training needs a model with one output (logits); this one has "
+                    + pg.outputs().size() + " (" + String.join(", ", pg.outputs().stream().map(v -> v.name()).toList()) + ")");
         }
-        inputName = pg.runtimeInputs().get(0).name();
+        inputNames = pg.runtimeInputs().stream().map(v -> v.name()).toList();
+        trainFeeds = train.feeds(inputNames);
         outputName = pg.outputs().get(0).name();
         BatchNormQat bnq = config.freezeBnEpoch() > 0
                 ? BatchNormQat.build(PostTrainingQuantizer.clean(floatModel), prepared) : null;
@@ -137,6 +144,11 @@ public final class QatTrainer {
             quantizers = Map.of();
         }
         tape = new Tape(tm.graph(), tm.opsets(), params, dev.lowbit.grad.GradRegistry.standard(), true);
+        weightQuantizers.keySet().forEach(w -> { // e.g. an embedding table: quantized, not trained
+            if (!tape.parameters().containsKey(w) && tm.graph().initializer(w) != null) {
+                frozenWeights.put(w, tm.graph().initializer(w));
+            }
+        });
         for (String p : trainable) {
             Tensor t = tape.parameters().get(p);
             optimizers.put(p, new ParamOptimizer(config.optimizer(), t.size(), config.momentum(),
@@ -308,7 +320,8 @@ public final class QatTrainer {
                 int from = s * config.batchSize(), to = Math.min(train.size(), from + config.batchSize());
                 int[] idx = java.util.Arrays.copyOfRange(order, from, to);
                 double lr = learningRate((long) e * spe + s, total);
-                double[] r = step(Augment.batch(train, idx, config.cropPadding(), config.flip(), aug), labels(idx), lr);
+                double[] r = step(Augment.batch(trainFeeds, idx, config.cropPadding(), config.flip(), aug),
+                        labels(idx), lr);
                 lossSum += r[0] * idx.length;
                 correct += (long) r[1];
                 seen += idx.length;
@@ -338,7 +351,7 @@ public final class QatTrainer {
     }
 
     /** One optimizer step on a batch; returns {loss, correct predictions}. */
-    double[] step(Tensor x, long[] y, double lr) {
+    double[] step(Map<String, Tensor> x, long[] y, double lr) {
         StepGradients g = gradients(x, y);
         Map<String, Tensor> values = tape.parameters();
         if (bnTraining) {
@@ -372,8 +385,8 @@ public final class QatTrainer {
                          Map<String, Float> activationSteps) {
     }
 
-    /** Logits of the training graph on {@code x} in the current mode (fake quantization included). */
-    Tensor predict(Tensor x) {
+    /** Logits of the training graph on feeds {@code x} in the current mode (fake quantization included). */
+    Tensor predict(Map<String, Tensor> x) {
         return forward(x, new java.util.HashMap<>());
     }
 
@@ -383,10 +396,9 @@ public final class QatTrainer {
         tape.setTraining(bnTraining);
     }
 
-    /** Runs the tape on {@code x}; {@code folded} receives the unquantized BN-folded weights fed. */
-    private Tensor forward(Tensor x, Map<String, Tensor> folded) {
-        Map<String, Tensor> feeds = new LinkedHashMap<>();
-        feeds.put(inputName, x);
+    /** Runs the tape on feeds {@code x}; {@code folded} receives the unquantized BN-folded weights fed. */
+    private Tensor forward(Map<String, Tensor> x, Map<String, Tensor> folded) {
+        Map<String, Tensor> feeds = new LinkedHashMap<>(x);
         Map<String, Tensor> values = tape.parameters();
         if (bn != null) {
             bn.feeds(values, feeds, (w, f) -> {
@@ -396,8 +408,8 @@ public final class QatTrainer {
             });
         }
         weightQuantizers.forEach((w, q) -> {
-            if (!folded.containsKey(w)) {
-                Tensor master = values.get(w);
+            Tensor master = values.containsKey(w) ? values.get(w) : frozenWeights.get(w);
+            if (!folded.containsKey(w) && master != null) {
                 feeds.put(w, FakeQuant.fakeQuantize(master, q.params(master)));
             }
         });
@@ -442,7 +454,30 @@ public final class QatTrainer {
         return (float) Math.rint(b / (double) step) * step;
     }
 
+    /** {@link #gradients(Map, long[])} of a model with one input. */
     StepGradients gradients(Tensor x, long[] y) {
+        return gradients(only(x), y);
+    }
+
+    /** {@code x} as the feeds of a model with one input. */
+    private Map<String, Tensor> only(Tensor x) {
+        if (inputNames.size() != 1) {
+            throw new IllegalStateException("the model has " + inputNames.size() + " inputs: feed them by name");
+        }
+        return Map.of(inputNames.get(0), x);
+    }
+
+    /** {@link #step(Map, long[], double)} of a model with one input. */
+    double[] step(Tensor x, long[] y, double lr) {
+        return step(only(x), y, lr);
+    }
+
+    /** {@link #predict(Map)} of a model with one input. */
+    Tensor predict(Tensor x) {
+        return predict(only(x));
+    }
+
+    StepGradients gradients(Map<String, Tensor> x, long[] y) {
         Map<String, Tensor> values = tape.parameters();
         Map<String, Tensor> folded = new java.util.HashMap<>();
         Tensor logits = forward(x, folded);
@@ -506,11 +541,11 @@ public final class QatTrainer {
     }
 
     /** The configured loss of the student's {@code logits} on batch {@code x} with {@code labels}. */
-    private Losses.Loss loss(Tensor x, Tensor logits, Tensor labels) {
+    private Losses.Loss loss(Map<String, Tensor> x, Tensor logits, Tensor labels) {
         if (teacher == null) {
             return Losses.softmaxCrossEntropy(logits, labels);
         }
-        Tensor t = teacher.run(Map.of(inputName, x)).get(outputName);
+        Tensor t = teacher.run(x).get(outputName);
         return config.loss().equals("mse") ? Losses.mse(logits, t)
                 : Losses.distillation(logits, t, labels, config.kdAlpha(), config.kdTemperature());
     }

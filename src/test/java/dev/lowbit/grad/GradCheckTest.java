@@ -216,4 +216,23 @@ class GradCheckTest {
                 "x1", Tensor.of(new float[] {1}, 1), "x2", Tensor.of(new float[] {0}, 1))).get("y0").floats();
         assertEquals(-3 / Math.sqrt(5 + 1e-5), y[0], 1e-5); // mean 4, variance 5: running stats ignored
     }
+
+    @Test
+    void powWithConstantAndBroadcastExponents() {
+        GradCheck.of("Pow", 13).in(positive(2, 3)).constant(Tensor.scalar(2f)).check();
+        GradCheck.of("Pow", 13).in(positive(2, 3)).constant(Tensor.scalar(0.5f)).check();
+        GradCheck.of("Pow", 13).in(positive(2, 3)).in(positive(3)).check();
+    }
+
+    @Test
+    void reduceMeanAndSumOverAttributeAndInputAxes() {
+        GradCheck.of("ReduceMean", 13).attr(Attribute.ofInts("axes", -1)).in(random(rng, 2, 3, 4)).check();
+        GradCheck.of("ReduceMean", 13).attr(Attribute.ofInts("axes", 0, 2)).attr(Attribute.ofInt("keepdims", 0))
+                .in(random(rng, 2, 3, 4)).check();
+        GradCheck.of("ReduceMean", 18).in(random(rng, 2, 3, 4)).constant(longs(1)).check();
+        GradCheck.of("ReduceMean", 13).in(random(rng, 2, 3)).check();
+        GradCheck.of("ReduceSum", 13).in(random(rng, 2, 3, 4)).constant(longs(1, 2)).check();
+        GradCheck.of("ReduceSum", 11).attr(Attribute.ofInts("axes", 0)).attr(Attribute.ofInt("keepdims", 0))
+                .in(random(rng, 3, 2)).check();
+    }
 }

@@ -76,6 +76,25 @@ final class TinyBert {
         return m;
     }
 
+    /**
+     * The encoder with a sentence classifier on top: last_hidden_state mean-pooled over tokens
+     * (ReduceMean, padding included as HuggingFace's plain mean does) and a MatMul + Add head to
+     * {@code classes} logits, the model's only output.
+     */
+    static Model classifier(long seed, int classes) {
+        Model m = build(seed, 13);
+        Graph g = m.graph();
+        Random r = new Random(seed + 1);
+        g.outputs().clear();
+        g.outputs().add(new ValueInfo("logits", DType.FLOAT, List.of(ValueInfo.Dim.symbolic("batch"), ValueInfo.Dim.of(classes))));
+        g.addNode(new Node("ReduceMean", "pool", List.of("last_hidden_state"), List.of("pooled"))
+                .set(Attribute.ofInts("axes", 1)).set(Attribute.ofInt("keepdims", 0)));
+        g.setInitializer("whead", random(r, 3 / Math.sqrt(D), D, classes));
+        g.setInitializer("bhead", random(r, 0.1, classes));
+        linear(g, "head", "pooled", "logits");
+        return m;
+    }
+
     /** Random token ids (0 = padding at the end of some rows) and their mask. */
     static Tensor[] tokens(long seed, int n, int t) {
         Random r = new Random(seed);
