@@ -1,6 +1,7 @@
 package dev.lowbit.onnx;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.tensor.DType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -102,10 +103,29 @@ public final class ModelValidator {
         }
         if (out.isEmpty()) {
             try {
-                g.topologicalOrder();
+                checkTypes(g, g.topologicalOrder(), out);
             } catch (LowbitException e) {
                 out.add(e.getMessage());
             }
+        }
+    }
+
+    /** Element types each op accepts ({@link OpTypes}), where the types are known without running. */
+    private static void checkTypes(Graph g, List<Node> order, List<String> out) {
+        Map<String, DType> known = new HashMap<>();
+        g.inputs().forEach(v -> {
+            if (v.type() != null) {
+                known.put(v.name(), v.type());
+            }
+        });
+        g.initializers().forEach((k, t) -> known.put(k, t.dtype()));
+        for (Node n : order) {
+            String problem = OpTypes.check(n, known);
+            if (problem != null) {
+                out.add(problem);
+                return;
+            }
+            OpTypes.propagate(n, known);
         }
     }
 

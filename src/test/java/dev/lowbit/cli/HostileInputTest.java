@@ -159,6 +159,22 @@ class HostileInputTest {
         breakages.put("two-writers", g -> g.nodes().get(stem(g) + 2).outputs().set(0, g.nodes().get(stem(g)).output(0)));
         breakages.put("huge-input-dim", g -> g.inputs().set(0, new ValueInfo(g.inputs().get(0).name(), DType.FLOAT,
                 List.of(ValueInfo.Dim.of(1_000_000_000_000L), ValueInfo.Dim.of(1), ValueInfo.Dim.of(28), ValueInfo.Dim.of(28)))));
+        // element types the ops do not take (OpTypes): each one line naming the node and the input
+        breakages.put("int64-conv-weight", g -> {
+            String w = g.nodes().get(stem(g)).input(1);
+            g.setInitializer(w, Tensor.of(new long[g.initializer(w).size()], g.initializer(w).shape()));
+        });
+        breakages.put("int64-image-input", g -> g.inputs().set(0, new ValueInfo(g.inputs().get(0).name(), DType.INT64,
+                g.inputs().get(0).shape())));
+        breakages.put("float-reshape-shape", g -> g.nodes().stream().filter(n -> n.opType().equals("Reshape")
+                || n.opType().equals("Flatten") || n.opType().equals("Gemm")).findFirst().ifPresent(n -> {
+                    g.setInitializer("float_shape", Tensor.of(new float[] {1, -1}, 2));
+                    n.setOpType("Reshape");
+                    n.attributes().clear();
+                    n.inputs().clear();
+                    n.inputs().add(g.nodes().get(stem(g) + 2).output(0));
+                    n.inputs().add("float_shape");
+                }));
         for (Map.Entry<String, Consumer<Graph>> e : breakages.entrySet()) {
             Model m = resnet();
             e.getValue().accept(m.graph());
