@@ -74,7 +74,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable t = ex;
             if (t instanceof LowbitException) {
-                cmd.getErr().println("lowbit: " + t.getMessage());
+                cmd.getErr().println("lowbit: " + namingFiles(t.getMessage(), parsed));
                 return 2;
             }
             if (t instanceof OutOfMemoryError) {
@@ -94,6 +94,50 @@ public final class Main implements Runnable {
             return 2;
         }
         return cl.execute(expanded);
+    }
+
+    /** Options whose file holds the data a model ran on when an error came up. */
+    private static final List<String> DATA_OPTIONS = List.of("--calib", "--data", "--inputs");
+
+    /**
+     * A node's error ("Conv node 'c' ...") raised after loading, by a pass or a kernel, or a feed
+     * that does not fit an input ("input 'x' expects ..."), says which files it came from: the model (the command's first file argument) and the data it ran on,
+     * unless it names one of the command line's files already.
+     */
+    static String namingFiles(String message, CommandLine.ParseResult parsed) {
+        if (message == null || !(message.contains(" node '") || message.startsWith("input '")) || parsed == null) {
+            return message;
+        }
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.subcommand() != null) {
+            leaf = leaf.subcommand();
+        }
+        Path model = null;
+        Path data = null;
+        List<Path> named = new ArrayList<>();
+        for (CommandLine.Model.PositionalParamSpec p : leaf.matchedPositionals()) {
+            if (p.getValue() instanceof Path f) {
+                named.add(f);
+                model = model == null ? f : model;
+            }
+        }
+        for (CommandLine.Model.OptionSpec o : leaf.matchedOptions()) {
+            if (o.getValue() instanceof Path f) {
+                named.add(f);
+                if (DATA_OPTIONS.contains(o.longestName())) {
+                    data = f;
+                }
+            }
+        }
+        for (Path f : named) {
+            if (message.contains(f.toString()) || (f.getFileName() != null && message.contains(f.getFileName().toString()))) {
+                return message;
+            }
+        }
+        if (model == null) {
+            return message;
+        }
+        return model + (data != null ? " on " + data : "") + ": " + message;
     }
 
     /**

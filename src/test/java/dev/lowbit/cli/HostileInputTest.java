@@ -86,6 +86,11 @@ class HostileInputTest {
             for (Path o : outputs) {
                 assertFalse(Files.exists(o), category + " " + what + ": failed but left " + o);
             }
+            String model = Arrays.stream(args).filter(a -> a.endsWith(".onnx")).findFirst().orElse(null);
+            if (err.contains(" node '") && model != null) {
+                assertTrue(err.contains(Path.of(model).getFileName().toString()),
+                        category + " " + what + ": a node's error that does not name the model file: " + err);
+            }
         }
         int[] s = SUMMARY.computeIfAbsent(category, k -> new int[3]);
         s[0]++;
@@ -183,6 +188,41 @@ class HostileInputTest {
         Model opset = resnet();
         opset.opsets().put("", 99L);
         allCommands("broken-graph", "opset-99", save("opset99", opset), true);
+    }
+
+    /** A kernel's error at run time (a Reshape that cannot apply) names the model and the data, in every command that runs it. */
+    @Test
+    void errorsAfterLoadingNameTheModelAndTheData() throws IOException {
+        Graph g = new Graph("bad_reshape");
+        g.inputs().add(new ValueInfo("input", DType.FLOAT, List.of(ValueInfo.Dim.symbolic("batch"), ValueInfo.Dim.of(1),
+                ValueInfo.Dim.of(28), ValueInfo.Dim.of(28))));
+        g.outputs().add(new ValueInfo("y", DType.FLOAT, null));
+        g.setInitializer("w", Tensor.of(new float[2 * 9], 2, 1, 3, 3));
+        g.setInitializer("shape", Tensor.of(new long[] {5, -1}, 2));
+        g.addNode(new Node("Conv", "conv", List.of("input", "w"), List.of("c")));
+        g.addNode(new Node("Reshape", "bad_reshape", List.of("c", "shape"), List.of("y")));
+        Model m = new Model(g);
+        m.opsets().put("", 13L);
+        Path model = save("bad-reshape", m);
+        Path out = dir.resolve("bad-reshape-out");
+        Path q = dir.resolve("bad-reshape-q.onnx");
+        Path inputs = inputsFor28x28();
+        assertEquals(2, check("post-load", "run", List.of(out), "run", model.toString(), "--inputs", inputs.toString(),
+                "--outputs", out.toString()));
+        String err = ERR.toString(StandardCharsets.UTF_8);
+        assertTrue(err.contains(model + " on " + inputs + ": Reshape node 'bad_reshape'"), err);
+        assertEquals(2, check("post-load", "quantize", List.of(q), "quantize", model.toString(), "-o", q.toString(),
+                "--calib", IDX.toString(), "--calib-size", "4"));
+        err = ERR.toString(StandardCharsets.UTF_8);
+        assertTrue(err.contains(model + " on " + IDX + ": Reshape node 'bad_reshape'"), err);
+        // a feed that does not fit the declared input: the data file is named too
+        Model fixed = ModelIO.load(RESNET);
+        fixed.graph().inputs().set(0, ValueInfo.of(fixed.graph().inputs().get(0).name(), DType.FLOAT, 3, 1, 28, 28));
+        Path fixedFile = save("batch-3", fixed);
+        assertEquals(2, check("post-load", "quantize fixed batch", List.of(q), "quantize", fixedFile.toString(), "-o",
+                q.toString(), "--calib", IDX.toString(), "--calib-size", "4"));
+        err = ERR.toString(StandardCharsets.UTF_8);
+        assertTrue(err.contains(fixedFile + " on " + IDX + ": input '"), err);
     }
 
     /** Initializer headers that promise impossible tensors. */
