@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.data.Npy;
+import dev.lowbit.data.Npz;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.onnx.Node;
+import dev.lowbit.onnx.TensorProtos;
 import dev.lowbit.onnx.ValueInfo;
 import dev.lowbit.onnx.proto.Onnx.ModelProto;
 import dev.lowbit.onnx.proto.Onnx.StringStringEntryProto;
@@ -225,6 +227,85 @@ class HostileInputTest {
         assertTrue(err.contains(fixedFile + " on " + IDX + ": input '"), err);
     }
 
+    /** The commands that read data besides quantize, on one data file or folder (nothing is written). */
+    private static void dataCommands(String category, String what, Path model, Path data) {
+        String m = model.toString();
+        String d = data.toString();
+        check(category, what + " eval", List.of(), "eval", m, "--data", d, "--limit", "4");
+        check(category, what + " compare", List.of(), "compare", m, m, "--data", d, "--limit", "4");
+        check(category, what + " sensitivity", List.of(), "sensitivity", m, "--calib", d, "--data", d, "--calib-size", "4",
+                "--limit", "4");
+        check(category, what + " bench", List.of(), "bench", m, "--inputs", d, "--iters", "1", "--warmup", "1",
+                "--warmup-seconds", "0");
+    }
+
+    /** eval, compare, sensitivity and bench on corrupt NPZ, NPY, PB and IDX data and on mutated models. */
+    @Test
+    void everyDataCommandSurvivesCorruptDataAndModels() throws IOException {
+        Random rnd = new Random(11);
+        String input = resnet().graph().inputs().get(0).name();
+        float[] x = new float[4 * 28 * 28];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextFloat();
+        }
+        Path goodNpz = dir.resolve("good.npz");
+        Npz.write(goodNpz, Map.of(input, Tensor.of(x, 4, 1, 28, 28), "labels", Tensor.of(new long[] {1, 2, 3, 4}, 4)));
+        byte[] npz = Files.readAllBytes(goodNpz);
+        byte[] pb = TensorProtos.toProto(input, Tensor.of(Arrays.copyOf(x, 28 * 28), 1, 1, 28, 28)).toByteArray();
+        Map<String, byte[]> variants = new LinkedHashMap<>();
+        for (int i = 0; i < 6; i++) {
+            byte[] b = i % 2 == 0 ? Arrays.copyOf(npz, rnd.nextInt(npz.length)) : npz.clone();
+            if (i % 2 == 1) {
+                for (int k = 0; k < 6; k++) {
+                    b[rnd.nextInt(b.length)] = (byte) rnd.nextInt();
+                }
+            }
+            variants.put("npz" + i + ".npz", b);
+            byte[] p = i % 2 == 0 ? Arrays.copyOf(pb, rnd.nextInt(pb.length)) : pb.clone();
+            if (i % 2 == 1) {
+                for (int k = 0; k < 6; k++) {
+                    p[rnd.nextInt(Math.min(p.length, 64))] = (byte) rnd.nextInt();
+                }
+            }
+            variants.put("pb" + i, p);
+        }
+        for (Map.Entry<String, byte[]> v : variants.entrySet()) {
+            Path data;
+            if (v.getKey().startsWith("pb")) {
+                data = Files.createDirectories(dir.resolve("pbs-" + v.getKey()).resolve("test_data_set_0"));
+                Files.write(data.resolve("input_0.pb"), v.getValue());
+                data = data.getParent();
+            } else {
+                data = dir.resolve(v.getKey());
+                Files.write(data, v.getValue());
+            }
+            dataCommands("corrupt-data-all-commands", v.getKey(), RESNET, data);
+        }
+        // well-formed archives that do not fit the model: a wrong member name, a wrong sample shape, int labels as input
+        Path wrongName = dir.resolve("wrong-name.npz");
+        Npz.write(wrongName, Map.of("not_an_input", Tensor.of(x, 4, 1, 28, 28)));
+        Path wrongShape = dir.resolve("wrong-shape.npz");
+        Npz.write(wrongShape, Map.of(input, Tensor.of(x, 4, 28, 28, 1)));
+        Path ints = dir.resolve("ints.npz");
+        Npz.write(ints, Map.of(input, Tensor.of(new long[4 * 28 * 28], 4, 1, 28, 28)));
+        for (Path p : List.of(wrongName, wrongShape, ints)) {
+            dataCommands("corrupt-data-all-commands", p.getFileName().toString(), RESNET, p);
+        }
+        dataCommands("corrupt-data-all-commands", "good npz", RESNET, goodNpz);
+        byte[] original = Files.readAllBytes(RESNET);
+        for (int i = 0; i < 6; i++) {
+            byte[] b = i % 2 == 0 ? Arrays.copyOf(original, rnd.nextInt(original.length)) : original.clone();
+            if (i % 2 == 1) {
+                for (int k = 0; k < 4; k++) {
+                    b[rnd.nextInt(Math.min(b.length, 4096))] ^= (byte) (1 << rnd.nextInt(8));
+                }
+            }
+            Path f = dir.resolve("dmut" + i + ".onnx");
+            Files.write(f, b);
+            dataCommands("mutated-model-all-commands", "mutation " + i, f, goodNpz);
+        }
+    }
+
     /** Initializer headers that promise impossible tensors. */
     @Test
     void impossibleInitializerShapesAreRefused() throws IOException {
@@ -377,7 +458,7 @@ class HostileInputTest {
             } catch (AssertionError e) {
                 failures.add(e.getMessage().lines().findFirst().orElse("") + " | " + ERR.toString(StandardCharsets.UTF_8).strip());
             }
-            if (i % 6 == 0) { // and through the PTQ pipeline (graph preparation, calibration, writers)
+            if (i % 3 == 0) { // and through the PTQ pipeline (graph preparation, calibration, writers)
                 Path q = dir.resolve("sem-q" + i + ".onnx");
                 try {
                     check("semantic-mutation-quantize", i + " " + what, List.of(q), "quantize", f.toString(), "-o", q.toString(),
