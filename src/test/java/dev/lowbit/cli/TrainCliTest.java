@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.report.Json;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +69,34 @@ class TrainCliTest {
         assertEquals(200, ((Number) tr.get("samples")).intValue());
         assertEquals(ort, java, 0.51, "lowbit and ONNX Runtime on the export (at most one image of 200 apart)");
         assertEquals(quant, java, 1.01, "the trainer's own evaluation of the export");
+    }
+
+    /**
+     * Same config and seed, same bytes: two {@code train} runs in separate JVMs (their own hash
+     * seeds, thread schedules and JIT) write identical checkpoints and exports, with augmentation,
+     * shuffling, learned steps and BN statistics in play.
+     */
+    @Test
+    void twoTrainRunsInSeparateJvmsWriteIdenticalFiles() throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        String cp = System.getProperty("java.class.path");
+        Path cfg = config("augment:\n  crop_padding: 2\n  flip: true");
+        for (String run : List.of("a", "b")) {
+            Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
+                    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", cp, Main.class.getName(),
+                    "train", cfg.toString(), "--set", "checkpoint_dir=" + dir.resolve(run), "--set", "max_steps=3",
+                    "--set", "freeze_bn_epoch=1", "--set", "epochs=2")
+                    .redirectErrorStream(true).directory(dir.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM timed out");
+            assertEquals(0, p.exitValue(), out);
+        }
+        for (String file : List.of("last.onnx", "last_qdq.onnx", "final_qdq.onnx")) {
+            Path a = dir.resolve("a").resolve(file);
+            Path b = dir.resolve("b").resolve(file);
+            assertTrue(Files.size(a) > 1000, file);
+            assertEquals(-1L, Files.mismatch(a, b), file + " differs between two runs of one config");
+        }
     }
 
     /**
