@@ -70,6 +70,17 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
             "mean", "std", "pixel-scale", "pixel_scale", "size", "resize", "channel-order", "channel_order", "layout");
 
     public TrainConfig {
+        finite("lr", lr);
+        finite("momentum", momentum);
+        finite("weight_decay", weightDecay);
+        finite("warmup_epochs", warmupEpochs);
+        finite("kd_alpha", kdAlpha);
+        finite("kd_temperature", kdTemperature);
+        finite("pact_decay", pactDecay);
+        finite("step_lr_factor", stepLrFactor);
+        if (momentum < 0 || momentum >= 1 || weightDecay < 0 || warmupEpochs < 0) {
+            throw new LowbitException("config needs 0 <= momentum < 1, weight_decay >= 0 and warmup_epochs >= 0");
+        }
         check(mode, "mode", "qat", "float");
         check(quantizer, "quantizer", "fixed", "lsq", "pact", "ema");
         check(optimizer, "optimizer", "sgd", "adamw");
@@ -89,6 +100,13 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
         }
         if (freezeBnEpoch < 0 || observerOffEpoch < 0 || pactDecay < 0) {
             throw new LowbitException("config needs freeze_bn_epoch >= 0, observer_off_epoch >= 0 and pact_decay >= 0");
+        }
+    }
+
+    /** NaN and infinity pass every comparison a range check makes, so they are refused first. */
+    private static void finite(String key, double v) {
+        if (!Double.isFinite(v)) {
+            throw new LowbitException("config " + key + " must be a finite number, got " + v);
         }
     }
 

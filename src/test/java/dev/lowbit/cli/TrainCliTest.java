@@ -150,5 +150,12 @@ class TrainCliTest {
         r = run("train", config("").toString(), "--set", "lr");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("KEY=VALUE"), r[2]);
+        for (String bad : List.of("lr=NaN", "momentum=Infinity", "kd_temperature=NaN", "weight_decay=-1")) {
+            r = run("train", config("").toString(), "--set", bad);
+            assertEquals("2", r[0], bad);
+            assertEquals("lowbit: " + (bad.endsWith("-1") ? "config needs 0 <= momentum < 1, weight_decay >= 0 and warmup_epochs >= 0"
+                    : "config " + bad.substring(0, bad.indexOf('=')) + " must be a finite number, got " + bad.substring(bad.indexOf('=') + 1)),
+                    r[2].strip(), bad + ": refused before any work, in one line");
+        }
     }
 }
