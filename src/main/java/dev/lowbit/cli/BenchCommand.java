@@ -23,14 +23,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code lowbit bench MODEL}: latency and throughput of lowbit's engine and/or ONNX Runtime on
- * seeded random inputs, with the same thread count for both, measured in the same process run.
+ * {@code lowbit bench MODEL [MODEL...]}: latency and throughput of lowbit's engine and/or ONNX
+ * Runtime on seeded random inputs, with the same thread count for both, measured in the same
+ * process run; with several models (fp32 and its quantized versions) also the ratios between them.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark a model on random inputs: median/p90 latency per batch and throughput, per engine.")
+        description = {"Benchmark models on random inputs: median/p90 latency per batch and throughput, per engine;",
+            "with several models (e.g. fp32.onnx int8.onnx) each one's median against the first model's and against ONNX Runtime."})
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model file.")
-    Path model;
+    @Parameters(arity = "1..*", paramLabel = "MODEL", description = "The ONNX model files, measured one after the other in this order.")
+    List<Path> models;
+
+    /** The model being measured. */
+    private Path model;
 
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
             description = "Batch size: the value of symbolic batch dimensions (default ${DEFAULT-VALUE}).")
@@ -54,8 +59,6 @@ public final class BenchCommand implements Callable<Integer> {
                     + " timed before that measure the compiler, not the engine; then until the JIT has been idle for"
                     + " 2 s, at most 30 s).")
     double warmupSeconds;
-
-    private List<OpProfile.Entry> profileResult;
 
     /** Warm-up (runs, then time, then until the JIT is idle) and timed runs of one engine. */
     private Benchmark.Result measure(Engine e, Map<String, Tensor> feed, int items, List<Map<String, Tensor>> firstOutputs) {
@@ -92,6 +95,11 @@ public final class BenchCommand implements Callable<Integer> {
     boolean profile;
 
 
+    /** One model's measurements: its feed, one result and one first output per engine, the profile. */
+    private record ModelRun(Path model, Map<String, Tensor> feed, List<Benchmark.Result> results,
+                            List<Map<String, Tensor>> firstOutputs, List<OpProfile.Entry> profile) {
+    }
+
     @Override
     public Integer call() {
         List<String> engines = switch (engine) {
@@ -103,7 +111,28 @@ public final class BenchCommand implements Callable<Integer> {
         if (batch < 1 || iters < 1 || warmup < 0 || threads < 0 || !(warmupSeconds >= 0)) {
             throw new LowbitException("--batch and --iters must be >= 1, --warmup, --warmup-seconds and --threads >= 0");
         }
+        if (inputs != null && models.size() > 1) {
+            throw new LowbitException("--inputs feeds one model: bench several models on random inputs");
+        }
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        List<ModelRun> runs = new ArrayList<>();
+        for (Path m : models) {
+            model = m;
+            runs.add(measureModel(m, engines, nThreads));
+        }
+        if (runs.size() == 1) {
+            ModelRun r = runs.get(0);
+            report(r.feed(), nThreads, r.results(), r.firstOutputs());
+            if (r.profile() != null) {
+                printProfile(r.profile());
+            }
+        } else {
+            reportSeveral(runs, engines, nThreads);
+        }
+        return 0;
+    }
+
+    private ModelRun measureModel(Path m, List<String> engines, int nThreads) {
         Map<String, int[]> overrides = new LinkedHashMap<>();
         shapes.forEach((k, v) -> overrides.put(k, RandomInputs.parseDims(v)));
         // One engine open at a time: an idle ONNX Runtime session in the process (its thread pool) made
@@ -112,9 +141,10 @@ public final class BenchCommand implements Callable<Integer> {
         int items = 0;
         List<Benchmark.Result> results = new ArrayList<>();
         List<Map<String, Tensor>> firstOutputs = new ArrayList<>();
+        List<OpProfile.Entry> profiled = null;
         for (String name : engines) {
-            try (Engine e = name.equals("java") ? JavaEngine.open(model, nThreads)
-                    : OnnxRuntimeEngine.builder().threads(nThreads).build(model)) {
+            try (Engine e = name.equals("java") ? JavaEngine.open(m, nThreads)
+                    : OnnxRuntimeEngine.builder().threads(nThreads).build(m)) {
                 if (feed == null) {
                     for (String k : overrides.keySet()) {
                         if (!e.inputNames().contains(k)) {
@@ -131,15 +161,73 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 results.add(measure(e, feed, items, firstOutputs));
                 if (profile && e instanceof JavaEngine je) {
-                    profileResult = OpProfile.measure(je, feed, iters);
+                    profiled = OpProfile.measure(je, feed, iters);
                 }
             }
         }
-        report(feed, nThreads, results, firstOutputs);
-        if (profileResult != null) {
-            printProfile(profileResult);
+        return new ModelRun(m, feed, results, firstOutputs, profiled);
+    }
+
+    /** Several models: each one's medians, the ratio to the first model per engine, and lowbit over ORT. */
+    private void reportSeveral(List<ModelRun> runs, List<String> engines, int nThreads) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ModelRun r : runs) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", r.model().toString());
+            row.put("batch", itemsPerRun(r.feed()));
+            for (int e = 0; e < engines.size(); e++) {
+                double median = r.results().get(e).medianMs();
+                double first = runs.get(0).results().get(e).medianMs();
+                row.put(engines.get(e) + "MedianMs", median);
+                row.put(engines.get(e) + "P90Ms", r.results().get(e).p90Ms());
+                row.put(engines.get(e) + "OverFirstModel", median / first);
+            }
+            if (engines.size() == 2) {
+                row.put("javaOverOnnxruntime", r.results().get(0).medianMs() / r.results().get(1).medianMs());
+            }
+            if (r.profile() != null) {
+                row.put("profile", r.profile());
+            }
+            rows.add(row);
         }
-        return 0;
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("threads", nThreads);
+            m.put("warmup", warmup);
+            m.put("warmupSeconds", warmupSeconds);
+            m.put("iters", iters);
+            m.put("models", rows);
+            System.out.println(Json.write(m));
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%d models  batch %d  threads %d  %d warm-up runs and %.3g s + %d timed runs each%n",
+                runs.size(), batch, nThreads, warmup, warmupSeconds, iters);
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-36s", "model"));
+        for (String e : engines) {
+            head.append(String.format(Locale.ROOT, " %14s %10s", e + " ms", "vs first"));
+        }
+        if (engines.size() == 2) {
+            head.append(String.format(Locale.ROOT, " %10s", "java/ort"));
+        }
+        System.out.println(head);
+        for (Map<String, Object> row : rows) {
+            String name = Path.of((String) row.get("model")).getFileName().toString();
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-36s", ComparisonTable.clip(name)));
+            for (String e : engines) {
+                line.append(String.format(Locale.ROOT, " %14.3f %9.2fx", (Double) row.get(e + "MedianMs"),
+                        (Double) row.get(e + "OverFirstModel")));
+            }
+            if (engines.size() == 2) {
+                line.append(String.format(Locale.ROOT, " %9.2fx", (Double) row.get("javaOverOnnxruntime")));
+            }
+            System.out.println(line);
+        }
+        for (ModelRun r : runs) {
+            if (r.profile() != null) {
+                System.out.println(r.model().getFileName() + ":");
+                printProfile(r.profile());
+            }
+        }
     }
 
     private static void printProfile(List<OpProfile.Entry> entries) {

@@ -18,7 +18,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.lowbit.report.Json;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -244,6 +246,32 @@ class CliTest {
                 "--threads", "1", "--json"), stderr());
         assertTrue(stdout().contains("\"javaOverOnnxruntime\""), stdout());
         assertTrue(stdout().contains("\"maxAbsDiff\": 0.0"), stdout());
+    }
+
+    /** Several models in one run: a float model and its int8 version, each against the first and against ORT. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void benchSeveralModelsInOneRun() {
+        Path fp32 = Path.of("src/test/resources/models/resnet_fmnist.onnx");
+        Path int8 = dir.resolve("int8.onnx");
+        assertEquals(0, Main.execute("quantize", fp32.toString(), "-o", int8.toString(), "--calib",
+                "src/test/resources/fmnist/calib512-images-idx3-ubyte.gz", "--calib-size", "32"), stderr());
+        out.reset();
+        assertEquals(0, Main.execute("bench", fp32.toString(), int8.toString(), "--engine", "both", "--batch", "2",
+                "--iters", "3", "--warmup", "1", "--warmup-seconds", "0", "--threads", "1", "--json"), stderr());
+        Map<String, Object> r = (Map<String, Object>) Json.parse(stdout().strip());
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) r.get("models");
+        assertEquals(2, rows.size());
+        assertEquals(1.0, ((Number) rows.get(0).get("javaOverFirstModel")).doubleValue(), 1e-12);
+        double javaMs = ((Number) rows.get(1).get("javaMedianMs")).doubleValue();
+        double ortMs = ((Number) rows.get(1).get("onnxruntimeMedianMs")).doubleValue();
+        assertEquals(javaMs / ortMs, ((Number) rows.get(1).get("javaOverOnnxruntime")).doubleValue(), 1e-9);
+        assertEquals(javaMs / ((Number) rows.get(0).get("javaMedianMs")).doubleValue(),
+                ((Number) rows.get(1).get("javaOverFirstModel")).doubleValue(), 1e-9);
+        out.reset();
+        assertEquals(0, Main.execute("bench", fp32.toString(), int8.toString(), "--batch", "2", "--iters", "2",
+                "--warmup", "1", "--warmup-seconds", "0", "--threads", "1"), stderr());
+        assertTrue(stdout().contains("int8.onnx") && stdout().contains("vs first"), stdout());
     }
 
     @Test
