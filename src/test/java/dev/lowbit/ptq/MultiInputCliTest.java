@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A two-input transformer (int64 ids and mask) through quantize, compare and eval (both engines) and bench on the command line. */
+/** A two-input transformer (int64 ids and mask) through quantize, compare and eval (both engines), sensitivity and bench on the command line. */
 class MultiInputCliTest {
     @TempDir
     Path dir;
@@ -96,6 +96,12 @@ class MultiInputCliTest {
             double cos = ((Number) pooled.get("meanSampleCosine")).doubleValue();
             assertTrue(cos > 0.99 && cos <= 1.0, engine + ": eval --reference pooled cosine " + cos);
         }
+        out.reset();
+        code = Main.execute("sensitivity", model.toString(), "--calib", calib.toString(), "--data", eval.toString(),
+                "--calib-size", "16", "--json");
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        Map<?, ?> sens = (Map<?, ?>) Json.parse(out.toString(StandardCharsets.UTF_8).strip());
+        assertTrue(sens.toString().contains("sqnr") || sens.toString().contains("SQNR"), sens.toString());
         out.reset();
         code = Main.execute("bench", q.toString(), "--batch", "2", "--iters", "2", "--warmup", "1", "--warmup-seconds", "0", "--json");
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
