@@ -16,6 +16,7 @@ import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.report.Json;
+import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -75,11 +76,15 @@ class MultiInputTrainTest {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         int code;
+        int threadsBefore = Parallel.threads();
         try {
+            // float sums of parallel kernels group by thread count: pin it, so every machine trains the same weights
+            Parallel.setThreads(2);
             System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
             code = Main.execute("train", dir.resolve("train.yaml").toString(), "--json");
         } finally {
+            Parallel.setThreads(threadsBefore);
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
