@@ -34,9 +34,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "MODEL", description = "The ONNX model files, measured one after the other in this order.")
     List<Path> models;
 
-    /** The model being measured. */
-    private Path model;
-
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
             description = "Batch size: the value of symbolic batch dimensions (default ${DEFAULT-VALUE}).")
     int batch;
@@ -117,12 +114,11 @@ public final class BenchCommand implements Callable<Integer> {
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         List<ModelRun> runs = new ArrayList<>();
         for (Path m : models) {
-            model = m;
             runs.add(measureModel(m, engines, nThreads));
         }
         if (runs.size() == 1) {
             ModelRun r = runs.get(0);
-            report(r.feed(), nThreads, r.results(), r.firstOutputs());
+            report(r.model(), r.feed(), nThreads, r.results(), r.firstOutputs());
             if (r.profile() != null) {
                 printProfile(r.profile());
             }
@@ -249,7 +245,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
 
-    private void report(Map<String, Tensor> feed, int nThreads, List<Benchmark.Result> results, List<Map<String, Tensor>> outs) {
+    private void report(Path model, Map<String, Tensor> feed, int nThreads, List<Benchmark.Result> results, List<Map<String, Tensor>> outs) {
         Double ratio = null;
         Double maxAbsDiff = null;
         if (results.size() == 2) {

@@ -165,20 +165,8 @@ public final class Evaluator {
         if (!data.hasLabels()) {
             throw new LowbitException(data.name() + ": evaluation needs labels (give --labels)");
         }
-        String output = engine.outputNames().get(0);
-        Accuracy acc = new Accuracy();
-        long start = System.nanoTime();
-        Iterator<Batch> it = data.batches(batchSize);
-        while (it.hasNext()) {
-            Batch b = it.next();
-            Map<String, Tensor> out = engine.run(b.feeds(engine.inputNames()));
-            Tensor logits = classScores(out.get(output), output);
-            checkLabels(data, b.labels(), logits.dim(1), acc.count());
-            acc.add(logits.toFloatArray(), logits.dim(1), b.labels());
-            if (progress != null) {
-                progress.accept(acc.count());
-            }
-        }
-        return new Result(acc.top1(), acc.top5(), acc.count(), (System.nanoTime() - start) / 1_000_000);
+        Map<String, OutputKind> firstIsScores = Map.of(engine.outputNames().get(0), OutputKind.CLASS_SCORES);
+        return evaluate(engine, firstIsScores, null, ModelComparison.DEFAULT_MASK_THRESHOLD, data, batchSize, progress)
+                .accuracy();
     }
 }

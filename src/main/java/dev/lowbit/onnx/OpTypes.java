@@ -25,6 +25,8 @@ final class OpTypes {
     private static final Set<DType> NUMERIC = EnumSet.complementOf(EnumSet.of(DType.STRING, DType.BOOL));
     private static final Set<DType> QUANTIZED = EnumSet.of(DType.INT8, DType.UINT8, DType.INT16, DType.UINT16, DType.INT32);
     private static final Set<DType> BYTES = EnumSet.of(DType.INT8, DType.UINT8);
+    /** An input position without a constraint. */
+    private static final Set<DType> ANY = null;
 
     /** Op -> allowed types of each input position (null = unconstrained); the last entry covers any further inputs. */
     private static final Map<String, List<Set<DType>>> INPUTS = new HashMap<>();
@@ -50,22 +52,22 @@ final class OpTypes {
         INPUTS.put("MaxPool", Arrays.asList(NUMERIC));
         INPUTS.put("MatMul", Arrays.asList(NUMERIC));
         INPUTS.put("Gemm", Arrays.asList(NUMERIC));
-        INPUTS.put("Gather", Arrays.asList(all(), INDICES));
-        INPUTS.put("GatherElements", Arrays.asList(all(), INDICES));
-        INPUTS.put("GatherND", Arrays.asList(all(), INT64));
-        INPUTS.put("ScatterND", Arrays.asList(all(), INT64, all()));
-        INPUTS.put("ScatterElements", Arrays.asList(all(), INDICES, all()));
-        INPUTS.put("Reshape", Arrays.asList(all(), INT64));
-        INPUTS.put("Expand", Arrays.asList(all(), INT64));
-        INPUTS.put("Tile", Arrays.asList(all(), INT64));
+        INPUTS.put("Gather", Arrays.asList(ANY, INDICES));
+        INPUTS.put("GatherElements", Arrays.asList(ANY, INDICES));
+        INPUTS.put("GatherND", Arrays.asList(ANY, INT64));
+        INPUTS.put("ScatterND", Arrays.asList(ANY, INT64, ANY));
+        INPUTS.put("ScatterElements", Arrays.asList(ANY, INDICES, ANY));
+        INPUTS.put("Reshape", Arrays.asList(ANY, INT64));
+        INPUTS.put("Expand", Arrays.asList(ANY, INT64));
+        INPUTS.put("Tile", Arrays.asList(ANY, INT64));
         INPUTS.put("ConstantOfShape", Arrays.asList(INT64));
-        INPUTS.put("Unsqueeze", Arrays.asList(all(), INT64));
-        INPUTS.put("Squeeze", Arrays.asList(all(), INT64));
-        INPUTS.put("Split", Arrays.asList(all(), INT64));
-        INPUTS.put("Slice", Arrays.asList(all(), INDICES));
-        INPUTS.put("Pad", Arrays.asList(all(), INT64, all(), INDICES));
+        INPUTS.put("Unsqueeze", Arrays.asList(ANY, INT64));
+        INPUTS.put("Squeeze", Arrays.asList(ANY, INT64));
+        INPUTS.put("Split", Arrays.asList(ANY, INT64));
+        INPUTS.put("Slice", Arrays.asList(ANY, INDICES));
+        INPUTS.put("Pad", Arrays.asList(ANY, INT64, ANY, INDICES));
         INPUTS.put("TopK", Arrays.asList(NUMERIC, INT64));
-        INPUTS.put("Where", Arrays.asList(BOOL, all()));
+        INPUTS.put("Where", Arrays.asList(BOOL, ANY));
         for (String op : List.of("Not", "And", "Or", "Xor")) {
             INPUTS.put(op, Arrays.asList(BOOL));
         }
@@ -92,10 +94,6 @@ final class OpTypes {
     }
 
     private OpTypes() {
-    }
-
-    private static Set<DType> all() {
-        return null;
     }
 
     /** A one-line problem with a known input type of {@code n}, or null. {@code known}: value -> type so far. */
