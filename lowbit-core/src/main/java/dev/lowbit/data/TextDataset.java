@@ -1,7 +1,5 @@
 package dev.lowbit.data;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.lowbit.LowbitException;
 import dev.lowbit.onnx.ValueInfo;
 import dev.lowbit.tensor.Tensor;
@@ -30,17 +28,12 @@ public final class TextDataset {
 
     static NamedArrayDataset open(Path text, DatasetOptions options) {
         List<String> lines = lines(text);
-        Encoding[] enc = encode(options.tokenizer(), lines, options.maxLength());
-        int n = enc.length;
-        int len = enc[0].getIds().length;
-        long[] ids = new long[n * len];
-        long[] mask = new long[n * len];
-        long[] types = new long[n * len];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(enc[i].getIds(), 0, ids, i * len, len);
-            System.arraycopy(enc[i].getAttentionMask(), 0, mask, i * len, len);
-            System.arraycopy(enc[i].getTypeIds(), 0, types, i * len, len);
-        }
+        HuggingFaceTokens.Batch enc = HuggingFaceTokens.encode(options.tokenizer(), lines, options.maxLength());
+        int n = enc.sentences();
+        int len = enc.length();
+        long[] ids = enc.ids();
+        long[] mask = enc.mask();
+        long[] types = enc.types();
         Map<Role, Tensor> byRole = Map.of(Role.IDS, Tensor.of(ids, n, len), Role.MASK, Tensor.of(mask, n, len),
                 Role.TYPES, Tensor.of(types, n, len));
         List<ValueInfo> inputs = options.inputs();
@@ -80,17 +73,5 @@ public final class TextDataset {
             throw new LowbitException(text + ": no sentences (the file has no non-blank lines)");
         }
         return lines;
-    }
-
-    private static Encoding[] encode(Path tokenizerJson, List<String> lines, int maxLength) {
-        if (!Files.isRegularFile(tokenizerJson)) {
-            throw new LowbitException(tokenizerJson + ": no such tokenizer file");
-        }
-        try (HuggingFaceTokenizer t = HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson)
-                .optTruncation(true).optMaxLength(maxLength).optPadding(true).build()) {
-            return t.batchEncode(lines);
-        } catch (IOException | RuntimeException e) {
-            throw new LowbitException(tokenizerJson + ": not a usable HuggingFace tokenizer.json (" + e.getMessage() + ")");
-        }
     }
 }
