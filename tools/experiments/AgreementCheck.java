@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * Image-by-image agreement of lowbit's engine and ONNX Runtime on a (quantized) Fashion-MNIST
  * model: how many test images get a different top-1, how many logits differ, the largest difference.
- * Run: java --add-modules jdk.incubator.vector -cp "target/lowbit-0.1.0-SNAPSHOT.jar:target/lib/*" \
+ * Run: java --add-modules jdk.incubator.vector -cp "lowbit-cli/target/lowbit-cli-0.1.0-SNAPSHOT.jar:lowbit-cli/target/lib/*" \
  *      tools/experiments/AgreementCheck.java MODEL.onnx [IDX_IMAGES]
  */
 public class AgreementCheck {

@@ -3,7 +3,7 @@
 # images to evaluate, lowbit's engine and ONNX Runtime. Usage: tools/experiments/dfq_table.sh [OUTDIR]
 set -u
 cd "$(dirname "$0")/../.."
-M=src/test/resources/models; D=/usr/share/datasets/fashion-mnist
+M=lowbit-core/src/test/resources/models; D=/usr/share/datasets/fashion-mnist
 OUT=${1:-/tmp/dfq}; mkdir -p "$OUT"
 CAL="--calib $D/train-images-idx3-ubyte.gz --calib-size 512"
 TEST="--data $D/t10k-images-idx3-ubyte.gz"

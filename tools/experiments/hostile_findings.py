@@ -12,7 +12,7 @@ LOWBIT = os.environ.get("LOWBIT", "./lowbit")
 W = sys.argv[1] if len(sys.argv) > 1 else "/tmp/lowbit-findings"
 shutil.rmtree(W, ignore_errors=True)
 os.makedirs(W)
-M = "src/test/resources/models/resnet_fmnist.onnx"
+M = "lowbit-core/src/test/resources/models/resnet_fmnist.onnx"
 IDX = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
 LABELS = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"
 base = onnx.load(M)

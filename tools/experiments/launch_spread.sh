@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 LAUNCHES=${LAUNCHES:-20}; BUSY_LAUNCHES=${BUSY_LAUNCHES:-5}; BATCH=${BATCH:-32}
 MODELS=("$@")
-[ ${#MODELS[@]} -gt 0 ] || MODELS=(src/test/resources/models/resnet_fmnist.onnx src/test/resources/models/mbv2_fmnist.onnx src/test/resources/models/tiny_transformer.onnx)
+[ ${#MODELS[@]} -gt 0 ] || MODELS=(lowbit-core/src/test/resources/models/resnet_fmnist.onnx lowbit-core/src/test/resources/models/mbv2_fmnist.onnx lowbit-core/src/test/resources/models/tiny_transformer.onnx)
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { python3 -c "import json,sys; r={x['engine']:x['medianMs'] for x in json.load(sys.stdin)['results']}; print(r['$1'])"; }
 for m in "${MODELS[@]}"; do

@@ -15,7 +15,7 @@ top1() { "$LOWBIT" eval "$1" --data "$TEST" --engine "$2" --json 2>/dev/null | s
 echo "| model | backend | method | quantize s | top-1 lowbit | top-1 ORT | drop (ORT) |"
 echo "|---|---|---|---|---|---|---|"
 for m in $MODELS; do
-  f=src/test/resources/models/$m.onnx
+  f=lowbit-core/src/test/resources/models/$m.onnx
   fj=$(top1 "$f" java); fo=$(top1 "$f" onnxruntime)
   echo "| $m | fp32 | - | - | $fj | $fo | - |"
   for b in $BACKENDS; do

@@ -8,7 +8,7 @@ set -euo pipefail
 LOWBIT=${LOWBIT:-./lowbit}
 OUT=${1:-/tmp/lowbit-ptq-w4a4}
 BITS=${BITS:-4}
-MODEL=src/test/resources/models/resnet_fmnist.onnx
+MODEL=lowbit-core/src/test/resources/models/resnet_fmnist.onnx
 CALIB=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 TEST=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 mkdir -p "$OUT"
