@@ -14,11 +14,18 @@ import java.util.Set;
  * Replaces nodes whose inputs are all constants by initializers holding their outputs, computed
  * with lowbit's own ops: Constant nodes, {@code Identity(bias)} shared by an exporter,
  * {@code Transpose(W)} in front of a MatMul. Afterwards weights that were computed in the graph
- * are plain initializers that quantization can see. Random ops and graph outputs are left alone.
+ * are plain initializers that quantization can see. Random ops, DequantizeLinear and graph
+ * outputs are left alone.
  */
 public final class ConstantFolding {
+    /**
+     * Ops never folded: random ones, control flow, and DequantizeLinear — a DQ of a constant int8
+     * weight is the half of a QDQ pattern that integer execution fuses (QdqFusion, as ONNX Runtime
+     * keeps DQ out of its constant folding for the same reason); folding it made every quantized
+     * Conv run in float on dequantized weights.
+     */
     private static final Set<String> NEVER = Set.of("RandomNormal", "RandomUniform", "RandomNormalLike",
-            "RandomUniformLike", "Bernoulli", "Multinomial", "Dropout", "If", "Loop", "Scan");
+            "RandomUniformLike", "Bernoulli", "Multinomial", "Dropout", "If", "Loop", "Scan", "DequantizeLinear");
 
     private ConstantFolding() {
     }
