@@ -23,6 +23,7 @@ final class IntegerOps {
         r.register("", "MatMulInteger", 10, IntegerOps::matMulInteger);
         r.register("", "ConvInteger", 10, ctx -> {
             ConvAttrs attrs = ConvAttrs.of(ctx);
+            ExactFloatAccumulation exact = ExactFloatAccumulation.conv(ctx, 1, 3);
             return inputs -> {
                 Tensor x = inputs[0];
                 Tensor w = inputs[1];
@@ -32,6 +33,11 @@ final class IntegerOps {
                 int[] wz = QuantTensors.zeroPoints8(inputs.length > 3 ? inputs[3] : null, wu, "w_zero_point");
                 if (xz.length != 1) {
                     throw new IllegalArgumentException("ConvInteger x_zero_point must be a scalar, got " + xz.length + " values");
+                }
+                Tensor wzT = inputs.length > 3 ? inputs[3] : null;
+                if (exact != null && exact.appliesTo(w, wzT, xu, xz[0])) {
+                    Tensor acc = exact.accumulate(x, xu, xz[0]);
+                    return new Tensor[] {Tensor.of(ExactFloatAccumulation.toInts(acc), acc.shape())};
                 }
                 ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
                 return new Tensor[] {Tensor.of(res.acc(), res.shape())};
@@ -65,6 +71,7 @@ final class IntegerOps {
 
     private static dev.lowbit.exec.Op matMulInteger(OpContext ctx) {
         PackedB pre = PackedB.of(ctx, 1, 3);
+        ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 1, 3);
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[1];
@@ -73,9 +80,18 @@ final class IntegerOps {
             boolean bu = QuantTensors.unsigned8(b, "MatMulInteger B");
             int[] az = QuantTensors.zeroPoints8(inputs.length > 2 ? inputs[2] : null, au, "a_zero_point");
             int[] bz = QuantTensors.zeroPoints8(bzT, bu, "b_zero_point");
-            MatMulResult res = matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, bzT));
+            MatMulResult res = az.length == 1 && exact != null && exact.appliesTo(b, bzT, au, az[0])
+                    ? exactMatmul(exact, a, au, az[0], b.dim(1))
+                    : matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, bzT));
             return new Tensor[] {Tensor.of(res.acc(), res.shape())};
         };
+    }
+
+    /** {@link #matmul} computed by the float kernels (exact, see ExactFloatAccumulation); B has {@code n} columns. */
+    static MatMulResult exactMatmul(ExactFloatAccumulation exact, Tensor a, boolean au, int az, int n) {
+        Tensor acc = exact.accumulate(a, au, az);
+        int m = a.rank() == 1 ? 1 : a.dim(a.rank() - 2);
+        return new MatMulResult(ExactFloatAccumulation.toInts(acc), acc.shape(), m, n);
     }
 
     /** Flat int32 accumulators and their shape. */

@@ -22,7 +22,7 @@ public final class MatMulOps implements OpRegistry.Family {
         r.register("Gemm", MatMulOps::gemm);
     }
 
-    private static dev.lowbit.exec.Op matMul(OpContext ctx) {
+    static dev.lowbit.exec.Op matMul(OpContext ctx) {
         String label = ctx.node().label();
         Tensor constB = ctx.constantInput(1);
         GemmPacked packedB = constB != null && constB.dtype() == DType.FLOAT && constB.rank() == 2

@@ -30,13 +30,16 @@ final class QGemmOps implements OpRegistry.Family {
             throw ctx.unsupported("QGemm with a float output (no y_scale)");
         }
         boolean transB = n.getInt("transB", 0) == 1;
+        ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 3, 5, transB);
         return inputs -> {
-            Tensor b = transB ? transpose(inputs[3]) : inputs[3];
             Tensor a = inputs[0];
             boolean au = QuantTensors.unsigned8(a, "QGemm A");
+            int[] az = QuantTensors.zeroPoints8(inputs[2], au, "a_zero_point");
+            boolean exactApplies = exact != null && az.length == 1 && exact.appliesTo(inputs[3], inputs[5], au, az[0]);
+            // The float path took B's layout into account once, at load time.
+            Tensor b = transB && !exactApplies ? transpose(inputs[3]) : inputs[3];
             boolean bu = QuantTensors.unsigned8(b, "QGemm B");
             float[] as = QuantTensors.scales(inputs[1], "a_scale");
-            int[] az = QuantTensors.zeroPoints8(inputs[2], au, "a_zero_point");
             float[] bs = QuantTensors.scales(inputs[4], "b_scale");
             int[] bz = QuantTensors.zeroPoints8(inputs[5], bu, "b_zero_point");
             Tensor c = inputs[6];
@@ -45,7 +48,9 @@ final class QGemmOps implements OpRegistry.Family {
             if (as.length != 1 || ys.length != 1 || az.length != 1) {
                 throw new UnsupportedOpException("QGemm with non-scalar A or Y quantization is not supported");
             }
-            IntegerOps.MatMulResult res = IntegerOps.matmul(a, au, az, b, bu, bz, null);
+            IntegerOps.MatMulResult res = exactApplies
+                    ? IntegerOps.exactMatmul(exact, a, au, az[0], transB ? b.dim(0) : b.dim(1))
+                    : IntegerOps.matmul(a, au, az, b, bu, bz, null);
             int cols = res.n();
             QuantTensors.checkCount(bs.length, cols, "b_scale");
             int[] bias = c == null ? new int[cols] : QuantTensors.ints(c);

@@ -25,6 +25,7 @@ final class QLinearOps {
 
     private static Op matMul(OpContext ctx) {
         IntegerOps.PackedB pre = IntegerOps.PackedB.of(ctx, 3, 5);
+        ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 3, 5);
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[3];
@@ -40,8 +41,9 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearMatMul with non-scalar a or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of a's
-            IntegerOps.MatMulResult res = IntegerOps.matmul(a, au, az, b, bu, bz,
-                    pre == null ? null : pre.packedFor(b, inputs[5]));
+            IntegerOps.MatMulResult res = exact != null && exact.appliesTo(b, inputs[5], au, az[0])
+                    ? IntegerOps.exactMatmul(exact, a, au, az[0], b.dim(1))
+                    : IntegerOps.matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, inputs[5]));
             int n = res.n();
             QuantTensors.checkCount(bs.length, n, "b_scale");
             float[] mult = new float[n];
@@ -57,6 +59,7 @@ final class QLinearOps {
 
     private static Op conv(OpContext ctx) {
         IntegerOps.ConvAttrs attrs = IntegerOps.ConvAttrs.of(ctx);
+        ExactFloatAccumulation exact = ExactFloatAccumulation.conv(ctx, 3, 5);
         return inputs -> {
             Tensor x = inputs[0];
             Tensor w = inputs[3];
@@ -73,7 +76,8 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
-            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
+            IntegerOps.ConvResult res = exact != null && exact.appliesTo(w, inputs[5], xu, xz[0])
+                    ? exactConv(exact, x, xu, xz[0], w.dim(0)) : attrs.convolve(x, xu, xz[0], w, wu, wz);
             int m = res.outChannels();
             QuantTensors.checkCount(ws.length, m, "w_scale");
             int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
@@ -88,6 +92,13 @@ final class QLinearOps {
             int[] q = requantizePlanes(res.acc(), res.spatial(), mult, b, yzT);
             return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
         };
+    }
+
+    /** The int32 accumulators of a conv computed by the float kernels (exact, see ExactFloatAccumulation). */
+    private static IntegerOps.ConvResult exactConv(ExactFloatAccumulation exact, Tensor x, boolean xu, int xz, int m) {
+        Tensor acc = exact.accumulate(x, xu, xz);
+        int[] shape = acc.shape();
+        return new IntegerOps.ConvResult(ExactFloatAccumulation.toInts(acc), shape, m, acc.size() / (shape[0] * m));
     }
 
     /** Rows of {@code n} accumulators; column j uses {@code mult[j]} and {@code add[j]}. */
