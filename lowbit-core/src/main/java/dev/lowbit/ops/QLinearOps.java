@@ -76,29 +76,72 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
-            IntegerOps.ConvResult res = exact != null && exact.appliesTo(w, inputs[5], xu, xz[0])
-                    ? exactConv(exact, x, xu, xz[0], w.dim(0)) : attrs.convolve(x, xu, xz[0], w, wu, wz);
+            if (exact != null && exact.appliesTo(w, inputs[5], xu, xz[0])) {
+                Tensor acc = exact.accumulate(x, xu, xz[0]);
+                int m = w.dim(0);
+                QuantTensors.checkCount(ws.length, m, "w_scale");
+                int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
+                if (b.length != m) {
+                    throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
+                }
+                return new Tensor[] {requantizeFloatPlanes(acc, m, multipliers(xs[0], ws, ys[0], m), b, yzT)};
+            }
+            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
             int m = res.outChannels();
             QuantTensors.checkCount(ws.length, m, "w_scale");
             int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
             if (b.length != m) {
                 throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
             }
-            float[] mult = new float[m];
-            for (int c = 0; c < m; c++) {
-                mult[c] = QuantMath.multiplier(xs[0], ws.length == 1 ? ws[0] : ws[c], ys[0]);
-            }
             // Output is [N, M, spatial]: each channel's plane uses its own multiplier and bias.
-            int[] q = requantizePlanes(res.acc(), res.spatial(), mult, b, yzT);
+            int[] q = requantizePlanes(res.acc(), res.spatial(), multipliers(xs[0], ws, ys[0], m), b, yzT);
             return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
         };
     }
 
-    /** The int32 accumulators of a conv computed by the float kernels (exact, see ExactFloatAccumulation). */
-    private static IntegerOps.ConvResult exactConv(ExactFloatAccumulation exact, Tensor x, boolean xu, int xz, int m) {
-        Tensor acc = exact.accumulate(x, xu, xz);
-        int[] shape = acc.shape();
-        return new IntegerOps.ConvResult(ExactFloatAccumulation.toInts(acc), shape, m, acc.size() / (shape[0] * m));
+    /** Per output channel: (x scale * w scale) / y scale, as ONNX Runtime computes it. */
+    private static float[] multipliers(float xScale, float[] wScales, float yScale, int m) {
+        float[] mult = new float[m];
+        for (int c = 0; c < m; c++) {
+            mult[c] = QuantMath.multiplier(xScale, wScales.length == 1 ? wScales[0] : wScales[c], yScale);
+        }
+        return mult;
+    }
+
+    /** 1.5 * 2^23: adding then subtracting it rounds a float below 2^22 in magnitude to an integer, ties to even. */
+    private static final float ROUNDING_MAGIC = 12582912f;
+
+    /**
+     * {@link #requantizePlanes} for accumulators the float kernels produced ([N, M, spatial], exact
+     * integers as float), straight to the 8-bit output: {@code saturate(rint(float(acc + bias) * mult) + yz)}
+     * with the clamp before the rounding (the bounds are integers, so they commute) and the rounding by
+     * {@link #ROUNDING_MAGIC}, which the JIT vectorises, unlike Math.rint.
+     */
+    private static Tensor requantizeFloatPlanes(Tensor acc, int m, float[] mult, int[] bias, Tensor yzT) {
+        DType t = yzT.dtype();
+        int yz = QuantTensors.ints(yzT)[0];
+        float lo = (float) (t.minValue() - yz);
+        float hi = (float) (t.maxValue() - yz);
+        if (t != DType.UINT8 && t != DType.INT8) {
+            throw new UnsupportedOpException("QLinearConv output type " + t.onnxName() + " is not supported");
+        }
+        Tensor out = Tensor.zeros(t, acc.shape());
+        float[] a = acc.floats();
+        byte[] q = out.bytes();
+        int planes = acc.dim(0) * m;
+        int spatial = planes == 0 ? 0 : a.length / planes;
+        Parallel.forRange(planes, Math.max(1, 16384 / Math.max(1, spatial)), (start, end) -> {
+            for (int p = start; p < end; p++) {
+                int c = p % m;
+                float mul = mult[c];
+                int b = bias[c];
+                for (int i = p * spatial, e = i + spatial; i < e; i++) {
+                    float v = Math.min(Math.max((float) ((int) a[i] + b) * mul, lo), hi);
+                    q[i] = (byte) ((int) ((v + ROUNDING_MAGIC) - ROUNDING_MAGIC) + yz);
+                }
+            }
+        });
+        return out;
     }
 
     /** Rows of {@code n} accumulators; column j uses {@code mult[j]} and {@code add[j]}. */
