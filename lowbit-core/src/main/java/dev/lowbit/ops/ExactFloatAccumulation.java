@@ -4,6 +4,7 @@ import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import java.util.ArrayList;
@@ -148,10 +149,13 @@ final class ExactFloatAccumulation {
         return maxAbsX * maxAbsWeightSum <= EXACT_LIMIT;
     }
 
-    /** The accumulators as float (exact integers): the float op on {@code x - xz}. */
+    /**
+     * The accumulators as float (exact integers): the float op on {@code x - xz}. The result's array
+     * comes from the run's buffer pool: callers done with it hand it back with {@link BufferPool#release}.
+     */
     Tensor accumulate(Tensor x, boolean xUnsigned, int xZeroPoint) {
         byte[] xb = x.bytes();
-        float[] shifted = new float[xb.length];
+        float[] shifted = BufferPool.floatsUninitialized(xb.length);
         if (xUnsigned) {
             for (int i = 0; i < xb.length; i++) {
                 shifted[i] = (xb[i] & 0xFF) - xZeroPoint;
@@ -161,20 +165,23 @@ final class ExactFloatAccumulation {
                 shifted[i] = xb[i] - xZeroPoint;
             }
         }
-        return floatOp.run(new Tensor[] {Tensor.of(shifted, x.shape()), shiftedWeight})[0];
+        Tensor acc = floatOp.run(new Tensor[] {Tensor.wrap(DType.FLOAT, x.shape(), shifted), shiftedWeight})[0];
+        BufferPool.release(shifted);
+        return acc;
     }
 
     private static Tensor optionalConstant(OpContext ctx, int index) {
         return index < ctx.node().inputs().size() && !ctx.node().input(index).isEmpty() ? ctx.constantInput(index) : null;
     }
 
-    /** The float accumulators (exact integers) as int32. */
+    /** The float accumulators (exact integers) as int32; the float array goes back to the pool. */
     static int[] toInts(Tensor acc) {
         float[] f = acc.floats();
         int[] out = new int[f.length];
         for (int i = 0; i < f.length; i++) {
             out[i] = (int) f[i];
         }
+        BufferPool.release(f);
         return out;
     }
 

@@ -5,6 +5,7 @@ import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.quant.QuantMath;
+import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
@@ -84,7 +85,9 @@ final class QLinearOps {
                 if (b.length != m) {
                     throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
                 }
-                return new Tensor[] {requantizeFloatPlanes(acc, m, multipliers(xs[0], ws, ys[0], m), b, yzT)};
+                Tensor y = requantizeFloatPlanes(acc, m, multipliers(xs[0], ws, ys[0], m), b, yzT);
+                BufferPool.release(acc.floats());
+                return new Tensor[] {y};
             }
             IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
             int m = res.outChannels();

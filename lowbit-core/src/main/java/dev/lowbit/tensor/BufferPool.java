@@ -103,6 +103,18 @@ public final class BufferPool {
         return a != null ? a : (float[]) pool.issue(UninitializedArrays.floats(n));
     }
 
+    /**
+     * Hands back early an array the current thread's pool issued during this run, for a kernel's own
+     * temporaries that no tensor of the graph ever holds (the executor only recycles graph values).
+     * Without an open pool, or for an array the pool did not issue, it does nothing.
+     */
+    public static void release(Object array) {
+        BufferPool pool = ACTIVE.get();
+        if (pool != null) {
+            pool.recycle(array);
+        }
+    }
+
     /** A zero-filled array of {@code type} (an array class such as {@code byte[].class}) and length n. */
     static Object zeroed(Class<?> type, int n, java.util.function.IntFunction<Object> fresh) {
         BufferPool pool = ACTIVE.get();
