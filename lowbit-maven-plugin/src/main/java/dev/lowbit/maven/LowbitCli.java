@@ -49,6 +49,8 @@ final class LowbitCli {
     private static final String INCUBATOR_NOTICE = "WARNING: Using incubator modules";
     private static final String ERROR_PREFIX = "lowbit: ";
     private static final String WARNING_PREFIX = "lowbit: warning: ";
+    /** The CLI's "Try 'lowbit quantize --help' for usage." after a bad flag. */
+    private static final String USAGE_HINT = "Try 'lowbit ";
     /** The CLI's exit code for running out of memory. */
     private static final int OUT_OF_MEMORY = 3;
 
@@ -339,8 +341,8 @@ final class LowbitCli {
             stderr.add(line);
             if (line.startsWith(WARNING_PREFIX)) {
                 log.warn(line);
-            } else if (line.startsWith(ERROR_PREFIX)) {
-                log.debug(line); // it becomes the build failure's message
+            } else if (line.startsWith(ERROR_PREFIX) || line.startsWith(USAGE_HINT)) {
+                log.debug(line); // the error becomes the build failure's message; the hint names the CLI's help
             } else {
                 stdoutLog.accept(line); // progress lines
             }
