@@ -1,13 +1,8 @@
 package dev.lowbit.maven;
 
 import dev.lowbit.report.Json;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,13 +76,7 @@ final class LowbitCli {
     record EvalRequest(Path data, Path labels, int limit, String engine) {
     }
 
-    /** One run of the CLI: its exit code and its output lines. */
-    record Run(int exitCode, List<String> stdout, List<String> stderr) {
-    }
-
-    private final Path java;
-    private final List<Path> classPath;
-    private final List<String> jvmArgs;
+    private final ForkedJvm jvm;
     private final Path workingDirectory;
     private final Log log;
 
@@ -97,16 +86,24 @@ final class LowbitCli {
      * @param workingDirectory where relative paths in options and config files resolve: the project's base directory
      */
     LowbitCli(List<Path> classPath, List<String> jvmArgs, Path workingDirectory, Log log) {
-        this.java = Path.of(System.getProperty("java.home"), "bin", isWindows() ? "java.exe" : "java");
-        this.classPath = List.copyOf(classPath);
-        this.jvmArgs = List.copyOf(jvmArgs);
+        this.jvm = new ForkedJvm(jvmFlags(jvmArgs), classPath, workingDirectory);
         this.workingDirectory = workingDirectory;
         this.log = log;
     }
 
+    /** The launcher's flags, then the user's. */
+    private static List<String> jvmFlags(List<String> jvmArgs) {
+        List<String> flags = new ArrayList<>(LAUNCHER_FLAGS);
+        if (Runtime.version().feature() >= 23) {
+            flags.add("--sun-misc-unsafe-memory-access=allow"); // as ./lowbit: protobuf's Unsafe use warns otherwise
+        }
+        flags.addAll(jvmArgs);
+        return flags;
+    }
+
     /** Quantizes {@code request}'s model into {@code output}, logging the CLI's report. */
     void quantize(QuantizeRequest request, Path output) throws MojoExecutionException {
-        Run run = run(quantizeArgs(request, output), line -> log.info(line));
+        ForkedJvm.Result run = run(quantizeArgs(request, output), log::info);
         failOnError("quantize", run);
     }
 
@@ -281,7 +278,7 @@ final class LowbitCli {
         return value instanceof Number n ? n.doubleValue() : null;
     }
 
-    private Map<?, ?> json(String command, Run run) throws MojoExecutionException {
+    private Map<?, ?> json(String command, ForkedJvm.Result run) throws MojoExecutionException {
         failOnError(command, run);
         String text = String.join("\n", run.stdout());
         try {
@@ -295,7 +292,7 @@ final class LowbitCli {
     }
 
     /** Turns a failed run into one line: lowbit's own message for bad input, what happened otherwise. */
-    private void failOnError(String command, Run run) throws MojoExecutionException {
+    private void failOnError(String command, ForkedJvm.Result run) throws MojoExecutionException {
         if (run.exitCode() == 0) {
             return;
         }
@@ -308,73 +305,28 @@ final class LowbitCli {
         throw new MojoExecutionException("lowbit " + command + ": " + message);
     }
 
-    /** Runs {@code lowbit ARGS} in a forked JVM; stdout lines go to {@code stdoutLog} as they come. */
-    Run run(List<String> args, Consumer<String> stdoutLog) throws MojoExecutionException {
-        List<String> command = new ArrayList<>();
-        command.add(java.toString());
-        command.addAll(LAUNCHER_FLAGS);
-        if (Runtime.version().feature() >= 23) {
-            command.add("--sun-misc-unsafe-memory-access=allow"); // as ./lowbit: protobuf's Unsafe use warns otherwise
-        }
-        command.addAll(jvmArgs);
-        command.add("-cp");
-        command.add(classPath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
-        command.add(MAIN);
-        command.addAll(args);
-        log.debug("lowbit: " + String.join(" ", command));
-        Process process;
+    /**
+     * Runs {@code lowbit ARGS} in a forked JVM: stdout lines and progress go to {@code outputLog} as
+     * they come, lowbit's warnings to the warning log; its error line is kept for the failure.
+     */
+    ForkedJvm.Result run(List<String> args, Consumer<String> outputLog) throws MojoExecutionException {
+        log.debug("lowbit: " + String.join(" ", jvm.command(MAIN, args)));
         try {
-            process = new ProcessBuilder(command).directory(workingDirectory.toFile()).start();
+            return jvm.run(MAIN, args, outputLog, line -> {
+                if (line.startsWith(WARNING_PREFIX)) {
+                    log.warn(line);
+                } else if (line.startsWith(ERROR_PREFIX) || line.startsWith(USAGE_HINT)) {
+                    log.debug(line); // the error becomes the build failure's message; the hint names the CLI's help
+                } else if (!line.startsWith(INCUBATOR_NOTICE)) {
+                    outputLog.accept(line); // progress lines
+                }
+            });
         } catch (IOException e) {
-            throw new MojoExecutionException("could not start " + java + ": " + e.getMessage(), e);
-        }
-        List<String> stdout = Collections.synchronizedList(new ArrayList<>());
-        List<String> stderr = Collections.synchronizedList(new ArrayList<>());
-        Thread out = pump(process.getInputStream(), line -> {
-            stdout.add(line);
-            stdoutLog.accept(line);
-        });
-        Thread err = pump(process.getErrorStream(), line -> {
-            if (line.startsWith(INCUBATOR_NOTICE)) {
-                return;
-            }
-            stderr.add(line);
-            if (line.startsWith(WARNING_PREFIX)) {
-                log.warn(line);
-            } else if (line.startsWith(ERROR_PREFIX) || line.startsWith(USAGE_HINT)) {
-                log.debug(line); // the error becomes the build failure's message; the hint names the CLI's help
-            } else {
-                stdoutLog.accept(line); // progress lines
-            }
-        });
-        try {
-            int exit = process.waitFor();
-            out.join();
-            err.join();
-            return new Run(exit, List.copyOf(stdout), List.copyOf(stderr));
+            throw new MojoExecutionException("could not run lowbit in " + System.getProperty("java.home") + ": "
+                    + e.getMessage(), e);
         } catch (InterruptedException e) {
-            process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("interrupted while lowbit ran", e);
         }
-    }
-
-    private static Thread pump(InputStream stream, Consumer<String> sink) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    sink.accept(line);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, "lowbit-output");
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private static boolean isWindows() {
-        return System.getProperty("os.name", "").startsWith("Windows");
     }
 }

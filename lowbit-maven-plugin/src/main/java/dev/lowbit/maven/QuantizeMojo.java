@@ -159,8 +159,9 @@ public final class QuantizeMojo extends AbstractMojo {
         QualityGate gate = gate();
         EvalRequest eval = gate.isSet() ? evalRequest(request) : null;
         Path out = outputPath(request.model());
-        LowbitCli lowbit = new LowbitCli(classPath(), Arrays.asList(jvmArgs.trim().split("\\s+")), basedir.toPath(),
-                getLog());
+        List<String> jvmFlags = jvmArgs == null ? List.of()
+                : Arrays.stream(jvmArgs.trim().split("\\s+")).filter(flag -> !flag.isEmpty()).toList();
+        LowbitCli lowbit = new LowbitCli(classPath(), jvmFlags, basedir.toPath(), getLog());
         try {
             String inputs = fingerprint(request, lowbit, gate, eval, out);
             FingerprintStore store = new FingerprintStore(buildDirectory.toPath().resolve("lowbit")
@@ -174,8 +175,10 @@ public final class QuantizeMojo extends AbstractMojo {
             Files.deleteIfExists(out);
             quantize(request, lowbit, gate, eval, out);
             store.record(inputs, out);
-        } catch (IOException | UncheckedIOException e) {
-            throw new MojoExecutionException("lowbit: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MojoExecutionException("lowbit: " + e, e);
+        } catch (UncheckedIOException e) {
+            throw new MojoExecutionException("lowbit: " + e.getCause(), e);
         }
     }
 
@@ -228,7 +231,7 @@ public final class QuantizeMojo extends AbstractMojo {
             throw new MojoExecutionException("engine onnxruntime needs " + LOWBIT_GROUP + ":" + ONNXRUNTIME_ARTIFACT
                     + " as a <dependency> of lowbit-maven-plugin (or use engine java)");
         }
-        Path data = evalData != null ? existing("evalData", evalData, true) : request.calibrationData();
+        Path data = evalData != null ? existing("evalData", evalData, false) : request.calibrationData();
         if (data == null) {
             throw new MojoExecutionException("the quality gate needs evalData (or calibrationData) to measure on");
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowbit.maven.LowbitCli.EvalRequest;
 import dev.lowbit.maven.LowbitCli.QuantizeRequest;
 import dev.lowbit.report.Json;
+import dev.lowbit.testutil.TestResources;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,10 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LowbitCliTest {
-    private static final Path RESOURCES = Path.of("").toAbsolutePath().getParent().resolve("lowbit-core/src/test/resources");
-    private static final Path MODEL = RESOURCES.resolve("models/resnet_fmnist.onnx");
-    private static final Path CALIB = RESOURCES.resolve("fmnist/calib512-images-idx3-ubyte.gz");
-    private static final Path TEST = RESOURCES.resolve("fmnist/t1000-images-idx3-ubyte.gz");
+    private static final Path MODEL = TestResources.of("models/resnet_fmnist.onnx");
+    private static final Path CALIB = TestResources.of("fmnist/calib512-images-idx3-ubyte.gz");
+    private static final Path TEST = TestResources.of("fmnist/t1000-images-idx3-ubyte.gz");
 
     @TempDir
     Path dir;
