@@ -19,7 +19,6 @@ import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantParams;
-import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import java.nio.file.Path;
