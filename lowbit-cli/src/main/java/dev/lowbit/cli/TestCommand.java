@@ -1,7 +1,7 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.data.DataSettings;
 import dev.lowbit.data.Dataset;
-import dev.lowbit.data.Datasets;
 import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.Engines;
 import dev.lowbit.eval.Evaluator;
@@ -60,7 +60,7 @@ public final class TestCommand implements Callable<Integer> {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("checkpoint", checkpoint.toString());
         for (String engine : new String[] {"java", "onnxruntime"}) {
-            try (Dataset ds = Datasets.open(c.testData(), new DataOptions().toOptions(original, n));
+            try (Dataset ds = DataSettings.NONE.withPreprocess(c.preprocess()).open(c.testData(), original, n);
                  Engine e = Engines.open(runnable, engine, 0)) {
                 Evaluator.Result r = Evaluator.evaluate(e, ds, 250, x -> { });
                 result.put("samples", r.samples());
