@@ -1,6 +1,12 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.DataSource;
+import dev.lowbit.Lowbit;
 import dev.lowbit.LowbitException;
+import dev.lowbit.OnnxModel;
+import dev.lowbit.QuantizeOptions;
+import dev.lowbit.QuantizeResult;
+import dev.lowbit.data.DataSettings;
 import dev.lowbit.data.Dataset;
 import dev.lowbit.data.DatasetOptions;
 import dev.lowbit.data.Datasets;
@@ -9,10 +15,7 @@ import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.JavaEngine;
 import dev.lowbit.onnxruntime.OnnxRuntimeEngine;
 import dev.lowbit.eval.Evaluator;
-import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
-import dev.lowbit.ptq.PtqConfig;
-import dev.lowbit.ptq.PtqResult;
 import dev.lowbit.report.Json;
 import dev.lowbit.tensor.Tensor;
 import java.io.IOException;
@@ -60,19 +63,17 @@ final class BundledExample {
         Path dir = extract();
         Path floatPath = dir.resolve(MODEL);
         Path quantPath = dir.resolve("fmnist_cnn.int8.onnx");
-        Model floatModel = ModelIO.load(floatPath);
-        DataOptions data = new DataOptions();
-        PtqConfig cfg = PtqConfig.builder().calibSize(512).build();
+        OnnxModel floatModel = Lowbit.load(floatPath);
         if (!json) {
             System.out.println("lowbit example: " + floatModel.metadata().getOrDefault("description", "Fashion-MNIST CNN"));
             System.out.println("quantizing W8A8 per-channel (onnxruntime profile, minmax calibration, 512 training images)...");
         }
-        PtqResult r;
-        try (Dataset calib = Datasets.open(dir.resolve("train-images-idx3-ubyte.gz"), data.toOptions(floatModel, 512))) {
-            r = QuantizeCommand.quantize(floatModel, calib, cfg, json);
-        }
-        ModelIO.save(r.quantized(), quantPath);
-        DatasetOptions testOptions = data.toOptions(floatModel, 1000);
+        ProgressBars bars = new ProgressBars(QuantizeCommand::unit);
+        QuantizeResult r = floatModel.quantize(QuantizeOptions.builder()
+                .calibrationData(DataSource.of(dir.resolve("train-images-idx3-ubyte.gz"))).calibrationSamples(512)
+                .output(quantPath).progress(bars).build());
+        bars.done();
+        DatasetOptions testOptions = DataSettings.NONE.forModel(ModelIO.load(floatPath), 1000);
         List<Row> rows = new ArrayList<>();
         for (Path p : List.of(floatPath, quantPath)) {
             double[] top1 = new double[2];

@@ -1,14 +1,10 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.Comparison;
+import dev.lowbit.EvalOptions;
+import dev.lowbit.Lowbit;
 import dev.lowbit.LowbitException;
-import dev.lowbit.data.Dataset;
-import dev.lowbit.data.Datasets;
-import dev.lowbit.engine.Engine;
-import dev.lowbit.engine.Engines;
-import dev.lowbit.eval.ModelComparison;
-import dev.lowbit.eval.OutputKind;
-import dev.lowbit.onnx.Model;
-import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.OnnxModel;
 import dev.lowbit.report.Json;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -60,8 +56,8 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Model f = ModelIO.load(floatModel);
-        Model q = ModelIO.load(quantModel);
+        OnnxModel f = Lowbit.load(floatModel);
+        OnnxModel q = Lowbit.load(quantModel);
         boolean java = switch (engine) {
             case "java" -> true;
             case "onnxruntime", "ort" -> false;
@@ -70,26 +66,17 @@ public final class CompareCommand implements Callable<Integer> {
         if (layers && !java) {
             throw new LowbitException("--layers compares lowbit's intermediate tensors: use it with --engine java");
         }
-        ModelComparison.Result r;
-        try (Dataset ds = Datasets.open(data, dataOptions.toOptions(f, limit))) {
-            Progress p = Progress.stderr("compare", ds.size(), "samples");
-            if (java) {
-                r = ModelComparison.compare(f, q, maskThreshold, ds, batch, layers, n -> p.advance(n - p.count()));
-            } else {
-                try (Engine fe = Engines.open(floatModel, "onnxruntime", threads);
-                     Engine qe = Engines.open(quantModel, "onnxruntime", threads)) {
-                    r = ModelComparison.compare(fe, qe, OutputKind.of(f), maskThreshold, ds, batch,
-                            n -> p.advance(n - p.count()));
-                }
-            }
-            p.done();
-        }
+        ProgressBars bars = new ProgressBars(phase -> "samples");
+        Comparison r = f.compare(q, dataOptions.source(data), EvalOptions.builder().engine(java ? "java" : "onnxruntime")
+                .threads(threads).batchSize(batch).samples(limit).maskThreshold(maskThreshold).layers(layers)
+                .progress(bars).build());
+        bars.done();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("samples", r.samples());
-            o.put("outputs", r.outputs());
+            o.put("outputs", ComparisonTable.json(r.outputs()));
             if (layers) {
-                o.put("layers", r.layers());
+                o.put("layers", ComparisonTable.json(r.layers()));
             }
             System.out.println(Json.write(o));
             return 0;

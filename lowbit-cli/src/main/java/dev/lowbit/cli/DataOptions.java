@@ -1,5 +1,9 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.DataSource;
+import dev.lowbit.LowbitException;
+import dev.lowbit.Preprocessing;
+import dev.lowbit.data.DataSettings;
 import dev.lowbit.data.DatasetOptions;
 import dev.lowbit.data.Preprocess;
 import dev.lowbit.data.PreprocessSettings;
@@ -10,7 +14,8 @@ import picocli.CommandLine.Option;
 /**
  * Data-set flags shared by quantize, eval, compare and sensitivity: labels and preprocessing.
  * Unset preprocessing comes from the model's {@code preprocessing} metadata when it has one
- * (lowbit's example models do), else pixels are scaled to [0, 1] without normalisation.
+ * (lowbit's example models do), else pixels are scaled to [0, 1] without normalisation; the
+ * library resolves it ({@link DataSettings}) for the commands and for its API alike.
  */
 public final class DataOptions {
     @Option(names = "--labels", paramLabel = "FILE", description = "Labels: an IDX label file or a .npy of integers (IDX images find their MNIST-named sibling by themselves).")
@@ -44,18 +49,41 @@ public final class DataOptions {
     Integer maxLength;
 
     /** The preprocessing flags given (unset ones null). */
-    PreprocessSettings settings() {
+    PreprocessSettings preprocess() {
         return new PreprocessSettings(pixelScale, mean, std, size, resize, order, layout);
+    }
+
+    /** Everything these flags say about a data set. */
+    DataSettings settings() {
+        return new DataSettings(preprocess(), labels, tokenizer, maxLength);
     }
 
     /** Dataset options for {@code model}: flags first, then the model's metadata, then defaults. */
     DatasetOptions toOptions(Model model, int limit) {
-        Preprocess p = settings().forModel(model);
-        DatasetOptions o = DatasetOptions.forModel(model).withPreprocess(p).withLabels(labels);
-        if (tokenizer != null) {
-            o = o.withTokenizer(tokenizer, maxLength != null ? maxLength : DatasetOptions.DEFAULT_MAX_LENGTH);
-        }
-        return limit > 0 ? o.withLimit(limit) : o;
+        return settings().forModel(model, limit);
     }
 
+    /**
+     * The data at {@code path} as the library's {@link DataSource}, with these flags. The values
+     * are checked here first, so that a bad one is reported by its flag's name.
+     */
+    DataSource source(Path path) {
+        PreprocessSettings flags = preprocess();
+        flags.applyTo(Preprocess.defaults()); // --pixel-scale, --mean, --std and --size checked, named as flags
+        if (maxLength != null && maxLength < 2) {
+            throw new LowbitException("--max-length must be at least 2, got " + maxLength);
+        }
+        Preprocessing p = Preprocessing.fromModel();
+        p = pixelScale == null ? p : p.withPixelScale(pixelScale);
+        p = mean == null ? p : p.withMean(mean);
+        p = std == null ? p : p.withStd(std);
+        int[] hw = flags.cropSize();
+        p = hw == null ? p : p.withSize(hw[0], hw[1]);
+        p = resize == null || hw == null ? p : p.withResize(resize);
+        p = order == null ? p : p.withChannelOrder(Preprocessing.ChannelOrder.valueOf(order.name()));
+        p = layout == null ? p : p.withLayout(Preprocessing.Layout.valueOf(layout.name()));
+        DataSource s = DataSource.of(path).withPreprocessing(p);
+        s = labels == null ? s : s.withLabels(labels);
+        return tokenizer == null ? s : s.withTokenizer(tokenizer, maxLength != null ? maxLength : DatasetOptions.DEFAULT_MAX_LENGTH);
+    }
 }

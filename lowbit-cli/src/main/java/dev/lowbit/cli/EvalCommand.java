@@ -1,13 +1,10 @@
 package dev.lowbit.cli;
 
-import dev.lowbit.data.Dataset;
-import dev.lowbit.data.Datasets;
-import dev.lowbit.engine.Engine;
-import dev.lowbit.engine.Engines;
-import dev.lowbit.eval.Evaluator;
-import dev.lowbit.eval.OutputKind;
-import dev.lowbit.onnx.Model;
-import dev.lowbit.onnx.ModelIO;
+import dev.lowbit.EvalOptions;
+import dev.lowbit.Evaluation;
+import dev.lowbit.Lowbit;
+import dev.lowbit.OnnxModel;
+import dev.lowbit.OutputStats;
 import dev.lowbit.report.Json;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -62,56 +59,54 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Model m = ModelIO.load(model);
-        Model ref = reference == null ? null : ModelIO.load(reference);
-        Evaluator.Report r;
-        try (Dataset ds = Datasets.open(data, dataOptions.toOptions(ref == null ? m : ref, limit));
-             Engine e = Engines.open(model, engine, threads);
-             Engine re = ref == null ? null : Engines.open(reference, engine, threads)) {
-            Progress p = Progress.stderr("eval " + e.name(), ds.size(), "samples");
-            r = Evaluator.evaluate(e, OutputKind.of(ref == null ? m : ref), re, maskThreshold, ds, batch,
-                    n -> p.advance(n - p.count()));
-            p.done();
-            if (json) {
-                System.out.println(Json.write(json(r, e.name())));
-            } else {
-                print(r, e.name());
-            }
+        OnnxModel m = Lowbit.load(model);
+        OnnxModel ref = reference == null ? null : Lowbit.load(reference);
+        ProgressBars bars = new ProgressBars(phase -> "samples");
+        EvalOptions options = EvalOptions.builder().engine(engine).threads(threads).batchSize(batch).samples(limit)
+                .maskThreshold(maskThreshold).progress(bars).build();
+        Evaluation r = ref == null ? m.evaluate(dataOptions.source(data), options)
+                : m.evaluateAgainst(ref, dataOptions.source(data), options);
+        bars.done();
+        if (json) {
+            System.out.println(Json.write(json(r)));
+        } else {
+            print(r);
         }
         return 0;
     }
 
-    private Map<String, Object> json(Evaluator.Report r, String engineName) {
+    private Map<String, Object> json(Evaluation r) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", model.toString());
-        o.put("engine", engineName);
+        o.put("engine", r.engine());
         o.put("samples", r.samples());
-        if (r.accuracy() != null) {
-            o.put("top1", r.accuracy().top1());
-            o.put("top5", r.accuracy().top5());
-        }
+        r.accuracy().ifPresent(a -> {
+            o.put("top1", a.top1Percent());
+            o.put("top5", a.top5Percent());
+        });
         o.put("millis", r.millis());
         o.put("outputs", r.outputs());
         if (reference != null) {
             o.put("reference", reference.toString());
-            o.put("vsReference", r.vsReference());
+            o.put("vsReference", ComparisonTable.json(r.vsReference()));
         }
         return o;
     }
 
-    private void print(Evaluator.Report r, String engineName) {
-        if (r.accuracy() != null) {
+    private void print(Evaluation r) {
+        if (r.accuracy().isPresent()) {
             System.out.printf("%s on %d images (%s): top-1 %.2f%%  top-5 %.2f%%  (%.1f s)%n", model.getFileName(),
-                    r.samples(), engineName, r.accuracy().top1(), r.accuracy().top5(), r.millis() / 1000.0);
+                    r.samples(), r.engine(), r.accuracy().get().top1Percent(), r.accuracy().get().top5Percent(),
+                    r.millis() / 1000.0);
         } else {
-            System.out.printf("%s on %d samples (%s, %.1f s)%n", model.getFileName(), r.samples(), engineName,
+            System.out.printf("%s on %d samples (%s, %.1f s)%n", model.getFileName(), r.samples(), r.engine(),
                     r.millis() / 1000.0);
         }
-        boolean onlyScores = r.accuracy() != null && r.outputs().size() == 1;
+        boolean onlyScores = r.accuracy().isPresent() && r.outputs().size() == 1;
         if (!onlyScores) {
             System.out.printf("%-28s %-18s %11s %11s %11s %11s  %s%n", "output", "shape", "mean", "std", "min", "max",
                     "NaN/Inf");
-            for (Evaluator.OutputStats s : r.outputs()) {
+            for (OutputStats s : r.outputs()) {
                 System.out.printf("%-28s %-18s %11.5g %11.5g %11.5g %11.5g  %d%n", ComparisonTable.clip(s.output()),
                         s.shape(), s.mean(), s.std(), s.min(), s.max(), s.nonFinite());
             }
@@ -119,8 +114,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (reference != null) {
             System.out.println("against " + reference.getFileName() + ":");
             ComparisonTable.print(r.vsReference());
-        } else if (r.accuracy() == null) {
-            System.out.println(r.classOutput() == null
+        } else if (r.accuracy().isEmpty()) {
+            System.out.println(r.classOutput().isEmpty()
                     ? "no output holds class scores: give --reference FLOAT.onnx for SQNR and cosine against the float model"
                     : "no labels: give --labels for top-1, or --reference FLOAT.onnx for agreement with the float model");
         }

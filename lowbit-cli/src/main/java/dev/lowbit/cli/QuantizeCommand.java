@@ -1,44 +1,40 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.Backend;
+import dev.lowbit.BiasCorrectionMode;
+import dev.lowbit.EasyQuantOptions;
+import dev.lowbit.Format;
+import dev.lowbit.Lowbit;
 import dev.lowbit.LowbitException;
-import dev.lowbit.data.Dataset;
-import dev.lowbit.data.Datasets;
-import dev.lowbit.export.QOperatorWriter;
-import dev.lowbit.onnx.Model;
-import dev.lowbit.onnx.ModelIO;
-import dev.lowbit.passes.GraphCleanup;
-import dev.lowbit.ptq.AdaRound;
-import dev.lowbit.ptq.BatchNormStats;
-import dev.lowbit.ptq.BiasCorrection;
-import dev.lowbit.ptq.CalibrationMethod;
-import dev.lowbit.ptq.CrossLayerEqualization;
-import dev.lowbit.ptq.DynamicQuantizer;
-import dev.lowbit.ptq.EasyQuant;
-import dev.lowbit.ptq.PostTrainingQuantizer;
-import dev.lowbit.ptq.PtqConfig;
-import dev.lowbit.ptq.SmoothQuant;
-import dev.lowbit.ptq.PtqResult;
-import dev.lowbit.ptq.PtqStep;
-import dev.lowbit.quant.Recipe;
-import dev.lowbit.quant.BackendProfile;
-import dev.lowbit.quant.QuantScheme;
+import dev.lowbit.Mode;
+import dev.lowbit.QuantizeOptions;
+import dev.lowbit.QuantizeResult;
+import dev.lowbit.Recipe;
+import dev.lowbit.Scheme;
+import dev.lowbit.SmoothQuantMode;
+import dev.lowbit.WeightMethod;
 import dev.lowbit.report.Json;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code lowbit quantize MODEL -o OUT --calib DATA}: post-training quantization to a QDQ (or
  * QOperator) ONNX model. With no arguments it quantizes the bundled Fashion-MNIST example.
+ *
+ * <p>A thin layer over the library's API: the flags are checked (named as flags), turned into
+ * {@link QuantizeOptions}, and {@link dev.lowbit.OnnxModel#quantize} does the work; this class
+ * only draws progress and prints the result.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = {"Post-training quantization: calibrate on a little data, write a quantized ONNX model.",
@@ -179,118 +175,65 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions = new DataOptions();
 
+    @Option(names = "--mode", defaultValue = "static", paramLabel = "static|dynamic",
+            description = "static: activations calibrated on --calib data (default); dynamic: int8 weights, activations quantized at run time (DynamicQuantizeLinear + MatMulInteger, as ONNX Runtime's quantize_dynamic), no data needed.")
+    String mode;
+
+    @Option(names = "--recipe", defaultValue = "auto", paramLabel = "auto|cnn|transformer",
+            description = "Where quantizers go: cnn (integer end to end), transformer (matrix products only; mask, Softmax, LayerNorm, GELU and residuals float), or auto: transformer when the graph has attention (default ${DEFAULT-VALUE}).")
+    String recipe;
+
+    @Option(names = "--allow-nonfinite", description = "Calibrate on data holding NaN or infinity (default: refuse it, naming the sample).")
+    boolean allowNonFinite;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         Path model = modelArg != null ? modelArg : modelOpt;
         if (model == null && output == null && calib == null) {
             return BundledExample.run(json);
         }
-        boolean dynamic = switch (mode) {
-            case "static" -> false;
-            case "dynamic" -> true;
+        Mode m = switch (mode) {
+            case "static" -> Mode.STATIC;
+            case "dynamic" -> Mode.DYNAMIC;
             default -> throw new LowbitException("--mode must be static or dynamic, got '" + mode + "'");
         };
-        if (model == null || output == null || (calib == null && !dynamic)) {
+        if (model == null || output == null || (calib == null && m == Mode.STATIC)) {
             throw new LowbitException("quantize needs MODEL, -o OUT and --calib DATA (or --mode dynamic, or no arguments for"
                     + " the bundled example)");
         }
-        checkOptions();
-        if (dynamic) {
-            return quantizeDynamic(model);
+        checkOptions(m);
+        QuantizeOptions options = options(m);
+        ProgressBars bars = new ProgressBars(QuantizeCommand::unit);
+        QuantizeResult r = Lowbit.load(model).quantize(options.toBuilder().progress(bars).build());
+        bars.done();
+        r.warnings().forEach(w -> System.err.println("lowbit: " + w));
+        if (m == Mode.DYNAMIC) {
+            reportDynamic(model, r);
+        } else {
+            report(model, r);
         }
-        PtqConfig cfg = config();
-        Model floatModel = load(model);
-        PtqResult r;
-        try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, calibSize))) {
-            if (maxDrop != null || mixedPrecision) {
-                r = QuantizeSearch.run(this, floatModel, ds, cfg, steps(floatModel));
-            } else {
-                r = quantize(floatModel, ds, cfg, json, steps(floatModel));
-            }
-        }
-        // The report reads the QDQ graph (its QuantizeLinear/DequantizeLinear pairs); QOperator conversion edits in place.
-        Model out = reportFile != null && format.equals("qoperator") ? r.quantized().copy() : r.quantized();
-        if (format.equals("qoperator")) {
-            QOperatorWriter.convert(out);
-        }
-        ModelIO.save(out, output);
-        if (reportFile != null) {
-            writeHtmlReport(model, floatModel, r);
-        }
-        report(model, r);
         return 0;
     }
 
-    /** The float model with only the {@code --outputs} asked for, its {@code --exclude} nodes checked. */
-    private Model load(Path model) {
-        Model floatModel = ModelIO.load(model);
-        if (outputs != null && !outputs.isEmpty()) {
-            try {
-                GraphCleanup.keepOutputs(floatModel.graph(), outputs);
-            } catch (LowbitException e) {
-                throw new LowbitException(model + ": --outputs: " + e.getMessage());
-            }
+    /** What one step of a phase is called on its progress bar. */
+    static String unit(String phase) {
+        if (phase.equals("calibrate") || phase.endsWith("statistics")) {
+            return "samples";
         }
-        Checks.nodesExist("--exclude", exclude, floatModel.graph(), model);
-        return floatModel;
-    }
-
-    /** {@code --mode dynamic}: int8 weights, activations quantized at run time; no calibration data. */
-    private int quantizeDynamic(Path model) throws java.io.IOException {
-        if (calib != null || reportFile != null || maxDrop != null || mixedPrecision || adaround || easyquant || smoothquant != null
-                || format.equals("qoperator")) {
-            throw new LowbitException("--mode dynamic takes no calibration data and none of --calib, --report, --max-drop,"
-                    + " --mixed-precision, --adaround, --easyquant, --smoothquant, --format qoperator");
+        if (phase.equals("adaround")) {
+            return "iterations";
         }
-        Model floatModel = load(model);
-        DynamicQuantizer.Result r = new DynamicQuantizer(config()).quantize(floatModel);
-        ModelIO.save(r.quantized(), output);
-        long in = Files.size(model);
-        long out = Files.size(output);
-        if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", model.toString());
-            m.put("output", output.toString());
-            m.put("mode", "dynamic");
-            m.put("quantizedNodes", r.plan().quantizedNodes().size());
-            m.put("floatNodes", r.plan().floatNodes());
-            m.put("inputBytes", in);
-            m.put("outputBytes", out);
-            m.put("millis", r.millis());
-            m.put("notes", r.notes());
-            System.out.println(Json.write(m));
-            return 0;
+        if (phase.startsWith("easyquant")) {
+            return "layers";
         }
-        System.out.printf("quantized %s -> %s (dynamic)%n", model.getFileName(), output);
-        System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
-        r.notes().forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
-        System.out.printf("size %,d -> %,d bytes (%.1fx smaller); %.1f s%n", in, out, (double) in / out, r.millis() / 1000.0);
-        return 0;
-    }
-
-    /** Per-layer sensitivity measured by --max-drop, for the report's sensitivity chart (null otherwise). */
-    dev.lowbit.ptq.Sensitivity.Result sensitivity;
-
-    /** The HTML report; per-layer SQNR is measured on the first samples of the calibration data. */
-    private void writeHtmlReport(Path model, Model floatModel, PtqResult r) throws java.io.IOException {
-        int n = dev.lowbit.report.QuantReportBuilder.DEFAULT_SAMPLES;
-        try (Dataset ds = Datasets.open(calib, dataOptions.toOptions(floatModel, Math.min(n, calibSize)))) {
-            dev.lowbit.report.QuantReport rep = new dev.lowbit.report.QuantReportBuilder(r)
-                    .model(model.toString(), Files.size(model)).output(output.toString(), Files.size(output))
-                    .format(format).compareOn(ds, n, batch)
-                    .sensitivity(sensitivity == null ? null : (sensitivity.byAccuracy() ? "top-1 drop (points)" : "SQNR drop (dB)"),
-                            sensitivity == null ? java.util.List.of() : sensitivity.ranked().stream()
-                                    .map(row -> new dev.lowbit.report.QuantReport.LayerMetric(row.unit().name(), row.drop())).toList())
-                    .build();
-            dev.lowbit.report.HtmlReport.write(rep, reportFile);
-            if (rep.summary().comparisonError() != null) {
-                System.err.println("lowbit: report: per-layer SQNR not measured: " + rep.summary().comparisonError());
-            }
-        }
+        return phase.equals("score methods") ? "methods" : "runs";
     }
 
     /** Flags that contradict each other or are out of range, before anything is read. */
-    private void checkOptions() {
+    private void checkOptions(Mode m) {
         if (spec != null && perTensor && spec.commandLine().getParseResult().hasMatchedOption("--per-channel") && perChannel) {
             throw new LowbitException("--per-channel and --per-tensor contradict each other: give one");
         }
@@ -321,139 +264,161 @@ public final class QuantizeCommand implements Callable<Integer> {
         for (int b : mixedBits) {
             Checks.bits("--mixed-bits", b);
         }
-    }
-
-    @Option(names = "--mode", defaultValue = "static", paramLabel = "static|dynamic",
-            description = "static: activations calibrated on --calib data (default); dynamic: int8 weights, activations quantized at run time (DynamicQuantizeLinear + MatMulInteger, as ONNX Runtime's quantize_dynamic), no data needed.")
-    String mode;
-
-    @Option(names = "--recipe", defaultValue = "auto", paramLabel = "auto|cnn|transformer",
-            description = "Where quantizers go: cnn (integer end to end), transformer (matrix products only; mask, Softmax, LayerNorm, GELU and residuals float), or auto: transformer when the graph has attention (default ${DEFAULT-VALUE}).")
-    String recipe;
-
-    @Option(names = "--allow-nonfinite", description = "Calibrate on data holding NaN or infinity (default: refuse it, naming the sample).")
-    boolean allowNonFinite;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    PtqConfig config() {
         if (!format.equals("qdq") && !format.equals("qoperator")) {
             throw new LowbitException("--format must be qdq or qoperator, got '" + format + "'");
         }
-        PtqConfig.Builder b = PtqConfig.builder().weightBits(weightBits).activationBits(activationBits)
-                .perChannel(perChannel && !perTensor).method(CalibrationMethod.parse(method)).weightMethod(weightMethod)
-                .backend(BackendProfile.fromName(backend)).calibSize(calibSize).batchSize(batch)
-                .exclude(exclude == null ? java.util.Set.of() : new LinkedHashSet<>(exclude)).firstLastBits(firstLastBits)
-                .allowNonFinite(allowNonFinite).recipe(recipe.equalsIgnoreCase("auto") ? null : Recipe.parse(recipe))
-                .smoothQuant(noSmoothquant ? SmoothQuant.Mode.OFF : smoothquant != null ? SmoothQuant.Mode.FULL : SmoothQuant.Mode.FOLDED,
-                        smoothquant != null ? smoothquant : 0.5);
+        if (m == Mode.DYNAMIC && (calib != null || reportFile != null || maxDrop != null || mixedPrecision || adaround
+                || easyquant || smoothquant != null || format.equals("qoperator"))) {
+            throw new LowbitException("--mode dynamic takes no calibration data and none of --calib, --report, --max-drop,"
+                    + " --mixed-precision, --adaround, --easyquant, --smoothquant, --format qoperator");
+        }
+        if ((maxDrop != null || mixedPrecision) && data == null) {
+            throw new LowbitException((maxDrop != null ? "--max-drop" : "--mixed-precision") + " needs --data DATA (labelled evaluation images)");
+        }
+        if (maxDrop != null && mixedPrecision) {
+            throw new LowbitException("use --max-drop or --mixed-precision, not both");
+        }
+    }
+
+    /** The flags as the library's options (strings parsed here, with the flags' names in messages). */
+    QuantizeOptions options(Mode m) {
+        QuantizeOptions.Builder b = QuantizeOptions.builder().output(output).mode(m)
+                .format(format.equals("qoperator") ? Format.QOPERATOR : Format.QDQ)
+                .weightBits(weightBits).activationBits(activationBits).perChannel(perChannel && !perTensor)
+                .calibrationMethod(method).weightMethod(WeightMethod.parse(weightMethod)).backend(Backend.parse(backend))
+                .calibrationSamples(calibSize).batchSize(batch).exclude(exclude == null ? List.of() : exclude)
+                .keepOutputs(outputs == null ? List.of() : outputs).firstLastBits(firstLastBits)
+                .allowNonFinite(allowNonFinite).recipe(Recipe.parse(recipe))
+                .smoothQuant(noSmoothquant ? SmoothQuantMode.OFF : smoothquant != null ? SmoothQuantMode.EVERYWHERE
+                        : SmoothQuantMode.ABSORBED, smoothquant != null ? smoothquant : 0.5)
+                .crossLayerEqualization(cle).adaRound(adaround ? adaroundIters : 0).report(reportFile);
         if (weightScheme != null) {
-            b.weightScheme(QuantScheme.parse(weightScheme));
+            b.weightScheme(Scheme.parse(weightScheme));
         }
         if (activationScheme != null) {
-            b.activationScheme(QuantScheme.parse(activationScheme));
+            b.activationScheme(Scheme.parse(activationScheme));
+        }
+        if (calib != null) {
+            b.calibrationData(dataOptions.source(calib));
+        }
+        if (biasCorrection != null) {
+            b.biasCorrection(BiasCorrectionMode.parse(biasCorrection));
+        }
+        if (easyquant) {
+            double[] w = range(easyquantRange, "--easyquant-range");
+            double[] a = easyquantActRange == null ? w : range(easyquantActRange, "--easyquant-act-range");
+            b.easyQuant(new EasyQuantOptions(easyquantSamples, w[0], w[1], a[0], a[1], easyquantHoldout));
+        }
+        if (maxDrop != null || mixedPrecision) {
+            b.evaluationData(dataOptions.source(data), evalLimit);
+        }
+        if (maxDrop != null) {
+            b.maxTop1Drop(maxDrop);
+        } else if (mixedPrecision) {
+            b.mixedPrecision(sizeBudget, mixedBits);
         }
         return b.build();
     }
 
-    /**
-     * The algorithm steps the flags ask for, in the white paper's order: CLE on the float graph;
-     * AdaRound replaces round-to-nearest weights; bias correction then compensates what rounding
-     * left; EasyQuant searches scales once activations are calibrated.
-     */
-    List<PtqStep> steps(Model floatModel) {
-        List<PtqStep> out = new java.util.ArrayList<>();
-        BatchNormStats bn = cle || biasCorrection != null ? BatchNormStats.capture(floatModel) : BatchNormStats.none();
-        if (cle) {
-            out.add(new CrossLayerEqualization(CrossLayerEqualization.Options.defaults(), bn));
+    /** Parses "LO,HI". */
+    static double[] range(String text, String flag) {
+        String[] p = text.split(",");
+        try {
+            if (p.length == 2) {
+                double lo = Double.parseDouble(p[0].trim());
+                double hi = Double.parseDouble(p[1].trim());
+                if (lo > 0 && lo < hi) {
+                    return new double[] {lo, hi};
+                }
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the one-line message
         }
-        if (adaround) {
-            out.add(new AdaRound(adaroundIters));
-        }
-        if (biasCorrection != null) {
-            out.add(new BiasCorrection(BiasCorrection.Mode.parse(biasCorrection), bn));
-        }
-        if (easyquant) {
-            double[] w = QuantizeSearch.range(easyquantRange, "--easyquant-range");
-            double[] a = easyquantActRange == null ? w : QuantizeSearch.range(easyquantActRange, "--easyquant-act-range");
-            out.add(new EasyQuant(new EasyQuant.Options(easyquantSamples, 100, w[0], w[1], a[0], a[1], easyquantHoldout)));
-        }
-        return out;
+        throw new LowbitException(flag + " must be LO,HI with 0 < LO < HI, e.g. 0.5,2; got '" + text + "'");
     }
 
-    static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet) {
-        return quantize(floatModel, ds, cfg, quiet, List.of());
-    }
-
-    static PtqResult quantize(Model floatModel, Dataset ds, PtqConfig cfg, boolean quiet, List<PtqStep> steps) {
-        Map<String, Progress> bars = new LinkedHashMap<>();
-        PostTrainingQuantizer ptq = new PostTrainingQuantizer(cfg);
-        steps.forEach(ptq::step);
-        PtqResult r = ptq.progress((phase, done, total) -> {
-            Progress p = bars.computeIfAbsent(phase, k -> Progress.stderr(k, total, k.equals("calibrate") || k.endsWith("statistics") ? "samples"
-                    : k.equals("adaround") ? "iterations" : k.startsWith("easyquant") ? "layers" : "methods"));
-            p.advance(done - p.count());
-        }).quantize(floatModel, ds);
-        bars.values().forEach(Progress::done);
-        return r;
-    }
-
-    private void report(Path model, PtqResult r) throws java.io.IOException {
-        long in = Files.size(model);
-        long out = Files.size(output);
+    private void reportDynamic(Path model, QuantizeResult r) {
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", model.toString());
             m.put("output", output.toString());
-            m.put("format", format);
-            m.put("method", r.method().toString());
-            m.put("candidateScoresDb", r.candidateScores());
-            m.put("calibrationSamples", r.calibrationSamples());
-            m.put("quantizedNodes", r.plan().quantizedNodes().size());
-            m.put("floatNodes", r.plan().floatNodes());
-            m.put("inputBytes", in);
-            m.put("outputBytes", out);
+            m.put("mode", "dynamic");
+            m.put("quantizedNodes", r.quantizedNodes().size());
+            m.put("floatNodes", r.floatNodes());
+            m.put("inputBytes", r.inputBytes());
+            m.put("outputBytes", r.outputBytes());
             m.put("millis", r.millis());
             m.put("notes", r.notes());
-            if (r.quality() != null) {
-                m.put("quality", r.quality());
-            }
-            if (reportFile != null) {
-                m.put("report", reportFile.toString());
-            }
             System.out.println(Json.write(m));
             return;
         }
-        System.out.printf("quantized %s -> %s (%s, %s)%n", model.getFileName(), output, format, r.method());
-        if (!r.candidateScores().isEmpty()) {
-            System.out.println("held-out output SQNR per calibration method:");
-            r.candidateScores().forEach((k, v) -> System.out.printf("  %-18s %7.2f dB%s%n", k, v,
-                    k.equals(r.method().toString()) ? "  <- chosen" : ""));
+        System.out.printf("quantized %s -> %s (dynamic)%n", model.getFileName(), output);
+        System.out.printf("%d nodes quantized, %d kept float%n", r.quantizedNodes().size(), r.floatNodes().size());
+        r.notes().forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
+        System.out.printf("size %,d -> %,d bytes (%.1fx smaller); %.1f s%n", r.inputBytes(), r.outputBytes(),
+                r.compression(), r.millis() / 1000.0);
+    }
+
+    private void report(Path model, QuantizeResult r) {
+        if (json) {
+            System.out.println(Json.write(json(model, r)));
+            return;
         }
-        System.out.printf("%d nodes quantized, %d kept float%n", r.plan().quantizedNodes().size(), r.plan().floatNodes().size());
-        if (r.plan().floatNodes().size() <= 40) {
-            r.plan().floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
+        System.out.printf("quantized %s -> %s (%s, %s)%n", model.getFileName(), output, format, r.calibrationMethodName());
+        if (!r.candidateScoresDb().isEmpty()) {
+            System.out.println("held-out output SQNR per calibration method:");
+            r.candidateScoresDb().forEach((k, v) -> System.out.printf("  %-18s %7.2f dB%s%n", k, v,
+                    k.equals(r.calibrationMethodName()) ? "  <- chosen" : ""));
+        }
+        System.out.printf("%d nodes quantized, %d kept float%n", r.quantizedNodes().size(), r.floatNodes().size());
+        if (r.floatNodes().size() <= 40) {
+            r.floatNodes().forEach((n, why) -> System.out.printf("  float: %-24s %s%n", n, why));
         } else { // a transformer keeps hundreds of small ops float: one line per reason
-            Map<String, Integer> byReason = new java.util.TreeMap<>();
-            r.plan().floatNodes().values().forEach(why -> byReason.merge(why, 1, Integer::sum));
+            Map<String, Integer> byReason = new TreeMap<>();
+            r.floatNodes().values().forEach(why -> byReason.merge(why, 1, Integer::sum));
             byReason.forEach((why, count) -> System.out.printf("  float: %4d x %s%n", count, why));
         }
-        new java.util.TreeMap<>(r.notes()).forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
-        System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", in, out,
-                (double) in / out, r.calibrationSamples(), r.millis() / 1000.0);
-        if (r.quality() != null) {
-            for (var row : r.quality().outputs()) {
+        new TreeMap<>(r.notes()).forEach((k, v) -> System.out.printf("  %s: %s%n", k, v));
+        System.out.printf("size %,d -> %,d bytes (%.1fx smaller); calibration on %d samples; %.1f s%n", r.inputBytes(),
+                r.outputBytes(), r.compression(), r.calibrationSamples(), r.millis() / 1000.0);
+        r.quality().ifPresent(q -> {
+            for (var row : q.outputs()) {
                 System.out.printf(Locale.ROOT, "check: output %s cosine %.4f, SQNR %.1f dB vs float on %d %s samples%n",
-                        row.tensor(), row.meanSampleCosine(), row.sqnrDb(), r.quality().samples(),
-                        r.quality().heldOut() ? "held-out" : "calibration");
+                        row.tensor(), row.meanSampleCosine(), row.sqnrDb(), q.samples(),
+                        q.heldOut() ? "held-out" : "calibration");
             }
-            if (r.quality().warning() != null) {
-                System.err.println("lowbit: warning: " + r.quality().warning());
-            }
-        }
+            q.warning().ifPresent(w -> System.err.println("lowbit: warning: " + w));
+        });
         if (reportFile != null) {
             System.out.println("report: " + reportFile);
         }
+    }
+
+    private Map<String, Object> json(Path model, QuantizeResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model.toString());
+        m.put("output", output.toString());
+        m.put("format", format);
+        m.put("method", r.calibrationMethodName());
+        m.put("candidateScoresDb", r.candidateScoresDb());
+        m.put("calibrationSamples", r.calibrationSamples());
+        m.put("quantizedNodes", r.quantizedNodes().size());
+        m.put("floatNodes", r.floatNodes());
+        m.put("inputBytes", r.inputBytes());
+        m.put("outputBytes", r.outputBytes());
+        m.put("millis", r.millis());
+        m.put("notes", r.notes());
+        r.quality().ifPresent(q -> {
+            Map<String, Object> quality = new LinkedHashMap<>();
+            quality.put("samples", q.samples());
+            quality.put("heldOut", q.heldOut());
+            quality.put("outputs", ComparisonTable.json(q.outputs()));
+            quality.put("worstLayers", ComparisonTable.json(q.worstLayers()));
+            m.put("quality", quality);
+        });
+        if (reportFile != null) {
+            m.put("report", reportFile.toString());
+        }
+        return m;
     }
 }

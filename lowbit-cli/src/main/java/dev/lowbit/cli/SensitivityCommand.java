@@ -11,6 +11,7 @@ import dev.lowbit.ptq.QuantSearch;
 import dev.lowbit.ptq.Sensitivity;
 import dev.lowbit.quant.BackendProfile;
 import dev.lowbit.report.Json;
+import dev.lowbit.report.SensitivityTable;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,20 +115,6 @@ public final class SensitivityCommand implements Callable<Integer> {
 
     /** The ranked table, most sensitive first. */
     static void printTable(PrintStream out, Sensitivity.Result r) {
-        out.printf("sensitivity on %d images (one layer quantized at a time; %s)%n", r.samples(),
-                r.byAccuracy() ? "ranked by top-1, ties by SQNR" : "ranked by output SQNR");
-        if (r.byAccuracy()) {
-            out.printf("float top-1 %.2f%%; everything quantized %.2f%% (SQNR %.2f dB)%n", r.floatTop1(), r.full().top1(), r.full().sqnrDb());
-        } else {
-            out.printf("everything quantized: SQNR %.2f dB%n", r.full().sqnrDb());
-        }
-        out.printf("%4s  %-36s %-18s %9s %9s %10s%n", "rank", "layer", "op", "top-1", "drop", "SQNR dB");
-        int i = 0;
-        for (Sensitivity.Row row : r.ranked()) {
-            out.printf("%4d  %-36s %-18s %9s %9.2f %10.2f%n", ++i, row.unit().name(), row.unit().opType()
-                    + (row.unit().nodes().size() > 1 ? "+" + (row.unit().nodes().size() - 1) : ""),
-                    Double.isNaN(row.score().top1()) ? "-" : String.format("%.2f", row.score().top1()), row.drop(), row.score().sqnrDb());
-        }
-        out.printf("%.1f s%n", r.millis() / 1000.0);
+        SensitivityTable.lines(r).forEach(out::println);
     }
 }

@@ -1,7 +1,7 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.data.DataSettings;
 import dev.lowbit.data.Dataset;
-import dev.lowbit.data.Datasets;
 import dev.lowbit.engine.Engine;
 import dev.lowbit.engine.Engines;
 import dev.lowbit.eval.Evaluator;
@@ -9,8 +9,13 @@ import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.qat.QatTrainer;
 import dev.lowbit.qat.TrainConfig;
+import dev.lowbit.report.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +39,7 @@ public final class TestCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config setting (repeatable), e.g. --set lr=3e-4 --set augment.flip=false.")
-    java.util.List<String> overrides = new java.util.ArrayList<>();
+    List<String> overrides = new ArrayList<>();
 
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
@@ -45,17 +50,17 @@ public final class TestCommand implements Callable<Integer> {
         Model ckpt = ModelIO.load(checkpoint);
         Path runnable = checkpoint;
         if (ckpt.metadata().containsKey("lowbit.qat.epoch")) {
-            QatTrainer t = TrainCommand.trainer(c).resume(ckpt);
+            QatTrainer t = QatTrainer.fromConfig(c).resume(ckpt);
             runnable = Files.createTempFile("lowbit-test", ".onnx");
             runnable.toFile().deleteOnExit();
             ModelIO.save(t.export(), runnable);
         }
         int n = limit > 0 ? limit : c.testLimit();
         Model original = ModelIO.load(c.model());
-        java.util.Map<String, Object> result = new java.util.LinkedHashMap<>();
+        Map<String, Object> result = new LinkedHashMap<>();
         result.put("checkpoint", checkpoint.toString());
         for (String engine : new String[] {"java", "onnxruntime"}) {
-            try (Dataset ds = Datasets.open(c.testData(), new DataOptions().toOptions(original, n));
+            try (Dataset ds = DataSettings.NONE.withPreprocess(c.preprocess()).open(c.testData(), original, n);
                  Engine e = Engines.open(runnable, engine, 0)) {
                 Evaluator.Result r = Evaluator.evaluate(e, ds, 250, x -> { });
                 result.put("samples", r.samples());
@@ -67,7 +72,7 @@ public final class TestCommand implements Callable<Integer> {
             }
         }
         if (json) {
-            System.out.println(dev.lowbit.report.Json.write(result));
+            System.out.println(Json.write(result));
         }
         return 0;
     }

@@ -1,14 +1,16 @@
 package dev.lowbit.cli;
 
-import dev.lowbit.data.Batch;
-import dev.lowbit.data.Dataset;
-import dev.lowbit.data.Datasets;
-import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
 import dev.lowbit.qat.QatTrainer;
 import dev.lowbit.qat.TrainConfig;
+import dev.lowbit.report.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +27,7 @@ public final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config setting (repeatable), e.g. --set lr=3e-4 --set augment.flip=false.")
-    java.util.List<String> overrides = new java.util.ArrayList<>();
+    List<String> overrides = new ArrayList<>();
 
     @Option(names = "--json", description = "Print the per-epoch results as JSON at the end (instead of a line per epoch).")
     boolean json;
@@ -35,7 +37,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig c = TrainConfig.load(configFile, overrides);
         Checks.outputFolder("checkpoint_dir", c.checkpointDir()); // before training, not after the first epoch
         long t0 = System.nanoTime();
-        QatTrainer trainer = TrainCommand.trainer(c);
+        QatTrainer trainer = QatTrainer.fromConfig(c);
         System.err.printf("prepared in %.1f s%s%n", (System.nanoTime() - t0) / 1e9, trainer.ptq() == null ? ""
                 : String.format(" (PTQ %s, %d activation quantizers)", trainer.ptq().method(), trainer.activationScales().size()));
         Path last = c.checkpointDir().resolve("last.onnx");
@@ -43,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
             trainer.resume(ModelIO.load(last));
             System.err.println("resumed from " + last + " after epoch " + trainer.epochsDone());
         }
-        java.util.List<QatTrainer.EpochResult> results = trainer.train(new QatTrainer.Listener() {
+        List<QatTrainer.EpochResult> results = trainer.train(new QatTrainer.Listener() {
             Progress progress;
             double lossSum;
             long count;
@@ -59,7 +61,7 @@ public final class TrainCommand implements Callable<Integer> {
             public void step(int epoch, long step, long steps, double loss, double trainTop1, double lr) {
                 lossSum += loss;
                 count++;
-                progress.detail(String.format(java.util.Locale.ROOT, "loss %.4f  train top-1 %.2f%%  lr %.3g",
+                progress.detail(String.format(Locale.ROOT, "loss %.4f  train top-1 %.2f%%  lr %.3g",
                         lossSum / count, 100 * trainTop1, lr));
                 progress.step();
                 if (step % 50 == 0) {
@@ -81,9 +83,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
         });
         if (json) {
-            java.util.List<Object> epochs = new java.util.ArrayList<>();
+            List<Object> epochs = new ArrayList<>();
             for (QatTrainer.EpochResult r : results) {
-                java.util.Map<String, Object> e = new java.util.LinkedHashMap<>();
+                Map<String, Object> e = new LinkedHashMap<>();
                 e.put("epoch", r.epoch());
                 e.put("steps", r.steps());
                 e.put("train_loss", r.trainLoss());
@@ -94,34 +96,10 @@ public final class TrainCommand implements Callable<Integer> {
                 e.put("checkpoint", r.checkpoint().toString());
                 epochs.add(e);
             }
-            System.out.println(dev.lowbit.report.Json.write(java.util.Map.of("epochs", epochs, "output", c.output().toString())));
+            System.out.println(Json.write(Map.of("epochs", epochs, "output", c.output().toString())));
             return 0;
         }
         System.out.println("wrote " + c.output());
         return 0;
-    }
-
-    /** Loads the model and data of {@code c} and builds the trainer (PTQ included). */
-    static QatTrainer trainer(TrainConfig c) {
-        Model m = ModelIO.load(c.model());
-        DataOptions data = new DataOptions();
-        var pre = c.preprocess(); // the config's data keys, with the flags' names
-        data.pixelScale = pre.pixelScale();
-        data.mean = pre.mean();
-        data.std = pre.std();
-        data.size = pre.size();
-        data.resize = pre.resize();
-        data.order = pre.order();
-        data.layout = pre.layout();
-        Batch train, test;
-        try (Dataset ds = Datasets.open(c.trainData(), data.toOptions(m, c.trainLimit()))) {
-            train = ds.readAll();
-        }
-        try (Dataset ds = Datasets.open(c.testData(), data.toOptions(m, c.testLimit()))) {
-            test = ds.readAll();
-        }
-        try (Dataset calib = Datasets.open(c.trainData(), data.toOptions(m, c.calibSize()))) {
-            return QatTrainer.create(c, m, calib, train, test);
-        }
     }
 }

@@ -1,5 +1,8 @@
 /**
- * Calibration: streaming, mergeable observers that summarise the values a tensor takes over a
+ * Internal: not part of lowbit's supported API; may change without notice. Use the API in
+ * {@code dev.lowbit} instead.
+ *
+ * <p>Calibration: streaming, mergeable observers that summarise the values a tensor takes over a
  * calibration set (min/max, moving-average min/max, a 2048-bin histogram) and range choosers that
  * turn a summary into a clipping range (max, percentile, entropy/KL, MSE), plus per-channel weight
  * range search. Memory never depends on the size of the data set; non-finite values are excluded

@@ -1,5 +1,7 @@
 package dev.lowbit.data;
 
+import dev.lowbit.LowbitException;
+import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ValueInfo;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +34,7 @@ public record DatasetOptions(int limit, Long shuffleSeed, Preprocess preprocess,
      * Options for data feeding {@code model}: its inputs (so named and integer arrays are read for
      * them) and the preprocessing it declares ({@link Preprocess#forModel}).
      */
-    public static DatasetOptions forModel(dev.lowbit.onnx.Model model) {
+    public static DatasetOptions forModel(Model model) {
         return defaults().withPreprocess(Preprocess.forModel(model)).withInputs(model.graph().runtimeInputs());
     }
 
@@ -60,7 +62,7 @@ public record DatasetOptions(int limit, Long shuffleSeed, Preprocess preprocess,
     /** Tokenize text files with this HuggingFace tokenizer.json, at most {@code max} tokens per line. */
     public DatasetOptions withTokenizer(Path tokenizerJson, int max) {
         if (max < 2) {
-            throw new dev.lowbit.LowbitException("--max-length must be at least 2, got " + max);
+            throw new LowbitException("--max-length must be at least 2, got " + max);
         }
         return new DatasetOptions(limit, shuffleSeed, preprocess, labels, inputs, tokenizerJson, max);
     }

@@ -26,6 +26,28 @@ public record PreprocessSettings(Float pixelScale, float[] mean, float[] std, St
         return applyTo(Preprocess.fromMetadata(model)).withModelChannels(model);
     }
 
+    /**
+     * {@code size} read as {height, width} (null when unset).
+     *
+     * @throws LowbitException when it is not HxW with sides in 1..16384
+     */
+    public int[] cropSize() {
+        if (size == null) {
+            return null;
+        }
+        String[] hw = size.toLowerCase(Locale.ROOT).split("x", -1);
+        try {
+            int h = Integer.parseInt(hw[0].trim());
+            int w = Integer.parseInt(hw[hw.length - 1].trim());
+            if (hw.length != 2 || h < 1 || w < 1 || h > 16384 || w > 16384) {
+                throw new LowbitException("--size must be HxW with sides in 1..16384, e.g. 224x224; got '" + size + "'");
+            }
+            return new int[] {h, w};
+        } catch (NumberFormatException e) {
+            throw new LowbitException("--size must be HxW, e.g. 224x224; got '" + size + "'");
+        }
+    }
+
     /** {@code p} with every set field replaced; values are checked (finite, positive scale and std, sane sizes). */
     public Preprocess applyTo(Preprocess p) {
         if (pixelScale != null) {
@@ -49,18 +71,9 @@ public record PreprocessSettings(Float pixelScale, float[] mean, float[] std, St
         if (mean != null || std != null) {
             p = p.withNormalization(mean != null ? mean : p.mean(), std != null ? std : p.std());
         }
-        if (size != null) {
-            String[] hw = size.toLowerCase(Locale.ROOT).split("x");
-            try {
-                int h = Integer.parseInt(hw[0].trim());
-                int w = Integer.parseInt(hw[hw.length - 1].trim());
-                if (hw.length != 2 || h < 1 || w < 1 || h > 16384 || w > 16384) {
-                    throw new LowbitException("--size must be HxW with sides in 1..16384, e.g. 224x224; got '" + size + "'");
-                }
-                p = p.withResize(resize != null ? resize : Math.min(h, w), h, w);
-            } catch (NumberFormatException e) {
-                throw new LowbitException("--size must be HxW, e.g. 224x224; got '" + size + "'");
-            }
+        int[] hw = cropSize();
+        if (hw != null) {
+            p = p.withResize(resize != null ? resize : Math.min(hw[0], hw[1]), hw[0], hw[1]);
         }
         if (order != null) {
             p = p.withOrder(order);

@@ -37,6 +37,16 @@ public final class Accuracy {
         return seen;
     }
 
+    /** Rows whose label has the largest value. */
+    public long top1Count() {
+        return top1;
+    }
+
+    /** Rows whose label is among the five largest values. */
+    public long top5Count() {
+        return top5;
+    }
+
     /** Top-1 accuracy in percent. */
     public double top1() {
         return seen == 0 ? 0 : 100.0 * top1 / seen;

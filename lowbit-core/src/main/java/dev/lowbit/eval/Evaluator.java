@@ -20,8 +20,11 @@ import java.util.function.LongConsumer;
  * original) each output's SQNR, cosine and task agreement, whatever the output holds.
  */
 public final class Evaluator {
-    /** Top-1/top-5 in percent over {@code samples} images, and the wall time taken. */
-    public record Result(double top1, double top5, long samples, long millis) {
+    /**
+     * Top-1/top-5 in percent over {@code samples} images, and the wall time taken; {@code top1Correct}
+     * and {@code top5Correct} count the images behind the percentages.
+     */
+    public record Result(double top1, double top5, long samples, long millis, long top1Correct, long top5Correct) {
     }
 
     /**
@@ -101,7 +104,8 @@ public final class Evaluator {
             }
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        Result accuracy = scoreTop1 ? new Result(acc.top1(), acc.top5(), acc.count(), millis) : null;
+        Result accuracy = scoreTop1 ? new Result(acc.top1(), acc.top5(), acc.count(), millis, acc.top1Count(),
+                acc.top5Count()) : null;
         List<OutputStats> summaries = stats.values().stream().filter(v -> v.values + v.nonFinite > 0)
                 .map(ValueStats::summary).toList();
         return new Report(accuracy, classOutput, summaries, agreement == null ? List.of() : agreement.rows(), samples,

@@ -1,5 +1,8 @@
 /**
- * Reverse-mode automatic differentiation over ONNX graphs, for post-training algorithms that
+ * Internal: not part of lowbit's supported API; may change without notice. Use the API in
+ * {@code dev.lowbit} instead.
+ *
+ * <p>Reverse-mode automatic differentiation over ONNX graphs, for post-training algorithms that
  * optimise (AdaRound) and for quantization-aware training.
  *
  * <p>A {@link dev.lowbit.grad.Tape} runs a graph forward with lowbit's own ops (the inference

@@ -2,8 +2,11 @@ package dev.lowbit.qat;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.data.Batch;
+import dev.lowbit.data.DataSettings;
 import dev.lowbit.data.Dataset;
+import dev.lowbit.exec.Executor;
 import dev.lowbit.export.QdqWriter;
+import dev.lowbit.grad.GradRegistry;
 import dev.lowbit.grad.Losses;
 import dev.lowbit.grad.Tape;
 import dev.lowbit.onnx.Graph;
@@ -16,13 +19,15 @@ import dev.lowbit.ptq.PtqConfig;
 import dev.lowbit.ptq.PtqResult;
 import dev.lowbit.quant.QuantPlan;
 import dev.lowbit.quant.QuantParams;
-import dev.lowbit.quant.QuantScheme;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -81,7 +86,7 @@ public final class QatTrainer {
     private final String outputName;
     private final Batch train, test;
     private final PtqResult ptq;
-    private final dev.lowbit.exec.Executor teacher;
+    private final Executor teacher;
     /** Conv-BN pairs trained with batch statistics until freeze_bn_epoch (null when BN is folded up front). */
     private final BatchNormQat bn;
     private final Set<String> noDecay = new HashSet<>();
@@ -133,7 +138,7 @@ public final class QatTrainer {
                 params.addAll(List.of(p.mean(), p.var(), p.quantizedWeight(), p.invFactor()));
             }
         }
-        trainable = new ArrayList<>(new java.util.LinkedHashSet<>(names));
+        trainable = new ArrayList<>(new LinkedHashSet<>(names));
         params.addAll(trainable);
         if (qat) {
             Map<String, String> acts = new LinkedHashMap<>();
@@ -143,7 +148,7 @@ public final class QatTrainer {
         } else {
             quantizers = Map.of();
         }
-        tape = new Tape(tm.graph(), tm.opsets(), params, dev.lowbit.grad.GradRegistry.standard(), true);
+        tape = new Tape(tm.graph(), tm.opsets(), params, GradRegistry.standard(), true);
         weightQuantizers.keySet().forEach(w -> { // e.g. an embedding table: quantized, not trained
             if (!tape.parameters().containsKey(w) && tm.graph().initializer(w) != null) {
                 frozenWeights.put(w, tm.graph().initializer(w));
@@ -161,7 +166,7 @@ public final class QatTrainer {
                 optimizers.put("wscale:" + w, ParamOptimizer.forStepSizes(config.optimizer(), q.scales().length, config.momentum()));
             }
         });
-        teacher = config.loss().equals("ce") ? null : new dev.lowbit.exec.Executor(prepared);
+        teacher = config.loss().equals("ce") ? null : new Executor(prepared);
     }
 
     /** Runs PTQ (qat mode) or BN folding (float mode) and prepares the training graph. */
@@ -170,9 +175,30 @@ public final class QatTrainer {
         return new QatTrainer(config, start, calibration, train, test);
     }
 
+    /**
+     * Loads the model and data {@code config} names and builds the trainer (PTQ included): the
+     * training, test and calibration sets (the first {@code calib_size} training samples) are read
+     * with the config's preprocessing laid over the model's metadata ({@link DataSettings}).
+     */
+    public static QatTrainer fromConfig(TrainConfig config) {
+        Model m = ModelIO.load(config.model());
+        DataSettings data = DataSettings.NONE.withPreprocess(config.preprocess());
+        Batch train;
+        Batch test;
+        try (Dataset ds = data.open(config.trainData(), m, config.trainLimit())) {
+            train = ds.readAll();
+        }
+        try (Dataset ds = data.open(config.testData(), m, config.testLimit())) {
+            test = ds.readAll();
+        }
+        try (Dataset calib = data.open(config.trainData(), m, config.calibSize())) {
+            return create(config, m, calib, train, test);
+        }
+    }
+
     /** Conv/Gemm weights and biases, MatMul weights and the bias Add after a MatMul: the float initializers trained. */
     static List<String> trainableInitializers(Graph g) {
-        Set<String> out = new java.util.LinkedHashSet<>();
+        Set<String> out = new LinkedHashSet<>();
         for (Node n : g.topologicalOrder()) {
             for (int i = 0; i < n.inputs().size(); i++) {
                 String in = n.input(i);
@@ -318,7 +344,7 @@ public final class QatTrainer {
             long correct = 0, seen = 0;
             for (int s = 0; s < spe; s++) {
                 int from = s * config.batchSize(), to = Math.min(train.size(), from + config.batchSize());
-                int[] idx = java.util.Arrays.copyOfRange(order, from, to);
+                int[] idx = Arrays.copyOfRange(order, from, to);
                 double lr = learningRate((long) e * spe + s, total);
                 double[] r = step(Augment.batch(trainFeeds, idx, config.cropPadding(), config.flip(), aug),
                         labels(idx), lr);
@@ -387,7 +413,7 @@ public final class QatTrainer {
 
     /** Logits of the training graph on feeds {@code x} in the current mode (fake quantization included). */
     Tensor predict(Map<String, Tensor> x) {
-        return forward(x, new java.util.HashMap<>());
+        return forward(x, new HashMap<>());
     }
 
     /** Training-mode BN (batch statistics, running statistics updated by steps) on or off. */
@@ -425,7 +451,7 @@ public final class QatTrainer {
      * quantized after folding, once BN is frozen; while BN uses batch statistics the bias cancels out.
      */
     private void quantizeBiases(Map<String, Tensor> values, Map<String, Tensor> feeds) {
-        Map<String, BatchNormQat.Pair> byFoldedBias = new java.util.HashMap<>();
+        Map<String, BatchNormQat.Pair> byFoldedBias = new HashMap<>();
         if (bn != null) {
             bn.pairs().forEach(p -> byFoldedBias.put(p.foldedBias(), p));
         }
@@ -479,7 +505,7 @@ public final class QatTrainer {
 
     StepGradients gradients(Map<String, Tensor> x, long[] y) {
         Map<String, Tensor> values = tape.parameters();
-        Map<String, Tensor> folded = new java.util.HashMap<>();
+        Map<String, Tensor> folded = new HashMap<>();
         Tensor logits = forward(x, folded);
         Losses.Loss loss = loss(x, logits, Tensor.of(y, y.length));
         boolean learned = (config.quantizer().equals("lsq") || config.quantizer().equals("pact")) && !quantizers.isEmpty();

@@ -8,13 +8,17 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Everything that decides a training run, read from YAML (see {@code examples/qat_resnet_w4a4.yaml}).
@@ -39,7 +43,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *                        (learned per-channel step sizes); defaults to {@code lsq} when {@code quantizer}
  *                        is {@code lsq}, else {@code minmax}
  * @param firstLastBits   bits of the first and last quantized layers (weights and input activations),
- *                        0 = the same as the others (see {@link dev.lowbit.ptq.PtqConfig#firstLastBits})
+ *                        0 = the same as the others (as {@code PtqConfig.firstLastBits})
  * @param weightMethod    PTQ weight ranges training starts from ({@code minmax} or {@code mse}); with
  *                        {@code weight_quantizer: lsq} they are the initial learned steps
  * @param stepLrFactor    learning rate of the learned step sizes (LSQ, PACT) relative to {@code lr}
@@ -111,7 +115,7 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
     }
 
     private static void check(String v, String key, String... allowed) {
-        if (!java.util.List.of(allowed).contains(v)) {
+        if (!List.of(allowed).contains(v)) {
             throw new LowbitException("config " + key + ": '" + v + "' is not one of " + String.join(", ", allowed));
         }
     }
@@ -150,13 +154,21 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
                 m.put(key, value);
             }
         }
+        return fromSettings(m, file.toAbsolutePath().getParent(), file.toString());
+    }
+
+    /**
+     * A config from settings keyed as in the YAML file (values as YAML reads them: numbers,
+     * booleans, strings, lists; {@code augment} a map); unset keys take their defaults. Relative
+     * paths are resolved against {@code base}; {@code source} names the settings in messages.
+     */
+    public static TrainConfig fromSettings(Map<String, Object> m, Path base, String source) {
         for (String k : m.keySet()) {
             if (!KEYS.contains(k)) {
-                throw new LowbitException(file + ": unknown setting '" + k + "' (settings: "
-                        + String.join(", ", new java.util.TreeSet<>(KEYS)) + ")");
+                throw new LowbitException(source + ": unknown setting '" + k + "' (settings: "
+                        + String.join(", ", new TreeSet<>(KEYS)) + ")");
             }
         }
-        Path base = file.toAbsolutePath().getParent();
         Map<String, Object> aug = new HashMap<>();
         if (m.get("augment") instanceof Map<?, ?> a) {
             a.forEach((k, v) -> aug.put(String.valueOf(k), v));
@@ -211,10 +223,10 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
 
     private static <E extends Enum<E>> E enumValue(Class<E> type, String key, Object v) {
         try {
-            return Enum.valueOf(type, String.valueOf(v).toUpperCase(java.util.Locale.ROOT));
+            return Enum.valueOf(type, String.valueOf(v).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new LowbitException("config " + key + ": '" + v + "' is not one of "
-                    + java.util.Arrays.toString(type.getEnumConstants()));
+                    + Arrays.toString(type.getEnumConstants()));
         }
     }
 
@@ -229,7 +241,7 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
             return new Yaml(new SafeConstructor(options)).load(r);
         } catch (IOException e) {
             throw new LowbitException(file + ": cannot read (" + e.getMessage() + ")");
-        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+        } catch (MarkedYAMLException e) {
             String where = e.getProblemMark() == null ? "" : " at line " + (e.getProblemMark().getLine() + 1);
             throw new LowbitException(file + ": not valid YAML (" + e.getProblem() + where + ")");
         } catch (RuntimeException e) {
@@ -246,7 +258,7 @@ public record TrainConfig(Path model, Path trainData, Path testData, String mode
     }
 
     private static String str(Map<String, Object> m, String key, String def) {
-        return String.valueOf(m.getOrDefault(key, def)).toLowerCase(java.util.Locale.ROOT);
+        return String.valueOf(m.getOrDefault(key, def)).toLowerCase(Locale.ROOT);
     }
 
     private static Number num(Map<String, Object> m, String key, Number def) {

@@ -1,5 +1,8 @@
 /**
- * Quantization-aware training ({@code lowbit train CONFIG.yaml}, {@code lowbit test CONFIG.yaml CHECKPOINT}).
+ * Internal: not part of lowbit's supported API; may change without notice. Use the API in
+ * {@code dev.lowbit} instead.
+ *
+ * <p>Quantization-aware training ({@code lowbit train CONFIG.yaml}, {@code lowbit test CONFIG.yaml CHECKPOINT}).
  *
  * <p>Design: training starts from post-training quantization ({@link dev.lowbit.ptq.PostTrainingQuantizer}
  * gives the BN-folded prepared graph, the quantizer plan and calibrated ranges). The float graph is
