@@ -11,26 +11,21 @@ final class ConvDirectScalar extends ConvDirectKernel {
     }
 
     @Override
-    void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff, int ldc) {
+    protected void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+            int ldc) {
         tile(TILE, depth, a, aOff, src, base, offsets, c, cOff, ldc);
     }
 
     @Override
-    void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+    protected void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
             int ldc) {
         tile(TILE / 2, depth, a, aOff, src, base, offsets, c, cOff, ldc);
     }
 
     @Override
-    void quarterTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
-            int ldc) {
-        tile(TILE / 4, depth, a, aOff, src, base, offsets, c, cOff, ldc);
-    }
-
-    /** A tile of any width (the Vector API kernel's fallback when its quarter tile has no vector shape). */
-    static void tileOf(int width, int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c,
+    protected void quarterTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c,
             int cOff, int ldc) {
-        tile(width, depth, a, aOff, src, base, offsets, c, cOff, ldc);
+        tile(TILE / 4, depth, a, aOff, src, base, offsets, c, cOff, ldc);
     }
 
     private static void tile(int width, int depth, float[] a, int aOff, float[] src, int base, int[] offsets,

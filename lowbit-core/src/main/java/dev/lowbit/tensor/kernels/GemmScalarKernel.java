@@ -10,7 +10,8 @@ final class GemmScalarKernel extends GemmBlocked {
     }
 
     @Override
-    void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, float alpha) {
+    protected void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
+            float alpha) {
         // One dot product per output element: simple, allocation-free, and only the fallback.
         for (int r = 0; r < MR; r++) {
             for (int j = 0; j < NR; j++) {
