@@ -27,6 +27,20 @@ class LoopsAgreementTest {
         assumeTrue(FAST != SCALAR, "the default provider is the plain-Java one");
     }
 
+    /** Every check, for GemmTest's child JVMs with narrower species (and the forced scalar one). */
+    static void runAll() {
+        LoopsAgreementTest t = new LoopsAgreementTest();
+        t.binaryRows();
+        t.unaryRuns();
+        t.epilogueRows();
+        t.normRows();
+        t.reductions();
+        t.poolRows();
+        t.quantizeRunsAreBitExact();
+        t.intGemmAccumulationIsExact();
+        t.resampleRows();
+    }
+
     @Test
     void binaryRows() {
         for (BinaryFloatKernels.Op op : BinaryFloatKernels.Op.values()) {
