@@ -37,7 +37,7 @@ class WithoutVectorModuleTest {
     void withoutTheModuleOneNoticeAndNoPanamaClass() throws Exception {
         Child c = run(List.of());
         assertEquals("provider scalar, uninitialized arrays false", c.result(), c.toString());
-        assertEquals(List.of(noticeLine()), c.stderr(), c.toString());
+        assertEquals(List.of(VectorizationProvider.NOTICE), c.stderr(), c.toString());
         assertTrue(c.loadedClasses().stream().noneMatch(l -> l.contains(PANAMA_PACKAGE)), c.toString());
         assertTrue(c.loadedClasses().stream().anyMatch(l -> l.contains("dev.lowbit.tensor.kernels.ScalarNormLoops")),
                 "the class-load log is not what this test expects: " + c);
@@ -58,12 +58,6 @@ class WithoutVectorModuleTest {
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"));
         assertTrue(c.result().matches("provider panama-\\d+, uninitialized arrays true"), c.toString());
         assertEquals(List.of(), c.stderr(), c.toString());
-    }
-
-    private static String noticeLine() throws Exception {
-        var f = VectorizationProvider.class.getDeclaredField("NOTICE");
-        f.setAccessible(true);
-        return (String) f.get(null);
     }
 
     /** A child JVM's last stdout line, its stderr lines (the JVM's own incubator warning dropped) and class loads. */

@@ -26,7 +26,8 @@ public abstract class VectorizationProvider {
     /** The JDK module the Panama kernels need. */
     public static final String VECTOR_MODULE = "jdk.incubator.vector";
 
-    static final String NOTICE = "lowbit: the Vector API (" + VECTOR_MODULE + ") is not enabled; using plain-Java"
+    /** The line printed on stderr, once, when the module is absent (see the class comment). */
+    public static final String NOTICE = "lowbit: the Vector API (" + VECTOR_MODULE + ") is not enabled; using plain-Java"
             + " kernels (slower). Add --add-modules " + VECTOR_MODULE + " for full speed.";
 
     /*
