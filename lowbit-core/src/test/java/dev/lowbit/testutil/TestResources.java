@@ -23,10 +23,15 @@ public final class TestResources {
         return ROOT;
     }
 
+    /** {@code relative} under the repository's root (the reactor folder), e.g. {@code tools/fixtures}. */
+    public static Path repo(String relative) {
+        return ROOT.resolve("../../../..").normalize().resolve(relative);
+    }
+
     private static Path find() {
         for (Path p : new Path[] {Path.of("src/test/resources/models"), Path.of("../lowbit-core/src/test/resources/models")}) {
             if (Files.isDirectory(p)) {
-                return p.getParent();
+                return p.getParent().toAbsolutePath();
             }
         }
         throw new IllegalStateException("lowbit-core/src/test/resources not found from " + Path.of("").toAbsolutePath());

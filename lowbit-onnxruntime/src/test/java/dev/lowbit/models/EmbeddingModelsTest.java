@@ -2,6 +2,7 @@ package dev.lowbit.models;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lowbit.testutil.TestResources;
 import dev.lowbit.data.Dataset;
 import dev.lowbit.data.DatasetOptions;
 import dev.lowbit.data.Datasets;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddingModelsTest {
     private static final String REPO = "https://repo1.maven.org/maven2/dev/langchain4j/";
     private static final String VERSION = "1.8.0-beta15";
-    private static final Path SENTENCES = Path.of("tools/fixtures/sentences");
+    private static final Path SENTENCES = TestResources.repo("tools/fixtures/sentences");
 
     @TempDir
     Path dir;
