@@ -1,7 +1,6 @@
 package dev.lowbit.tensor.kernels.panama;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
