@@ -89,7 +89,7 @@ class ArchitectureTest {
     }
 
     /** Javadoc links are not dependencies; blanks keep the offsets. */
-    private static String withoutComments(String s) {
+    static String withoutComments(String s) {
         Matcher m = COMMENT.matcher(s);
         StringBuilder out = new StringBuilder(s);
         while (m.find()) {

@@ -1,6 +1,7 @@
 package dev.lowbit.calib;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.tensor.kernels.FloatStats;
 
 /**
  * A fixed-size histogram (2048 bins by default) of |x| (symmetric calibration) or of x
@@ -56,7 +57,7 @@ public final class HistogramObserver implements Observer {
     @Override
     public void observe(float[] data, int offset, int length) {
         float[] acc = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
-        long bad = RangeScan.minMax(data, offset, length, acc);
+        long bad = FloatStats.minMaxFinite(data, offset, length, acc);
         nonFinite += bad;
         long good = length - bad;
         if (good == 0) {

@@ -3,6 +3,7 @@ package dev.lowbit.calib;
 import dev.lowbit.LowbitException;
 import dev.lowbit.tensor.Shapes;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.FloatStats;
 
 import java.util.Arrays;
 
@@ -50,7 +51,7 @@ public final class MinMaxObserver implements Observer {
             throw new LowbitException("a per-channel observer needs the tensor shape: observe a Tensor");
         }
         float[] acc = {mins[0], maxs[0]};
-        long bad = RangeScan.minMax(data, offset, length, acc);
+        long bad = FloatStats.minMaxFinite(data, offset, length, acc);
         mins[0] = acc[0];
         maxs[0] = acc[1];
         nonFinite += bad;
@@ -81,7 +82,7 @@ public final class MinMaxObserver implements Observer {
             for (int c = 0; c < channels; c++) {
                 acc[0] = mins[c];
                 acc[1] = maxs[c];
-                long bad = RangeScan.minMax(data, (o * channels + c) * inner, inner, acc);
+                long bad = FloatStats.minMaxFinite(data, (o * channels + c) * inner, inner, acc);
                 mins[c] = acc[0];
                 maxs[c] = acc[1];
                 nonFinite += bad;

@@ -1,19 +1,16 @@
 package dev.lowbit.ptq;
 
-import dev.lowbit.tensor.kernels.Lanes;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import dev.lowbit.tensor.kernels.FloatStats;
 
 /**
  * Cosine similarity between a reference output (float model) and a test output (quantized), the
  * objective EasyQuant maximises: per sample over the whole output, or per (sample, channel) slice
  * for the per-channel weight search.
  *
- * <p>Sums run in float vector lanes over chunks of {@value #CHUNK} elements and are carried in
- * double between chunks, so long slices keep ~1e-7 relative accuracy.
+ * <p>Sums run in float (vector lanes when available) over chunks of {@value #CHUNK} elements and are
+ * carried in double between chunks, so long slices keep ~1e-7 relative accuracy.
  */
 final class Cosine {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int CHUNK = 512;
 
     private Cosine() {
@@ -29,35 +26,8 @@ final class Cosine {
 
     /** Adds Σ r·t, Σ r², Σ t² of {@code r[off, off+len)} and {@code t[off, off+len)} into {@code acc[0..2]}. */
     static void accumulate(float[] r, float[] t, int off, int len, double[] acc) {
-        int i = 0;
-        while (i < len) {
-            int n = Math.min(CHUNK, len - i);
-            int bound = S.loopBound(n);
-            FloatVector dot = FloatVector.zero(S);
-            FloatVector rr = FloatVector.zero(S);
-            FloatVector tt = FloatVector.zero(S);
-            int j = 0;
-            for (; j < bound; j += S.length()) {
-                FloatVector a = FloatVector.fromArray(S, r, off + i + j);
-                FloatVector b = FloatVector.fromArray(S, t, off + i + j);
-                dot = a.fma(b, dot);
-                rr = a.fma(a, rr);
-                tt = b.fma(b, tt);
-            }
-            double d = Lanes.sum(dot);
-            double x = Lanes.sum(rr);
-            double y = Lanes.sum(tt);
-            for (; j < n; j++) {
-                float a = r[off + i + j];
-                float b = t[off + i + j];
-                d += a * b;
-                x += a * a;
-                y += b * b;
-            }
-            acc[0] += d;
-            acc[1] += x;
-            acc[2] += y;
-            i += n;
+        for (int i = 0; i < len; i += CHUNK) {
+            FloatStats.dotAndSquares(r, t, off + i, Math.min(CHUNK, len - i), acc);
         }
     }
 

@@ -5,8 +5,7 @@ import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Shapes;
 import dev.lowbit.tensor.Tensor;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import dev.lowbit.tensor.kernels.FakeQuantKernels;
 
 import java.util.Arrays;
 
@@ -15,14 +14,12 @@ import java.util.Arrays;
  * qmin, qmax) - z)}, rounding half to even and saturating, as ONNX QuantizeLinear followed by
  * DequantizeLinear. NaN stays NaN (ONNX leaves it undefined); infinities saturate.
  *
- * <p>The vector path computes {@code rint(clamp(x / s, qmin - z, qmax - z)) * s}, which equals the
- * formula above because the clamp bounds are integers, and rounds half to even with the
- * 1.5·2^23 trick (exact because clamped values are far below 2^22).
+ * <p>The runs ({@link FakeQuantKernels}, vectorised when the Vector API is available) compute
+ * {@code rint(clamp(x / s, qmin - z, qmax - z)) * s}, which equals the formula above because the
+ * clamp bounds are integers, and round half to even with the 1.5·2^23 trick (exact because clamped
+ * values are far below 2^22).
  */
 public final class FakeQuant {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    /** Adding then subtracting 1.5·2^23 rounds a float of magnitude < 2^22 to an integer, half to even. */
-    private static final float ROUND_MAGIC = 12582912f;
     private static final int GRAIN = 1 << 15;
 
     private FakeQuant() {
@@ -62,9 +59,10 @@ public final class FakeQuant {
         checkScale(scale);
         if (len >= 2 * GRAIN) {
             Parallel.forRange(len, GRAIN, (a, b) ->
-                    run(src, off + a, b - a, dst, dstOff + a, scale, qmin - zeroPoint, qmax - zeroPoint));
+                    FakeQuantKernels.fakeQuantize(src, off + a, b - a, dst, dstOff + a, scale, qmin - zeroPoint,
+                            qmax - zeroPoint));
         } else {
-            run(src, off, len, dst, dstOff, scale, qmin - zeroPoint, qmax - zeroPoint);
+            FakeQuantKernels.fakeQuantize(src, off, len, dst, dstOff, scale, qmin - zeroPoint, qmax - zeroPoint);
         }
     }
 
@@ -98,7 +96,7 @@ public final class FakeQuant {
             // Channels are the innermost axis: vectorise across channels with vector-loaded scales.
             Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, channels)), (a, b) -> {
                 for (int o = a; o < b; o++) {
-                    runRow(src, dst, o * channels, channels, scales, lo, hi);
+                    FakeQuantKernels.fakeQuantizeChannels(src, dst, o * channels, channels, scales, lo, hi);
                 }
             });
             return;
@@ -108,7 +106,8 @@ public final class FakeQuant {
         Parallel.forRange(runs, Math.max(1, GRAIN / inner), (a, b) -> {
             for (int r = a; r < b; r++) {
                 int c = r % channels;
-                run(src, r * finalInner, finalInner, dst, r * finalInner, scales[c], lo[c], hi[c]);
+                FakeQuantKernels.fakeQuantize(src, r * finalInner, finalInner, dst, r * finalInner, scales[c], lo[c],
+                        hi[c]);
             }
         });
     }
@@ -117,37 +116,5 @@ public final class FakeQuant {
         if (!(s > 0) || Float.isInfinite(s)) {
             throw new LowbitException("fake quantization scale must be finite and > 0, got " + s);
         }
-    }
-
-    private static void run(float[] src, int off, int len, float[] dst, int dstOff, float scale, float lo, float hi) {
-        int i = 0;
-        int bound = S.loopBound(len);
-        for (; i < bound; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, src, off + i).div(scale).max(lo).min(hi);
-            v.add(ROUND_MAGIC).sub(ROUND_MAGIC).mul(scale).intoArray(dst, dstOff + i);
-        }
-        for (; i < len; i++) {
-            dst[dstOff + i] = scalar(src[off + i], scale, lo, hi);
-        }
-    }
-
-    private static void runRow(float[] src, float[] dst, int off, int channels, float[] scales, float[] lo, float[] hi) {
-        int c = 0;
-        int bound = S.loopBound(channels);
-        for (; c < bound; c += S.length()) {
-            FloatVector s = FloatVector.fromArray(S, scales, c);
-            FloatVector v = FloatVector.fromArray(S, src, off + c).div(s)
-                    .max(FloatVector.fromArray(S, lo, c)).min(FloatVector.fromArray(S, hi, c));
-            v.add(ROUND_MAGIC).sub(ROUND_MAGIC).mul(s).intoArray(dst, off + c);
-        }
-        for (; c < channels; c++) {
-            dst[off + c] = scalar(src[off + c], scales[c], lo[c], hi[c]);
-        }
-    }
-
-    /** Tail of the vector loops, same arithmetic: clamp in float, round half to even, rescale. */
-    private static float scalar(float x, float scale, float lo, float hi) {
-        float v = Math.min(hi, Math.max(lo, x / scale));
-        return ((v + ROUND_MAGIC) - ROUND_MAGIC) * scale;
     }
 }

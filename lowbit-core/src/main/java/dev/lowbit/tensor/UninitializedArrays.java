@@ -8,8 +8,9 @@ import java.lang.invoke.MethodType;
  * Float arrays without the JVM's zeroing, for kernel outputs that write every element anyway (a
  * convolution's output): zeroing is a serial pass over memory in the allocating thread, about a
  * tenth of a small CNN's run. Uses the JDK's internal Unsafe when the launcher exports it
- * ({@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}); otherwise plain, zeroed arrays.
- * Callers must overwrite every element: the contents are arbitrary.
+ * ({@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}); otherwise plain, zeroed arrays,
+ * silently: the export is checked once, when this class initialises. Callers must overwrite every
+ * element: the contents are arbitrary.
  */
 public final class UninitializedArrays {
     private static final Object UNSAFE = unsafe();
@@ -36,10 +37,13 @@ public final class UninitializedArrays {
     }
 
     private static Object unsafe() {
+        if (!Object.class.getModule().isExported("jdk.internal.misc", UninitializedArrays.class.getModule())) {
+            return null; // the usual case for library users: no need to provoke an IllegalAccessException
+        }
         try {
             return Class.forName("jdk.internal.misc.Unsafe").getMethod("getUnsafe").invoke(null);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return null; // not exported to this module: plain arrays
+            return null; // exported but unusable (another JDK's Unsafe): plain arrays
         }
     }
 

@@ -12,6 +12,7 @@ import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.UninitializedArrays;
 import dev.lowbit.tensor.kernels.Clamp;
 import java.util.List;
 import java.util.Random;
@@ -50,10 +51,16 @@ class ConvFusedPathsTest {
         return OpRegistry.standard().create(new OpContext(n, 17, g));
     }
 
-    /** Tests run with jdk.internal.misc exported (pom argLine), so Conv outputs start as garbage: a missed element shows. */
+    /**
+     * The default test run exports jdk.internal.misc (pom argLine), so Conv outputs start as garbage
+     * and a missed element shows; the scalar-kernels run does not, and gets plain arrays.
+     */
     @Test
-    void convOutputsAreAllocatedUninitializedInTests() {
-        org.junit.jupiter.api.Assertions.assertTrue(dev.lowbit.tensor.UninitializedArrays.available());
+    void convOutputsAreAllocatedUninitializedExactlyWhenTheJdkExportsUnsafe() {
+        Module lowbit = UninitializedArrays.class.getModule();
+        boolean exported = Object.class.getModule().isExported("jdk.internal.misc", lowbit);
+        assertEquals(exported, UninitializedArrays.available());
+        assertEquals(!Boolean.getBoolean("lowbit.test.vectorModuleAbsent"), exported);
     }
 
     @Test

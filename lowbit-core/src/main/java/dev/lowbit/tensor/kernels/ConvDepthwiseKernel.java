@@ -138,12 +138,12 @@ public abstract class ConvDepthwiseKernel {
      * Up to {@code writable} floats from yOff belong to this plane: writing garbage past outW is allowed
      * there (the following rows are computed later and overwrite it), which lets row tails stay vectors.
      */
-    abstract void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff,
-            int writable);
+    protected abstract void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
+            int yOff, int writable);
 
     /** Scalar loop for output columns [ow0, outW). */
-    static void rowScalar(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
-            int yOff, int ow0) {
+    protected static void rowScalar(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias,
+            float[] y, int yOff, int ow0) {
         for (int ow = ow0; ow < outW; ow++) {
             float acc = bias;
             int base = src + ow;

@@ -192,17 +192,17 @@ public abstract class ConvDirectKernel {
     }
 
     /** {@link #tile} over a quarter tile's positions only. */
-    abstract void quarterTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c,
-            int cOff, int ldc);
+    protected abstract void quarterTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets,
+            float[] c, int cOff, int ldc);
 
     /** {@link #tile} over half a tile's positions only. */
-    abstract void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
-            int ldc);
+    protected abstract void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets,
+            float[] c, int cOff, int ldc);
 
     /**
      * One register tile: c[cOff + r * ldc + j] = sum over k < depth of a[aOff + k * MR + r] *
      * src[base + offsets[k] + j], for r < MR and j < tile().
      */
-    abstract void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
-            int ldc);
+    protected abstract void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c,
+            int cOff, int ldc);
 }

@@ -8,12 +8,15 @@ package dev.lowbit.tensor.kernels;
  * once with {@link #packA}/{@link #packB} and reuse it with {@link #multiply}.
  */
 public final class Gemm {
+    /** A static constant, like every facade's implementation, so the JIT knows the kernel's class. */
+    private static final GemmKernel KERNEL = VectorizationProvider.get().gemm();
+
     private Gemm() {
     }
 
     /** The kernel the facade uses (the default provider's). */
     public static GemmKernel kernel() {
-        return VectorizationProvider.get().gemm();
+        return KERNEL;
     }
 
     /** The full GEMM with the default kernel. */

@@ -8,7 +8,7 @@ import dev.lowbit.tensor.Parallel;
  * and each (A panel, B panel) pair goes to the implementation's register-blocked micro-kernel.
  * One A panel (mr x kc) stays in L1 while the B panels of the tile stream from L2.
  */
-abstract class GemmBlocked implements GemmKernel {
+public abstract class GemmBlocked implements GemmKernel {
     private final int mr;
     private final int nr;
     private final int kc;
@@ -16,7 +16,8 @@ abstract class GemmBlocked implements GemmKernel {
     private final int mc;
     private final int nc;
 
-    GemmBlocked(int mr, int nr, int kc, int mc, int nc) {
+    /** Register tile {@code mr x nr}, K blocks of {@code kc}, parallel output tiles of about {@code mc x nc}. */
+    protected GemmBlocked(int mr, int nr, int kc, int mc, int nc) {
         this.mr = mr;
         this.nr = nr;
         this.kc = kc;
@@ -46,7 +47,7 @@ abstract class GemmBlocked implements GemmKernel {
      * C[0..mr, 0..nr] += alpha * sum over k < kb of A panel (k, r) * B panel (k, j), for a full tile
      * of C at {@code cOff} with row stride {@code ldc}.
      */
-    abstract void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
+    protected abstract void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
             float alpha);
 
     @Override

@@ -1,20 +1,19 @@
 package dev.lowbit.tensor.kernels;
 
 import dev.lowbit.tensor.Parallel;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
  * Integer matrix multiply for quantized ops: {@code C[m][n] = sum_k (A[m][k] - za[m]) * (B[k][n] - zb[n])}
  * with 8-bit A (signed or unsigned), int32 accumulation and exact (wrapping int32) results.
  *
  * <p>B is first widened once into an int matrix with its zero points already subtracted
- * ({@link #packB}); the multiply then runs an int32 axpy over rows of packed B, which vectorises
- * with {@link IntVector}. Exactness holds because every product and partial sum is an integer
- * (int32 arithmetic is associative under wrap-around).
+ * ({@link #packB}); the multiply then runs an int32 axpy over rows of packed B (the provider's
+ * {@link IntGemmLoops}, int vectors when the Vector API is available). Exactness holds because every
+ * product and partial sum is an integer (int32 arithmetic is associative under wrap-around).
  */
 public final class IntGemm {
-    private static final VectorSpecies<Integer> SPECIES = IntVector.SPECIES_PREFERRED;
+    private static final IntGemmLoops LOOPS = VectorizationProvider.get().intGemm();
 
     private IntGemm() {
     }
@@ -72,78 +71,20 @@ public final class IntGemm {
                     for (int p = 0; p < k; p++) {
                         aw[dst + p] = widen(a[src + p], aUnsigned) - za;
                     }
-                    java.util.Arrays.fill(c, cOff + i * n + c0, cOff + i * n + c1, 0);
+                    Arrays.fill(c, cOff + i * n + c0, cOff + i * n + c1, 0);
                 }
                 for (int p0 = 0; p0 < k; p0 += K_BLOCK) {
                     int p1 = Math.min(k, p0 + K_BLOCK);
                     int i = r0;
                     for (; i + 4 <= r1; i += 4) {
-                        accumulate4(aw, (i - r0) * k, k, p0, p1, packedB, n, c0, c1, c, cOff + i * n);
+                        LOOPS.accumulate4(aw, (i - r0) * k, k, p0, p1, packedB, n, c0, c1, c, cOff + i * n);
                     }
                     for (; i < r1; i++) {
-                        accumulate(aw, (i - r0) * k, p0, p1, packedB, n, c0, c1, c, cOff + i * n);
+                        LOOPS.accumulate(aw, (i - r0) * k, p0, p1, packedB, n, c0, c1, c, cOff + i * n);
                     }
                 }
             }
         });
-    }
-
-    /**
-     * {@link #accumulate} for four consecutive rows at once: each vector of B is loaded once and
-     * feeds four accumulators that stay in registers across the whole K block.
-     */
-    private static void accumulate4(int[] aw, int aRow, int k, int p0, int p1, int[] b, int n, int c0, int c1,
-                                    int[] c, int cRow) {
-        int bound = c0 + SPECIES.loopBound(c1 - c0);
-        int j = c0;
-        for (; j < bound; j += SPECIES.length()) {
-            IntVector acc0 = IntVector.fromArray(SPECIES, c, cRow + j);
-            IntVector acc1 = IntVector.fromArray(SPECIES, c, cRow + n + j);
-            IntVector acc2 = IntVector.fromArray(SPECIES, c, cRow + 2 * n + j);
-            IntVector acc3 = IntVector.fromArray(SPECIES, c, cRow + 3 * n + j);
-            for (int p = p0; p < p1; p++) {
-                IntVector bv = IntVector.fromArray(SPECIES, b, p * n + j);
-                acc0 = acc0.add(bv.mul(aw[aRow + p]));
-                acc1 = acc1.add(bv.mul(aw[aRow + k + p]));
-                acc2 = acc2.add(bv.mul(aw[aRow + 2 * k + p]));
-                acc3 = acc3.add(bv.mul(aw[aRow + 3 * k + p]));
-            }
-            acc0.intoArray(c, cRow + j);
-            acc1.intoArray(c, cRow + n + j);
-            acc2.intoArray(c, cRow + 2 * n + j);
-            acc3.intoArray(c, cRow + 3 * n + j);
-        }
-        for (; j < c1; j++) {
-            for (int r = 0; r < 4; r++) {
-                int sum = c[cRow + r * n + j];
-                for (int p = p0; p < p1; p++) {
-                    sum += aw[aRow + r * k + p] * b[p * n + j];
-                }
-                c[cRow + r * n + j] = sum;
-            }
-        }
-    }
-
-    /** {@code c[cRow + j] += sum_{p in [p0,p1)} aw[aRow + p] * b[p*n + j]} for j in [c0, c1), with int vectors. */
-    private static void accumulate(int[] aw, int aRow, int p0, int p1, int[] b, int n, int c0, int c1, int[] c, int cRow) {
-        int width = c1 - c0;
-        int bound = c0 + SPECIES.loopBound(width);
-        for (int p = p0; p < p1; p++) {
-            int av = aw[aRow + p];
-            if (av == 0) {
-                continue;
-            }
-            int brow = p * n;
-            int j = c0;
-            for (; j < bound; j += SPECIES.length()) {
-                IntVector acc = IntVector.fromArray(SPECIES, c, cRow + j);
-                IntVector bv = IntVector.fromArray(SPECIES, b, brow + j);
-                acc.add(bv.mul(av)).intoArray(c, cRow + j);
-            }
-            for (; j < c1; j++) {
-                c[cRow + j] += av * b[brow + j];
-            }
-        }
     }
 
     /** Scalar reference of {@link #multiply} straight from the definition, for tests. */

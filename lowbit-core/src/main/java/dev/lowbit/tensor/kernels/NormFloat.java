@@ -1,18 +1,16 @@
 package dev.lowbit.tensor.kernels;
 
 import dev.lowbit.tensor.Parallel;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vectorised float normalization kernels: a fused per-channel scale+shift (inference
- * BatchNormalization), row normalization (LayerNormalization) and group normalization
- * (GroupNormalization, InstanceNormalization). Statistics are accumulated in vector lanes and
- * finished in double; {@link NormReference} holds the scalar double versions.
+ * Float normalization kernels: a fused per-channel scale+shift (inference BatchNormalization), row
+ * normalization (LayerNormalization) and group normalization (GroupNormalization,
+ * InstanceNormalization). Rows run through the provider's {@link NormLoops}; statistics are
+ * accumulated in float (vector lanes when available) and finished in double. {@link NormReference}
+ * holds the scalar double versions.
  */
 public final class NormFloat {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final NormLoops LOOPS = VectorizationProvider.get().norm();
 
     private NormFloat() {
     }
@@ -25,16 +23,7 @@ public final class NormFloat {
         if (inner == 1) {
             Parallel.forRange(outer, Math.max(1, 32768 / Math.max(1, channels)), (start, end) -> {
                 for (int o = start; o < end; o++) {
-                    int off = o * channels;
-                    int c = 0;
-                    for (int bound = S.loopBound(channels); c < bound; c += S.length()) {
-                        FloatVector.fromArray(S, x, off + c)
-                                .fma(FloatVector.fromArray(S, a, c), FloatVector.fromArray(S, b, c))
-                                .intoArray(y, off + c);
-                    }
-                    for (; c < channels; c++) {
-                        y[off + c] = x[off + c] * a[c] + b[c];
-                    }
+                    LOOPS.channelAffine(x, y, o * channels, channels, a, b);
                 }
             });
             return;
@@ -42,7 +31,7 @@ public final class NormFloat {
         Parallel.forRange(outer * channels, Math.max(1, 32768 / inner), (start, end) -> {
             for (int plane = start; plane < end; plane++) {
                 int ch = plane % channels;
-                scaleShift(x, y, plane * inner, inner, a[ch], b[ch]);
+                LOOPS.scaleShift(x, y, plane * inner, inner, a[ch], b[ch]);
             }
         });
     }
@@ -58,26 +47,14 @@ public final class NormFloat {
             for (int r = start; r < end; r++) {
                 int off = r * cols;
                 float mean = (float) (PoolGlobal.sumFloat(x, off, cols) / cols);
-                float invStd = (float) (1.0 / Math.sqrt(squaredDeviation(x, off, cols, mean) / cols + eps));
+                float invStd = (float) (1.0 / Math.sqrt(LOOPS.squaredDeviation(x, off, cols, mean) / cols + eps));
                 if (meanOut != null) {
                     meanOut[r] = mean;
                 }
                 if (invStdOut != null) {
                     invStdOut[r] = invStd;
                 }
-                FloatVector vMean = FloatVector.broadcast(S, mean);
-                FloatVector vInv = FloatVector.broadcast(S, invStd);
-                int i = 0;
-                for (int bound = S.loopBound(cols); i < bound; i += S.length()) {
-                    FloatVector n = FloatVector.fromArray(S, x, off + i).sub(vMean).mul(vInv);
-                    FloatVector sc = FloatVector.fromArray(S, scale, i);
-                    FloatVector v = bias == null ? n.mul(sc) : n.fma(sc, FloatVector.fromArray(S, bias, i));
-                    v.intoArray(y, off + i);
-                }
-                for (; i < cols; i++) {
-                    float n = (x[off + i] - mean) * invStd * scale[i];
-                    y[off + i] = bias == null ? n : n + bias[i];
-                }
+                LOOPS.normalize(x, y, off, cols, mean, invStd, scale, bias);
             }
         });
     }
@@ -95,49 +72,15 @@ public final class NormFloat {
             for (int bg = start; bg < end; bg++) {
                 int off = bg * groupSize;
                 double mean = groupSize == 0 ? 0 : PoolGlobal.sumFloat(x, off, groupSize) / groupSize;
-                double var = groupSize == 0 ? 0 : squaredDeviation(x, off, groupSize, (float) mean) / groupSize;
+                double var = groupSize == 0 ? 0 : LOOPS.squaredDeviation(x, off, groupSize, (float) mean) / groupSize;
                 double invStd = 1.0 / Math.sqrt(var + eps);
                 int firstChannel = (bg % groups) * perGroup;
                 for (int k = 0; k < perGroup; k++) {
                     int c = firstChannel + k;
                     double a = scale[c] * invStd;
-                    scaleShift(x, y, off + k * spatial, spatial, (float) a, (float) (bias[c] - mean * a));
+                    LOOPS.scaleShift(x, y, off + k * spatial, spatial, (float) a, (float) (bias[c] - mean * a));
                 }
             }
         });
-    }
-
-    /** {@code y[off..off+len) = x * a + b}. */
-    static void scaleShift(float[] x, float[] y, int off, int len, float a, float b) {
-        FloatVector va = FloatVector.broadcast(S, a);
-        FloatVector vb = FloatVector.broadcast(S, b);
-        int i = 0;
-        for (int bound = S.loopBound(len); i < bound; i += S.length()) {
-            FloatVector.fromArray(S, x, off + i).fma(va, vb).intoArray(y, off + i);
-        }
-        for (; i < len; i++) {
-            y[off + i] = x[off + i] * a + b;
-        }
-    }
-
-    /** Sum of (x - mean)^2 over {@code x[off, off+len)}. */
-    static double squaredDeviation(float[] x, int off, int len, float mean) {
-        int i = 0;
-        double sum = 0;
-        int bound = S.loopBound(len);
-        if (bound > 0) {
-            FloatVector vMean = FloatVector.broadcast(S, mean);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < bound; i += S.length()) {
-                FloatVector d = FloatVector.fromArray(S, x, off + i).sub(vMean);
-                acc = d.fma(d, acc);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < len; i++) {
-            float d = x[off + i] - mean;
-            sum += d * d;
-        }
-        return sum;
     }
 }

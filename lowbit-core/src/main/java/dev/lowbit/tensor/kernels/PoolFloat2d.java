@@ -1,20 +1,20 @@
 package dev.lowbit.tensor.kernels;
 
 import dev.lowbit.tensor.Parallel;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
  * Float 2-D max and average pooling, the CNN hot path. A window's max (or sum) is separable, so
  * each output row is computed in two passes: a vertical pass combines the window's input rows
  * into a row buffer (contiguous, vectorised across the whole width whatever the stride), then a
  * horizontal pass combines buffer columns (vectorised across output columns when the stride and
- * dilation are 1). Planes (batch x channel) are split across cores.
+ * dilation are 1). Planes (batch x channel) are split across cores; the row loops are the
+ * provider's {@link PoolLoops}.
  */
 public final class PoolFloat2d {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final PoolLoops LOOPS = VectorizationProvider.get().pool();
+    /** Floats after each stride phase: a whole vector of the widest species (512 bits) fits. */
+    private static final int PHASE_SLACK = 16;
 
     private PoolFloat2d() {
     }
@@ -73,11 +73,11 @@ public final class PoolFloat2d {
                 if (rowsValid++ == 0) {
                     System.arraycopy(x, xOff + ih * w, row, 0, w);
                 } else {
-                    combineRow(x, xOff + ih * w, row, w, max);
+                    LOOPS.combineRow(x, xOff + ih * w, row, w, max);
                 }
             }
             if (rowsValid == 0) {
-                java.util.Arrays.fill(row, empty);
+                Arrays.fill(row, empty);
             }
             int out = yOff + r * ow;
             if (max && (sw > 1 || dw > 1)) {
@@ -96,9 +96,9 @@ public final class PoolFloat2d {
             }
             if (sw == 1 && dw == 1 && !max) {
                 float inv = 1f / ((includePad ? rowsPadded : rowsValid) * kw);
-                c = interiorAverage(row, y, out, c, hi, pl, kw, inv);
+                c = LOOPS.interiorAverage(row, y, out, c, hi, pl, kw, inv);
             } else if (sw == 1 && dw == 1) {
-                c = interiorMax(row, y, out, c, hi, pl, kw);
+                c = LOOPS.interiorMax(row, y, out, c, hi, pl, kw);
             }
             for (; c < hi; c++) {
                 int left = c * sw - pl;
@@ -115,24 +115,11 @@ public final class PoolFloat2d {
         }
     }
 
-    private static void combineRow(float[] x, int off, float[] row, int w, boolean max) {
-        int i = 0;
-        int bound = S.loopBound(w);
-        for (; i < bound; i += S.length()) {
-            FloatVector a = FloatVector.fromArray(S, row, i);
-            FloatVector b = FloatVector.fromArray(S, x, off + i);
-            (max ? a.lanewise(VectorOperators.MAX, b) : a.add(b)).intoArray(row, i);
-        }
-        for (; i < w; i++) {
-            row[i] = max ? Math.max(row[i], x[off + i]) : row[i] + x[off + i];
-        }
-    }
-
     /** Columns of one phase of the padded row (with a vector of slack). */
     private static int phaseWidth(PoolGeometry g) {
         int sw = g.strides()[1];
         int padded = (g.out()[1] - 1) * sw + (g.kernel()[1] - 1) * g.dilations()[1] + 1;
-        return (padded + sw - 1) / sw + S.length();
+        return (padded + sw - 1) / sw + PHASE_SLACK;
     }
 
     private static int phasesSize(PoolGeometry g) {
@@ -149,45 +136,13 @@ public final class PoolFloat2d {
         int w = g.in()[1], ow = g.out()[1], kw = g.kernel()[1], sw = g.strides()[1], dw = g.dilations()[1];
         int pl = g.padBegin()[1];
         int phW = phaseWidth(g);
-        java.util.Arrays.fill(phases, 0, sw * phW, Float.NEGATIVE_INFINITY);
+        Arrays.fill(phases, 0, sw * phW, Float.NEGATIVE_INFINITY);
         int padded = (ow - 1) * sw + (kw - 1) * dw + 1;
         for (int i = 0, end = Math.min(w, padded - pl); i < end; i++) {
             int p = i + pl;
             phases[(p % sw) * phW + p / sw] = row[i];
         }
-        for (int c = 0; c < ow; c += S.length()) {
-            VectorMask<Float> m = S.indexInRange(c, ow);
-            FloatVector acc = FloatVector.fromArray(S, phases, c, m);
-            for (int j = 1; j < kw; j++) {
-                int t = j * dw;
-                acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, phases, (t % sw) * phW + t / sw + c, m));
-            }
-            acc.intoArray(y, out + c, m);
-        }
-    }
-
-    private static int interiorMax(float[] row, float[] y, int out, int c, int hi, int pl, int kw) {
-        int bound = c + S.loopBound(hi - c);
-        for (; c < bound; c += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, row, c - pl);
-            for (int j = 1; j < kw; j++) {
-                acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, row, c - pl + j));
-            }
-            acc.intoArray(y, out + c);
-        }
-        return c;
-    }
-
-    private static int interiorAverage(float[] row, float[] y, int out, int c, int hi, int pl, int kw, float inv) {
-        int bound = c + S.loopBound(hi - c);
-        for (; c < bound; c += S.length()) {
-            FloatVector acc = FloatVector.fromArray(S, row, c - pl);
-            for (int j = 1; j < kw; j++) {
-                acc = acc.add(FloatVector.fromArray(S, row, c - pl + j));
-            }
-            acc.mul(inv).intoArray(y, out + c);
-        }
-        return c;
+        LOOPS.maxOverPhases(phases, phW, sw, kw, dw, y, out, ow);
     }
 
     /** One output column whose window may hang over the padding. */

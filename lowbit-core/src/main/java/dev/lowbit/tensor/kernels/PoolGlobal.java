@@ -1,13 +1,13 @@
 package dev.lowbit.tensor.kernels;
 
 import dev.lowbit.tensor.Parallel;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
-/** Global pooling: one value per (batch, channel) plane. Float paths vectorise along the plane. */
+/**
+ * Global pooling: one value per (batch, channel) plane. Float paths run the provider's
+ * {@link ReductionLoops} along each plane.
+ */
 public final class PoolGlobal {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final ReductionLoops LOOPS = VectorizationProvider.get().reductions();
 
     private PoolGlobal() {
     }
@@ -25,41 +25,14 @@ public final class PoolGlobal {
     public static void maxFloat(float[] x, float[] y, int planes, int size) {
         Parallel.forRange(planes, Math.max(1, 32768 / Math.max(1, size)), (start, end) -> {
             for (int p = start; p < end; p++) {
-                int off = p * size;
-                int i = 0;
-                float m = Float.NEGATIVE_INFINITY;
-                int bound = S.loopBound(size);
-                if (bound > 0) {
-                    FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-                    for (; i < bound; i += S.length()) {
-                        acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, off + i));
-                    }
-                    m = acc.reduceLanes(VectorOperators.MAX);
-                }
-                for (; i < size; i++) {
-                    m = Math.max(m, x[off + i]);
-                }
-                y[p] = m;
+                y[p] = LOOPS.max(x, p * size, size);
             }
         });
     }
 
-    /** Sum of {@code x[off, off+len)} with vector lanes as partial sums, returned in double. */
+    /** Sum of {@code x[off, off+len)} (with vector lanes as partial sums when available), in double. */
     static double sumFloat(float[] x, int off, int len) {
-        int i = 0;
-        double sum = 0;
-        int bound = S.loopBound(len);
-        if (bound > 0) {
-            FloatVector acc = FloatVector.zero(S);
-            for (; i < bound; i += S.length()) {
-                acc = acc.add(FloatVector.fromArray(S, x, off + i));
-            }
-            sum = Lanes.sum(acc);
-        }
-        for (; i < len; i++) {
-            sum += x[off + i];
-        }
-        return sum;
+        return LOOPS.sum(x, off, len);
     }
 
     /** Reference for all global pools in double: mode MAX, AVERAGE or LP with exponent {@code p}. */

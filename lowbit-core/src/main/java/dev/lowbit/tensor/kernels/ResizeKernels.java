@@ -5,17 +5,15 @@ import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.ResizeCoords.AxisMap;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Separable resize: one pass per resized axis, each viewing the tensor as [outer, len, inner].
  * Nearest passes copy blocks (any element type); linear and cubic passes blend rows in float
- * (FLOAT) or double (DOUBLE and half types). A 4-D NCHW resize of H and W is two passes whose
- * rows are split across cores.
+ * (FLOAT, through the provider's {@link ResampleLoops}) or double (DOUBLE and half types). A 4-D
+ * NCHW resize of H and W is two passes whose rows are split across cores.
  */
 public final class ResizeKernels {
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final ResampleLoops LOOPS = VectorizationProvider.get().resample();
 
     private ResizeKernels() {
     }
@@ -177,23 +175,7 @@ public final class ResizeKernels {
             dst[dstPos] = acc;
             return;
         }
-        int vl = SPECIES.length();
-        int bound = SPECIES.loopBound(inner);
-        int i = 0;
-        for (; i < bound; i += vl) {
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (int t = 0; t < taps; t++) {
-                acc = FloatVector.fromArray(SPECIES, src, base + idx[b + t] * inner + i).fma(FloatVector.broadcast(SPECIES, w[b + t]), acc);
-            }
-            acc.intoArray(dst, dstPos + i);
-        }
-        for (; i < inner; i++) {
-            float acc = 0;
-            for (int t = 0; t < taps; t++) {
-                acc += w[b + t] * src[base + idx[b + t] * inner + i];
-            }
-            dst[dstPos + i] = acc;
-        }
+        LOOPS.blend(src, base, inner, idx, w, b, taps, dst, dstPos);
     }
 
     private static void blendDouble(double[] src, int base, int inner, AxisMap m, int j, double[] dst, int dstPos) {

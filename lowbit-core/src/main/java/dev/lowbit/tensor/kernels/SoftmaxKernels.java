@@ -3,19 +3,16 @@ package dev.lowbit.tensor.kernels;
 import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.Parallel;
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * float32 softmax and log-softmax over the middle axis of a tensor viewed as
- * {@code [outer, len, inner]}. Contiguous rows (inner == 1, the common last-axis case) run as
- * Vector API loops; other layouts walk the inner axis contiguously with scalar code.
+ * {@code [outer, len, inner]}. Contiguous rows (inner == 1, the common last-axis case) run through
+ * the provider's {@link NormLoops} (Vector API loops when available); other layouts walk the inner
+ * axis contiguously with scalar code.
  * Every row subtracts its maximum first so that exp never overflows.
  */
 public final class SoftmaxKernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+    private static final NormLoops LOOPS = VectorizationProvider.get().norm();
 
     private SoftmaxKernels() {
     }
@@ -29,7 +26,7 @@ public final class SoftmaxKernels {
         if (inner == 1) {
             Parallel.forRange(outer, Math.max(1, 8192 / len), (s, e) -> {
                 for (int o = s; o < e; o++) {
-                    row(x, out, o * len, len, log);
+                    LOOPS.softmaxRow(x, out, o * len, len, log);
                 }
             });
         } else {
@@ -42,55 +39,6 @@ public final class SoftmaxKernels {
             });
         }
         return out;
-    }
-
-    private static void row(float[] x, float[] out, int off, int len, boolean log) {
-        int bound = S.loopBound(len);
-        int i = 0;
-        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (; i < bound; i += L) {
-            vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
-        }
-        float max = vmax.reduceLanes(VectorOperators.MAX);
-        for (; i < len; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        FloatVector vsum = FloatVector.zero(S);
-        i = 0;
-        for (; i < bound; i += L) {
-            FloatVector e = FloatVector.fromArray(S, x, off + i).sub(max).lanewise(VectorOperators.EXP);
-            if (!log) {
-                e.intoArray(out, off + i);
-            }
-            vsum = vsum.add(e);
-        }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
-        for (; i < len; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            if (!log) {
-                out[off + i] = e;
-            }
-            sum += e;
-        }
-        i = 0;
-        if (log) {
-            // (x - max) - log(sum): subtracting max first keeps values near the maximum exact.
-            float logSum = (float) Math.log(sum);
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(S, x, off + i).sub(max).sub(logSum).intoArray(out, off + i);
-            }
-            for (; i < len; i++) {
-                out[off + i] = (x[off + i] - max) - logSum;
-            }
-        } else {
-            float scale = 1f / sum;
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(S, out, off + i).mul(scale).intoArray(out, off + i);
-            }
-            for (; i < len; i++) {
-                out[off + i] *= scale;
-            }
-        }
     }
 
     /** One [len, inner] block: every inner position is its own softmax over len. */

@@ -3,7 +3,8 @@ package dev.lowbit.tensor.kernels;
 /** Scalar special functions Java's Math lacks: the error function, in double precision. */
 public final class UnaryMath {
     static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-    static final float TWO_OVER_SQRT_PI_F = (float) TWO_OVER_SQRT_PI;
+    /** 2/sqrt(pi) in float, for float versions of erf (the vector one). */
+    public static final float TWO_OVER_SQRT_PI_F = (float) TWO_OVER_SQRT_PI;
 
     private UnaryMath() {
     }

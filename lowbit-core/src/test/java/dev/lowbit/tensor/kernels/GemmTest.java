@@ -84,6 +84,7 @@ class GemmTest {
         checkKernel(VectorizationProvider.get().gemm(), 3, 40);
         checkDepthwise(VectorizationProvider.get().depthwiseConv(), 4);
         new ConvDirectKernelTest().bothKernelsMatchNaiveConvolution(); // tiles of this JVM's vector width
+        LoopsAgreementTest.runAll(); // every other loop at this JVM's vector width
         System.out.println("ok " + VectorizationProvider.get().name());
     }
 

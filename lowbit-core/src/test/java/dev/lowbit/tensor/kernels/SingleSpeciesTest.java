@@ -2,6 +2,7 @@ package dev.lowbit.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +31,12 @@ import org.junit.jupiter.api.Test;
 class SingleSpeciesTest {
     private static final Path MAIN_CLASSES = Path.of("target/classes");
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
+
+    /** The scalar-kernels execution excludes this class; a -Dtest that names it lands here without the module. */
+    @BeforeAll
+    static void needsTheVectorModule() {
+        assumeTrue(ModuleLayer.boot().findModule(VectorizationProvider.VECTOR_MODULE).isPresent());
+    }
 
     @Test
     void everyStaticSpeciesAndMaskHasOneShapePerElementType() throws Exception {
@@ -66,7 +74,7 @@ class SingleSpeciesTest {
         List<String> offenders = new ArrayList<>();
         try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
             for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
-                if (p.getFileName().toString().equals("PanamaVectorKernels.java")) {
+                if (p.getFileName().toString().equals("PanamaSpecies.java")) {
                     continue;
                 }
                 String text = Files.readString(p);

@@ -1,5 +1,6 @@
-package dev.lowbit.tensor.kernels;
+package dev.lowbit.tensor.kernels.panama;
 
+import dev.lowbit.tensor.kernels.ConvDirectKernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -9,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the same register blocking as {@link GemmPanamaKernel}, with B loaded from the phase planes.
  */
 final class ConvDirectPanama extends ConvDirectKernel {
-    private static final VectorSpecies<Float> S = PanamaVectorKernels.SPECIES;
+    private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;
     private static final int V = S.length();
     /** The lanes of the quarter tile (half a vector) at a range's end. */
     private static final VectorMask<Float> QUARTER = S.indexInRange(0, V / 2);
@@ -20,7 +21,8 @@ final class ConvDirectPanama extends ConvDirectKernel {
     }
 
     @Override
-    void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff, int ldc) {
+    protected void tile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+            int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -79,7 +81,7 @@ final class ConvDirectPanama extends ConvDirectKernel {
     }
 
     @Override
-    void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+    protected void halfTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
             int ldc) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
         FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
@@ -108,7 +110,7 @@ final class ConvDirectPanama extends ConvDirectKernel {
     }
 
     @Override
-    void quarterTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
+    protected void quarterTile(int depth, float[] a, int aOff, float[] src, int base, int[] offsets, float[] c, int cOff,
             int ldc) {
         // Full-width vectors under a constant mask of the first V/2 lanes, not half-width vectors:
         // a second float species anywhere in the program makes the JDK's shared FloatVector call

@@ -1,5 +1,6 @@
-package dev.lowbit.tensor.kernels;
+package dev.lowbit.tensor.kernels.panama;
 
+import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,12 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
  * where the vector would cross an array's end: there masked accesses take the Vector API's slow path).
  */
 final class ConvDepthwisePanama extends ConvDepthwiseKernel {
-    private static final VectorSpecies<Float> S = PanamaVectorKernels.SPECIES;
+    private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;
     private static final int V = S.length();
 
     @Override
-    void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y, int yOff,
-            int writable) {
+    protected void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
+            int yOff, int writable) {
         if (taps.length == 9) {
             row9(taps, outW, s, src, w, wOff, bias, y, yOff, writable);
             return;

@@ -1,15 +1,16 @@
-package dev.lowbit.tensor.kernels;
+package dev.lowbit.tensor.kernels.panama;
 
+import dev.lowbit.tensor.kernels.GemmBlocked;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * GEMM on the Vector API: an 8-row x 2-vector register-blocked micro-kernel (16 accumulators plus
  * two B vectors and one broadcast A value fit the 32 registers of AVX-512). The vector width is
- * {@link PanamaVectorKernels#SPECIES}, fixed at class load so the JIT sees a constant species.
+ * {@link PanamaSpecies#FLOAT}, fixed at class load so the JIT sees a constant species.
  */
 final class GemmPanamaKernel extends GemmBlocked {
-    private static final VectorSpecies<Float> S = PanamaVectorKernels.SPECIES;
+    private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;
     private static final int V = S.length();
     private static final int MR = 8;
 
@@ -18,7 +19,8 @@ final class GemmPanamaKernel extends GemmBlocked {
     }
 
     @Override
-    void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, float alpha) {
+    protected void microKernel(int kb, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
+            float alpha) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);

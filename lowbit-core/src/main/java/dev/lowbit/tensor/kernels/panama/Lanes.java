@@ -1,4 +1,4 @@
-package dev.lowbit.tensor.kernels;
+package dev.lowbit.tensor.kernels.panama;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -8,12 +8,12 @@ import jdk.incubator.vector.FloatVector;
  * results 1 ulp apart depending on when C2 compiled the loop (ResNet's GlobalAveragePool, seen in
  * BufferRecyclingTest). Lane by lane, left to right, is the same in every mode.
  */
-public final class Lanes {
+final class Lanes {
     private Lanes() {
     }
 
     /** Σ lanes of {@code v}, lane 0 first. */
-    public static float sum(FloatVector v) {
+    static float sum(FloatVector v) {
         float s = 0;
         for (int i = 0; i < v.length(); i++) {
             s += v.lane(i);

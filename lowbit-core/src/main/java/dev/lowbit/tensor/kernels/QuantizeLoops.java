@@ -1,0 +1,30 @@
+package dev.lowbit.tensor.kernels;
+
+/**
+ * Runs of quantization with one scale and zero point, obtained from {@link VectorizationProvider}:
+ * the loops of {@link IntQuantize} and {@link FakeQuantKernels}. Every implementation gives the
+ * same results bit for bit (clamp in float, then round half to even).
+ */
+public interface QuantizeLoops {
+    /** out[outOff + i] = rint(clamp(x[xOff + i] / scale, qmin - zp, qmax - zp)) + zp for i < n (NaN gives zp). */
+    void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, int[] out, int outOff);
+
+    /**
+     * out[outOff + i] = rint(clamp((acc[accOff + i] + add) * multiplier, qmin - zp, qmax - zp)) + zp
+     * for i < n, the product in float.
+     */
+    void requantize(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax, int[] out,
+            int outOff);
+
+    /**
+     * dst[dstOff + i] = {@link FakeQuantKernels#scalar}(src[off + i], scale, lo, hi) for i < len: fake
+     * quantization with the zero point already folded into lo = qmin - zp and hi = qmax - zp.
+     */
+    void fakeQuantize(float[] src, int off, int len, float[] dst, int dstOff, float scale, float lo, float hi);
+
+    /**
+     * dst[off + c] = {@link FakeQuantKernels#scalar}(src[off + c], scales[c], lo[c], hi[c]) for
+     * c < channels: one row whose innermost axis is the channel.
+     */
+    void fakeQuantizeChannels(float[] src, float[] dst, int off, int channels, float[] scales, float[] lo, float[] hi);
+}

@@ -1,0 +1,39 @@
+package dev.lowbit.tensor.kernels;
+
+/** Quantization runs in plain Java: the scalar definitions, element by element. */
+final class ScalarQuantizeLoops implements QuantizeLoops {
+    @Override
+    public void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, int[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = IntQuantize.round(Math.min(Math.max(x[xOff + i] / scale, lo), hi), zp);
+        }
+    }
+
+    @Override
+    public void requantize(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            int[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        for (int i = 0; i < n; i++) {
+            float v = (float) (acc[accOff + i] + add) * multiplier;
+            out[outOff + i] = IntQuantize.round(Math.min(Math.max(v, lo), hi), zp);
+        }
+    }
+
+    @Override
+    public void fakeQuantize(float[] src, int off, int len, float[] dst, int dstOff, float scale, float lo, float hi) {
+        for (int i = 0; i < len; i++) {
+            dst[dstOff + i] = FakeQuantKernels.scalar(src[off + i], scale, lo, hi);
+        }
+    }
+
+    @Override
+    public void fakeQuantizeChannels(float[] src, float[] dst, int off, int channels, float[] scales, float[] lo,
+            float[] hi) {
+        for (int c = 0; c < channels; c++) {
+            dst[off + c] = FakeQuantKernels.scalar(src[off + c], scales[c], lo[c], hi[c]);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.lowbit.tensor.kernels.panama;
+
+import dev.lowbit.tensor.kernels.FakeQuantKernels;
+import dev.lowbit.tensor.kernels.IntQuantize;
+import dev.lowbit.tensor.kernels.QuantizeLoops;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Quantization runs on the Vector API. A value clamped to integer bounds has |v| < 2^22, so adding
+ * then subtracting 1.5 * 2^23 rounds it to the nearest integer, ties to even, in IEEE float
+ * arithmetic: the same result as the scalar {@code Math.rint}. NaN passes the clamp and converts to
+ * 0, so it lands on the zero point, as in the scalar code.
+ */
+final class PanamaQuantizeLoops implements QuantizeLoops {
+    private static final VectorSpecies<Float> FS = PanamaSpecies.FLOAT;
+    private static final VectorSpecies<Integer> IS = PanamaSpecies.INT;
+    private static final float ROUNDING_MAGIC = 12582912f; // 1.5 * 2^23
+
+    @Override
+    public void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, int[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        int i = 0;
+        int bound = FS.loopBound(n);
+        for (; i < bound; i += FS.length()) {
+            FloatVector v = FloatVector.fromArray(FS, x, xOff + i).div(scale).max(lo).min(hi);
+            store(v, zp, out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = IntQuantize.round(Math.min(Math.max(x[xOff + i] / scale, lo), hi), zp);
+        }
+    }
+
+    @Override
+    public void requantize(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            int[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        int i = 0;
+        int bound = FS.loopBound(n);
+        for (; i < bound; i += FS.length()) {
+            IntVector a = IntVector.fromArray(IS, acc, accOff + i).add(add);
+            FloatVector v = ((FloatVector) a.convert(VectorOperators.I2F, 0)).mul(multiplier).max(lo).min(hi);
+            store(v, zp, out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float v = (float) (acc[accOff + i] + add) * multiplier;
+            out[outOff + i] = IntQuantize.round(Math.min(Math.max(v, lo), hi), zp);
+        }
+    }
+
+    private static void store(FloatVector clamped, int zp, int[] out, int off) {
+        FloatVector rounded = clamped.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
+        ((IntVector) rounded.convert(VectorOperators.F2I, 0)).add(zp).intoArray(out, off);
+    }
+
+    @Override
+    public void fakeQuantize(float[] src, int off, int len, float[] dst, int dstOff, float scale, float lo, float hi) {
+        int i = 0;
+        int bound = FS.loopBound(len);
+        for (; i < bound; i += FS.length()) {
+            FloatVector v = FloatVector.fromArray(FS, src, off + i).div(scale).max(lo).min(hi);
+            v.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).mul(scale).intoArray(dst, dstOff + i);
+        }
+        for (; i < len; i++) {
+            dst[dstOff + i] = FakeQuantKernels.scalar(src[off + i], scale, lo, hi);
+        }
+    }
+
+    @Override
+    public void fakeQuantizeChannels(float[] src, float[] dst, int off, int channels, float[] scales, float[] lo,
+            float[] hi) {
+        int c = 0;
+        int bound = FS.loopBound(channels);
+        for (; c < bound; c += FS.length()) {
+            FloatVector s = FloatVector.fromArray(FS, scales, c);
+            FloatVector v = FloatVector.fromArray(FS, src, off + c).div(s)
+                    .max(FloatVector.fromArray(FS, lo, c)).min(FloatVector.fromArray(FS, hi, c));
+            v.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).mul(s).intoArray(dst, off + c);
+        }
+        for (; c < channels; c++) {
+            dst[off + c] = FakeQuantKernels.scalar(src[off + c], scales[c], lo[c], hi[c]);
+        }
+    }
+}

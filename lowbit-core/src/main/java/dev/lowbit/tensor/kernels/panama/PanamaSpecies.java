@@ -1,0 +1,35 @@
+package dev.lowbit.tensor.kernels.panama;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species every Panama kernel uses: one shape for the whole product (see
+ * SingleSpeciesTest for why a second float shape slows unrelated kernels down), static constants
+ * so the JIT can intrinsify them.
+ */
+final class PanamaSpecies {
+    /** The float species: the CPU's preferred one, or narrower under {@code lowbit.vector.bits}. */
+    static final VectorSpecies<Float> FLOAT = selectFloat();
+
+    /** The int species of the same shape (as many lanes as {@link #FLOAT}, which int kernels rely on). */
+    static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
+
+    private PanamaSpecies() {
+    }
+
+    private static VectorSpecies<Float> selectFloat() {
+        String bits = System.getProperty("lowbit.vector.bits");
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (bits == null) {
+            return preferred;
+        }
+        VectorSpecies<Float> wanted = switch (bits) {
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("lowbit.vector.bits must be 128, 256 or 512, got " + bits);
+        };
+        return wanted.vectorBitSize() <= preferred.vectorBitSize() ? wanted : preferred;
+    }
+}

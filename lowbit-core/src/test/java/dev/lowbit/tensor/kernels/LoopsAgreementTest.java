@@ -1,0 +1,280 @@
+package dev.lowbit.tensor.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every loop of the default provider against the plain-Java one, on runs of every length up to a
+ * few vectors, at odd offsets, and ending exactly at their arrays' ends (where the vector loops
+ * switch from masked to scalar tails). Exact where both compute the same IEEE operations per
+ * element; within a few ulps where the vector loops fuse multiply-adds or sum in lanes. Skipped
+ * when the default provider is the plain-Java one.
+ */
+class LoopsAgreementTest {
+    private static final VectorizationProvider FAST = VectorizationProvider.get();
+    private static final VectorizationProvider SCALAR = VectorizationProvider.scalar();
+    private static final int MAX_LEN = 70;
+
+    private final Random rnd = new Random(11);
+
+    @BeforeEach
+    void needsTwoProviders() {
+        assumeTrue(FAST != SCALAR, "the default provider is the plain-Java one");
+    }
+
+    /** Every check, for GemmTest's child JVMs with narrower species (and the forced scalar one). */
+    static void runAll() {
+        LoopsAgreementTest t = new LoopsAgreementTest();
+        t.binaryRows();
+        t.unaryRuns();
+        t.epilogueRows();
+        t.normRows();
+        t.reductions();
+        t.poolRows();
+        t.quantizeRunsAreBitExact();
+        t.intGemmAccumulationIsExact();
+        t.resampleRows();
+    }
+
+    @Test
+    void binaryRows() {
+        for (BinaryFloatKernels.Op op : BinaryFloatKernels.Op.values()) {
+            for (int n = 0; n <= MAX_LEN; n++) {
+                for (int[] strides : new int[][] {{1, 1}, {1, 0}, {0, 1}}) {
+                    float[] a = random(n + 4), b = random(n + 3); // a broadcast operand exists even for n = 0
+                    float[] x = new float[n + 1], y = new float[n + 1];
+                    FAST.binaryFloat().row(op, a, 3, strides[0], b, 2, strides[1], x, 1, n);
+                    SCALAR.binaryFloat().row(op, a, 3, strides[0], b, 2, strides[1], y, 1, n);
+                    assertArrayEquals(y, x, op + " n=" + n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void unaryRuns() {
+        for (UnaryFloatKernels.Kind kind : UnaryFloatKernels.Kind.values()) {
+            float[] in = random(MAX_LEN + 5);
+            for (int i = 0; i < in.length; i++) {
+                in[i] *= 4;
+            }
+            float[] x = new float[in.length], y = new float[in.length];
+            FAST.unaryFloat().run(kind, in, x, 5, in.length, 0.1f, 0.6f);
+            SCALAR.unaryFloat().run(kind, in, y, 5, in.length, 0.1f, 0.6f);
+            assertClose(y, x, 1e-5f, kind.toString());
+        }
+    }
+
+    @Test
+    void epilogueRows() {
+        EpilogueLoops f = FAST.epilogue(), s = SCALAR.epilogue();
+        for (int n = 0; n <= MAX_LEN; n++) {
+            for (int slack : new int[] {0, 20}) { // 0: the run ends at the arrays' end
+                float[] src = random(n + 2 + slack), res = random(n + 1 + slack);
+                float[] x = new float[n + 3 + slack], y = new float[n + 3 + slack];
+                f.clamp(src, 2, x, 3, n, -0.5f, 0.5f);
+                s.clamp(src, 2, y, 3, n, -0.5f, 0.5f);
+                assertArrayEquals(y, x, 0f, "clamp n=" + n);
+                f.residualPlusBias(x, 3, n, 0.25f, res, 1);
+                s.residualPlusBias(y, 3, n, 0.25f, res, 1);
+                assertArrayEquals(y, x, 0f, "residualPlusBias n=" + n);
+                f.biasClamp(src, 2, x, 3, n, 0.25f, 0f, 6f);
+                s.biasClamp(src, 2, y, 3, n, 0.25f, 0f, 6f);
+                assertArrayEquals(y, x, 0f, "biasClamp n=" + n);
+                f.biasResidualClamp(src, 2, x, 3, n, 0.25f, res, 1, Float.NEGATIVE_INFINITY, 0.3f);
+                s.biasResidualClamp(src, 2, y, 3, n, 0.25f, res, 1, Float.NEGATIVE_INFINITY, 0.3f);
+                assertArrayEquals(y, x, 0f, "biasResidualClamp n=" + n);
+                f.addInPlace(x, 3, n, res, 1);
+                s.addInPlace(y, 3, n, res, 1);
+                assertArrayEquals(y, x, 0f, "addInPlace n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void normRows() {
+        NormLoops f = FAST.norm(), s = SCALAR.norm();
+        for (int n = 0; n <= MAX_LEN; n++) {
+            float[] in = random(n + 1), a = random(n), b = random(n);
+            float[] x = new float[n + 1], y = new float[n + 1];
+            f.channelAffine(in, x, 1, n, a, b);
+            s.channelAffine(in, y, 1, n, a, b);
+            assertClose(y, x, 1e-6f, "channelAffine n=" + n);
+            f.scaleShift(in, x, 1, n, 1.5f, -0.25f);
+            s.scaleShift(in, y, 1, n, 1.5f, -0.25f);
+            assertClose(y, x, 1e-6f, "scaleShift n=" + n);
+            for (float[] bias : new float[][] {b, null}) {
+                f.normalize(in, x, 1, n, 0.1f, 2f, a, bias);
+                s.normalize(in, y, 1, n, 0.1f, 2f, a, bias);
+                assertClose(y, x, 1e-6f, "normalize n=" + n);
+            }
+            assertEquals(s.squaredDeviation(in, 1, n, 0.1f), f.squaredDeviation(in, 1, n, 0.1f), 1e-5 * (n + 1));
+            for (boolean log : new boolean[] {false, true}) {
+                f.softmaxRow(in, x, 1, n, log);
+                s.softmaxRow(in, y, 1, n, log);
+                assertClose(y, x, 1e-5f, "softmax log=" + log + " n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void reductions() {
+        ReductionLoops f = FAST.reductions(), s = SCALAR.reductions();
+        for (int n = 0; n <= MAX_LEN; n++) {
+            float[] in = random(n + 2);
+            assertEquals(s.sum(in, 2, n), f.sum(in, 2, n), 1e-5 * (n + 1));
+            assertEquals(s.max(in, 2, n), f.max(in, 2, n));
+            for (ReduceKernels.Kind kind : ReduceKernels.Kind.values()) {
+                if (ReduceFloatKernels.supports(kind)) {
+                    assertEquals(s.reduce(kind, in, 2, n), f.reduce(kind, in, 2, n), 1e-5f * (n + 1), kind + " n=" + n);
+                }
+            }
+            if (n > 5) {
+                in[4] = Float.NaN;
+                in[n] = Float.NEGATIVE_INFINITY;
+            }
+            float[] rangeF = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}, rangeS = rangeF.clone();
+            assertEquals(s.minMaxFinite(in, 2, n, rangeS), f.minMaxFinite(in, 2, n, rangeF));
+            assertArrayEquals(rangeS, rangeF);
+            float[] t = random(n + 2);
+            double[] accF = {1, 2, 3}, accS = {1, 2, 3};
+            in = random(n + 2);
+            f.dotAndSquares(in, t, 2, n, accF);
+            s.dotAndSquares(in, t, 2, n, accS);
+            assertArrayEquals(accS, accF, 1e-5 * (n + 1));
+        }
+    }
+
+    @Test
+    void poolRows() {
+        PoolLoops f = FAST.pool(), s = SCALAR.pool();
+        for (int w = 1; w <= MAX_LEN; w++) {
+            float[] in = random(w + 3);
+            for (boolean max : new boolean[] {true, false}) {
+                float[] x = random(w), y = x.clone();
+                f.combineRow(in, 3, x, w, max);
+                s.combineRow(in, 3, y, w, max);
+                assertArrayEquals(y, x, "combineRow w=" + w);
+            }
+            int sw = 2, kw = 3, dw = 1, ow = (w - 1) / sw + 1, phW = (w + sw - 1) / sw + 16;
+            float[] phases = random(sw * phW);
+            float[] x = new float[ow + 2], y = new float[ow + 2];
+            f.maxOverPhases(phases, phW, sw, kw, dw, x, 2, ow - 1);
+            s.maxOverPhases(phases, phW, sw, kw, dw, y, 2, ow - 1);
+            assertArrayEquals(y, x, "maxOverPhases w=" + w);
+            // The interiors compute a prefix of the columns, the rest being the caller's.
+            int kw2 = 3, pl = 1, hi = w - 1;
+            float[] row = random(w);
+            float[] out = new float[w];
+            int maxEnd = f.interiorMax(row, out, 0, 1, hi, pl, kw2);
+            for (int c = 1; c < maxEnd; c++) {
+                assertEquals(Math.max(row[c - 1], Math.max(row[c], row[c + 1])), out[c], "interiorMax w=" + w);
+            }
+            int avgEnd = f.interiorAverage(row, out, 0, 1, hi, pl, kw2, 1f / 3);
+            for (int c = 1; c < avgEnd; c++) {
+                assertEquals((row[c - 1] + row[c] + row[c + 1]) / 3, out[c], 1e-6f, "interiorAverage w=" + w);
+            }
+        }
+    }
+
+    @Test
+    void quantizeRunsAreBitExact() {
+        QuantizeLoops f = FAST.quantize(), s = SCALAR.quantize();
+        for (int n = 0; n <= MAX_LEN; n++) {
+            float[] in = random(n + 1);
+            if (n > 3) {
+                in[2] = Float.NaN;
+                in[3] = 1e30f;
+            }
+            int[] x = new int[n + 1], y = new int[n + 1];
+            f.quantize(in, 1, n, 0.01f, 3, -128, 127, x, 1);
+            s.quantize(in, 1, n, 0.01f, 3, -128, 127, y, 1);
+            assertArrayEquals(y, x, "quantize n=" + n);
+            int[] acc = new int[n + 1];
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] = rnd.nextInt(1 << 20) - (1 << 19);
+            }
+            f.requantize(acc, 1, n, 77, 3.1e-4f, 128, 0, 255, x, 0);
+            s.requantize(acc, 1, n, 77, 3.1e-4f, 128, 0, 255, y, 0);
+            assertArrayEquals(y, x, "requantize n=" + n);
+            float[] fx = new float[n + 1], fy = new float[n + 1];
+            f.fakeQuantize(in, 1, n, fx, 0, 0.02f, -130f, 125f);
+            s.fakeQuantize(in, 1, n, fy, 0, 0.02f, -130f, 125f);
+            assertArrayEquals(fy, fx, "fakeQuantize n=" + n);
+            float[] scales = new float[n], lo = new float[n], hi = new float[n];
+            for (int c = 0; c < n; c++) {
+                scales[c] = 0.005f + rnd.nextFloat() * 0.05f;
+                lo[c] = -128 - c % 5;
+                hi[c] = 127 - c % 5;
+            }
+            f.fakeQuantizeChannels(in, fx, 1, n, scales, lo, hi);
+            s.fakeQuantizeChannels(in, fy, 1, n, scales, lo, hi);
+            assertArrayEquals(fy, fx, "fakeQuantizeChannels n=" + n);
+        }
+    }
+
+    @Test
+    void intGemmAccumulationIsExact() {
+        IntGemmLoops f = FAST.intGemm(), s = SCALAR.intGemm();
+        int k = 19, n = MAX_LEN;
+        int[] aw = new int[4 * k], b = new int[k * n];
+        for (int i = 0; i < aw.length; i++) {
+            aw[i] = rnd.nextInt(511) - 255;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = rnd.nextInt(511) - 255;
+        }
+        for (int c1 = 0; c1 <= n; c1 += 7) {
+            int[] x = new int[4 * n], y = new int[4 * n];
+            f.accumulate4(aw, 0, k, 2, k, b, n, 1, c1, x, 0);
+            s.accumulate4(aw, 0, k, 2, k, b, n, 1, c1, y, 0);
+            assertArrayEquals(y, x, "accumulate4 c1=" + c1);
+            f.accumulate(aw, k, 0, k - 3, b, n, 3, c1, x, n);
+            s.accumulate(aw, k, 0, k - 3, b, n, 3, c1, y, n);
+            assertArrayEquals(y, x, "accumulate c1=" + c1);
+        }
+    }
+
+    @Test
+    void resampleRows() {
+        ResampleLoops f = FAST.resample(), s = SCALAR.resample();
+        for (int n = 0; n <= MAX_LEN; n++) {
+            float[] src = random(2 * n + 1);
+            float[] x = new float[n + 1], y = new float[n + 1];
+            f.copyEvery2(src, 1, x, 1, n);
+            s.copyEvery2(src, 1, y, 1, n);
+            assertArrayEquals(y, x, "copyEvery2 n=" + n);
+            int taps = 2 + n % 3, inner = n;
+            float[] planes = random(6 * Math.max(1, inner));
+            int[] idx = new int[taps];
+            float[] w = random(taps);
+            for (int t = 0; t < taps; t++) {
+                idx[t] = rnd.nextInt(6);
+            }
+            f.blend(planes, 0, inner, idx, w, 0, taps, x, 1);
+            s.blend(planes, 0, inner, idx, w, 0, taps, y, 1);
+            assertClose(y, x, 1e-6f, "blend inner=" + inner);
+        }
+    }
+
+    private float[] random(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = rnd.nextFloat() * 2 - 1;
+        }
+        return a;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, float relative, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            float tolerance = relative * Math.max(1f, Math.abs(expected[i]));
+            assertEquals(expected[i], actual[i], tolerance, what + " at " + i);
+        }
+    }
+}
