@@ -28,6 +28,7 @@ public final class StandardOps implements OpRegistry.Family {
                 new NormalizationOps(),
                 new QuantOps(),
                 new QGemmOps(),
+                new QLinearBinaryOps(),
                 new ControlFlowOps(),
                 new RecurrentOps(),
                 new SignalOps(),
