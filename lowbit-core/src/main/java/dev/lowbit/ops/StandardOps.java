@@ -29,6 +29,8 @@ public final class StandardOps implements OpRegistry.Family {
                 new QuantOps(),
                 new QGemmOps(),
                 new QLinearBinaryOps(),
+                new QLinearPoolOps(),
+                new QLinearTableOps(),
                 new ControlFlowOps(),
                 new RecurrentOps(),
                 new SignalOps(),

@@ -76,6 +76,23 @@ class QLinearBinaryOpsOrtTest {
         }
     }
 
+    /** Power-of-two scale ratios put results exactly halfway between integers: ORT rounds half to even. */
+    @Test
+    void exactTiesRoundHalfToEven() {
+        Random r = new Random(45);
+        for (String op : new String[] {"QLinearAdd", "QLinearMul"}) {
+            for (DType t : new DType[] {DType.UINT8, DType.INT8}) {
+                int lo = t == DType.UINT8 ? 0 : -128;
+                float sc = op.equals("QLinearAdd") ? 2f : 8f;
+                new OrtReferee("com.microsoft", op, 1)
+                        .inputs(random8(r, t, lo, lo + 255, 64, 64), Tensor.scalar(1f), scalar8(t, lo + 3),
+                                random8(r, t, lo, lo + 255, 64, 64), Tensor.scalar(0.5f), scalar8(t, lo + 130),
+                                Tensor.scalar(sc), scalar8(t, lo + 128))
+                        .outputs(t).assertSame();
+            }
+        }
+    }
+
     private static void check(String op, Random r) {
         int before = Parallel.threads();
         try {
