@@ -10,6 +10,8 @@ import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.BroadcastPlan;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * ONNX Runtime's contrib QLinearAdd and QLinearMul (domain com.microsoft), what its QDQ optimiser
@@ -46,6 +48,7 @@ final class QLinearBinaryOps implements OpRegistry.Family {
 
     private static Op create(OpContext ctx, boolean add) {
         String op = ctx.node().opType();
+        AtomicReference<PairTable> lastTable = new AtomicReference<>();
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[3];
@@ -69,13 +72,49 @@ final class QLinearBinaryOps implements OpRegistry.Family {
                 // Input 0 is one value per run: ORT calls MLAS with input 1 as A and input 0 as the scalar B.
                 SpanKernel k = add ? AddKernel.of(sb, zb, sa, za, sc, zc, unsigned) : MulKernel.of(sb, zb, sa, za, sc, zc, unsigned);
                 plan.forRows((ao, bo, oo, n) -> k.run(y, bo, x, ao, true, o, oo, n));
-            } else {
-                boolean scalarB = plan.bInnerStride() == 0;
+            } else if (plan.bInnerStride() == 0) {
                 SpanKernel k = add ? AddKernel.of(sa, za, sb, zb, sc, zc, unsigned) : MulKernel.of(sa, za, sb, zb, sc, zc, unsigned);
-                plan.forRows((ao, bo, oo, n) -> k.run(x, ao, y, bo, scalarB, o, oo, n));
+                plan.forRows((ao, bo, oo, n) -> k.run(x, ao, y, bo, true, o, oo, n));
+            } else {
+                // Element by element, every output is one of 65536: look it up in the table of the kernel's results.
+                PairTable t = lastTable.get();
+                if (t == null || !t.fits(sa, za, sb, zb, sc, zc, unsigned)) {
+                    SpanKernel k = add ? AddKernel.of(sa, za, sb, zb, sc, zc, unsigned) : MulKernel.of(sa, za, sb, zb, sc, zc, unsigned);
+                    t = PairTable.of(k, sa, za, sb, zb, sc, zc, unsigned);
+                    lastTable.set(t);
+                }
+                byte[] table = t.results();
+                plan.forRows((ao, bo, oo, n) -> {
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = table[(x[ao + i] & 0xFF) << 8 | (y[bo + i] & 0xFF)];
+                    }
+                });
             }
             return new Tensor[] {out};
         };
+    }
+
+    /** The kernel's output for every pair of byte values a, b (index a << 8 | b), for one set of parameters. */
+    private record PairTable(float sa, int za, float sb, int zb, float sc, int zc, boolean unsigned, byte[] results) {
+        static PairTable of(SpanKernel k, float sa, int za, float sb, int zb, float sc, int zc, boolean unsigned) {
+            byte[] every = new byte[256];
+            byte[] same = new byte[256];
+            for (int i = 0; i < 256; i++) {
+                every[i] = (byte) i;
+            }
+            byte[] results = new byte[1 << 16];
+            for (int i = 0; i < 256; i++) {
+                Arrays.fill(same, (byte) i);
+                k.run(same, 0, every, 0, false, results, i << 8, 256);
+            }
+            return new PairTable(sa, za, sb, zb, sc, zc, unsigned, results);
+        }
+
+        boolean fits(float sa2, int za2, float sb2, int zb2, float sc2, int zc2, boolean unsigned2) {
+            return Float.floatToIntBits(sa) == Float.floatToIntBits(sa2) && Float.floatToIntBits(sb) == Float.floatToIntBits(sb2)
+                    && Float.floatToIntBits(sc) == Float.floatToIntBits(sc2) && za == za2 && zb == zb2 && zc == zc2
+                    && unsigned == unsigned2;
+        }
     }
 
     /** MlasQLinearAddKernelAvx2Helper's arithmetic for one choice of A and B. */

@@ -57,6 +57,7 @@ final class QLinearOps {
 
     private static Op conv(OpContext ctx) {
         IntegerOps.ConvAttrs attrs = IntegerOps.ConvAttrs.of(ctx);
+        IntegerConvViaFloat viaFloat = IntegerConvViaFloat.of(ctx);
         return inputs -> {
             Tensor x = inputs[0];
             Tensor w = inputs[3];
@@ -73,16 +74,20 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
-            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
-            int m = res.outChannels();
+            int m = w.dim(0);
             QuantTensors.checkCount(ws.length, m, "w_scale");
-            int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
-            if (b.length != m) {
-                throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
-            }
             float[] mult = new float[m];
             for (int c = 0; c < m; c++) {
                 mult[c] = QuantMath.multiplier(xs[0], ws.length == 1 ? ws[0] : ws[c], ys[0]);
+            }
+            Tensor fast = viaFloat == null ? null : viaFloat.run(x, xu, xz[0], w, inputs[5], bias, mult, yzT);
+            if (fast != null) {
+                return new Tensor[] {fast};
+            }
+            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
+            int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
+            if (b.length != m) {
+                throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
             }
             // Output is [N, M, spatial]: each channel's plane uses its own multiplier and bias.
             int[] q = requantizePlanes(res.acc(), res.spatial(), mult, b, yzT);
