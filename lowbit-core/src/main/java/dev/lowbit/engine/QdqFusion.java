@@ -5,13 +5,16 @@ import dev.lowbit.onnx.Model;
 import dev.lowbit.passes.BatchNormFolding;
 import dev.lowbit.passes.ConstantFolding;
 import dev.lowbit.passes.GraphCleanup;
+import java.util.Set;
 
 /**
- * Runs QDQ models the way integer runtimes do: every {@code DQ -> Conv|MatMul [-> Relu|Clip] -> Q}
- * pattern executes as one QLinearConv / QLinearMatMul (int8/uint8 operands, int32 accumulation,
- * one requantization), exactly like ONNX Runtime after its QDQ fusion, instead of in float on
- * dequantized values. This is what makes lowbit's accuracy figures for a quantized model the
- * figures the deployed model has, rather than a float approximation of them.
+ * Runs QDQ models the way ONNX Runtime's CPU execution provider on x86-64 runs them: the QDQ node
+ * units its optimiser turns into integer ops (QLinearConv, QLinearMatMul, QGemm, QLinearAdd,
+ * QLinearGlobalAveragePool, QLinearAveragePool, QLinearConcat..., data movement on the integers)
+ * execute as those ops with ORT's arithmetic, and the rest stays float exactly where ORT keeps it
+ * float ({@link OrtQdqRewrites}: an int8 activation read by two DequantizeLinear nodes keeps its
+ * Conv in float on x86). This is what makes lowbit's results for a quantized model the deployed
+ * model's, output byte for output byte, rather than a float approximation of them.
  */
 public final class QdqFusion {
     private QdqFusion() {
@@ -28,13 +31,19 @@ public final class QdqFusion {
         Model copy = m.copy();
         try {
             GraphCleanup.removeNoOps(copy.graph());
-            ConstantFolding.apply(copy);
+            // ORT's constant folding skips DequantizeLinear in QDQ models (constant_folding.cc,
+            // skip_dequantize_linear): folded weights would leave the integer ops nothing to read.
+            ConstantFolding.apply(copy, Set.of("DequantizeLinear"));
             BatchNormFolding.apply(copy.graph());
         } catch (RuntimeException e) {
             return m; // an optimisation that cannot apply must never stop a model from running
         }
         if (copy.graph().nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear"))) {
-            QOperatorWriter.convert(copy);
+            QOperatorWriter.ensureUniqueDequantize(copy.graph());
+            OrtQdqRewrites.dropActivationsBeforeQuantize(copy.graph());
+            OrtQdqRewrites.unsignedActivations(copy.graph());
+            QOperatorWriter.convert(copy, false);
+            OrtQdqRewrites.dropMatchingDequantizeQuantize(copy.graph());
         }
         ResidualFusion.apply(copy.graph());
         ActivationFusion.apply(copy.graph());

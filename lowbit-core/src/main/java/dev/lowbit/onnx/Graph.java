@@ -125,6 +125,17 @@ public final class Graph {
         return out;
     }
 
+    /** How many node inputs read {@code value}; a node reading it twice counts twice (ONNX Runtime's edge count). */
+    public int readCount(String value) {
+        int n = 0;
+        for (Node c : nodes) {
+            for (String in : c.inputs()) {
+                n += in.equals(value) ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     /** Makes every node that reads {@code from} read {@code to} instead; also renames graph outputs. */
     public void rewire(String from, String to) {
         for (Node n : nodes) {

@@ -100,6 +100,30 @@ final class QuantTensors {
         return ints(zp);
     }
 
+    /** A per-tensor float scale: a scalar or a one-element tensor. */
+    static float scalarScale(Tensor t, String what) {
+        float[] s = scales(t, what);
+        if (s.length != 1) {
+            throw new UnsupportedOpException(what + " with " + s.length + " values is not supported (per-tensor only)");
+        }
+        return s[0];
+    }
+
+    /**
+     * A per-tensor zero point of the 8-bit type {@code type}: a scalar or one-element tensor of
+     * that type, or absent (null: 0).
+     */
+    static int scalarZeroPoint(Tensor zp, DType type, String what) {
+        if (zp == null) {
+            return 0;
+        }
+        if (zp.dtype() != type || zp.size() != 1) {
+            throw new UnsupportedOpException(what + " must be one " + type.onnxName() + " value, got "
+                    + zp.dtype().onnxName() + " with " + zp.size() + " values");
+        }
+        return ints(zp)[0];
+    }
+
     /** Requires {@code n} to be 1 or {@code full}: one value per tensor or one per channel. */
     static void checkCount(int n, int full, String what) {
         if (n != 1 && n != full) {

@@ -32,10 +32,19 @@ public final class ConstantFolding {
 
     /** Folds in place, repeatedly (a fold can make the next node constant); returns nodes folded. */
     public static int apply(Model m) {
+        return apply(m, Set.of());
+    }
+
+    /**
+     * Folds in place, leaving nodes of the op types {@code keep} (e.g. DequantizeLinear, which ONNX
+     * Runtime does not fold in QDQ models so that quantized weights reach its integer ops).
+     */
+    public static int apply(Model m, Set<String> keep) {
         Graph g = m.graph();
         int folded = 0;
         for (Node n : List.copyOf(g.topologicalOrder())) {
-            if (NEVER.contains(n.opType()) || !n.domain().isEmpty() || n.outputs().stream().anyMatch(g::isGraphOutput)) {
+            if (NEVER.contains(n.opType()) || keep.contains(n.opType()) || !n.domain().isEmpty()
+                    || n.outputs().stream().anyMatch(g::isGraphOutput)) {
                 continue;
             }
             boolean allConstant = n.inputs().stream().allMatch(i -> i.isEmpty() || g.initializer(i) != null);

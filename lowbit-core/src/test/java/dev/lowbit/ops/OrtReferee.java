@@ -37,6 +37,7 @@ import java.util.Random;
 final class OrtReferee {
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
+    private final String domain;
     private final String opType;
     private final int opset;
     private final List<Attribute> attributes = new ArrayList<>();
@@ -44,6 +45,12 @@ final class OrtReferee {
     private final List<DType> outputTypes = new ArrayList<>();
 
     OrtReferee(String opType, int opset) {
+        this("", opType, opset);
+    }
+
+    /** An op of {@code domain} (e.g. com.microsoft, version 1) in a model importing ONNX opset 13 beside it. */
+    OrtReferee(String domain, String opType, int opset) {
+        this.domain = domain;
         this.opType = opType;
         this.opset = opset;
     }
@@ -55,6 +62,12 @@ final class OrtReferee {
 
     OrtReferee inputs(Tensor... ts) {
         inputs.addAll(Arrays.asList(ts));
+        return this;
+    }
+
+    /** Replaces input {@code i} (set by {@link #inputs}). */
+    OrtReferee replaceInput(int i, Tensor t) {
+        inputs.set(i, t);
         return this;
     }
 
@@ -91,12 +104,15 @@ final class OrtReferee {
             out.add("out" + i);
             g.outputs().add(new ValueInfo("out" + i, outputTypes.get(i), null));
         }
-        Node n = new Node(opType, "n", in, out);
+        Node n = new Node(opType, domain, "n", in, out);
         attributes.forEach(n::set);
         g.addNode(n);
         Model m = new Model(g);
-        m.opsets().put("", (long) opset);
-        m.setIrVersion(opset >= 21 ? 10 : 8);
+        m.opsets().put("", domain.isEmpty() ? (long) opset : 13L);
+        if (!domain.isEmpty()) {
+            m.opsets().put(domain, (long) opset);
+        }
+        m.setIrVersion(opset >= 21 && domain.isEmpty() ? 10 : 8);
 
         Map<String, Tensor> ours = new Executor(m).run(feeds);
         Tensor[] result = new Tensor[out.size()];

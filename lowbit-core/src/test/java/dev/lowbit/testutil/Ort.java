@@ -29,17 +29,22 @@ import java.util.Map;
  * (bytes or file) on lowbit {@link Tensor}s and returns lowbit tensors.
  *
  * <p>Sessions use basic graph optimisations only (constant folding, redundant-node removal, which
- * are exact) so ORT's fused kernels do not blur the comparison. Open one with {@link #open} to run
- * many batches; the static {@code run} methods are one-shot.
+ * are exact) so ORT's fused kernels do not blur the comparison, except {@link #openOptimized}
+ * (all optimisations, for QDQ models). Open one with {@link #open} to run many batches; the static
+ * {@code run} methods are one-shot.
  */
 public final class Ort implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
 
     private Ort(byte[] model) {
+        this(model, OrtSession.SessionOptions.OptLevel.BASIC_OPT, 2);
+    }
+
+    private Ort(byte[] model, OrtSession.SessionOptions.OptLevel level, int threads) {
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.BASIC_OPT);
-            opts.setIntraOpNumThreads(2);
+            opts.setOptimizationLevel(level);
+            opts.setIntraOpNumThreads(threads);
             opts.setInterOpNumThreads(1);
             session = env.createSession(model, opts);
         } catch (OrtException e) {
@@ -49,6 +54,14 @@ public final class Ort implements AutoCloseable {
 
     public static Ort open(byte[] model) {
         return new Ort(model);
+    }
+
+    /**
+     * A session with every graph optimisation, as deployments run (and lowbit's onnxruntime engine):
+     * QDQ node units fused into ORT's integer ops. The referee for lowbit's QDQ execution.
+     */
+    public static Ort openOptimized(byte[] model, int threads) {
+        return new Ort(model, OrtSession.SessionOptions.OptLevel.ALL_OPT, threads);
     }
 
     public static Ort open(Path model) {
