@@ -45,6 +45,10 @@ public final class CompareCommand implements Callable<Integer> {
             description = "Run both models in java (lowbit's engine) or onnxruntime (default ${DEFAULT-VALUE}; --layers needs java).")
     String engine;
 
+    @Option(names = "--reference-engine", paramLabel = "NAME",
+            description = "Run FLOAT on this engine and QUANT on --engine: with the same model twice, how far lowbit's engine is from ONNX Runtime (max |err| 0 = identical outputs).")
+    String referenceEngine;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Threads (0 = all cores).")
     int threads;
 
@@ -67,17 +71,17 @@ public final class CompareCommand implements Callable<Integer> {
             case "onnxruntime", "ort" -> false;
             default -> throw new LowbitException("unknown engine '" + engine + "' (use java or onnxruntime)");
         };
-        if (layers && !java) {
-            throw new LowbitException("--layers compares lowbit's intermediate tensors: use it with --engine java");
+        if (layers && (!java || referenceEngine != null)) {
+            throw new LowbitException("--layers compares lowbit's intermediate tensors: use it with --engine java and no --reference-engine");
         }
         ModelComparison.Result r;
         try (Dataset ds = Datasets.open(data, dataOptions.toOptions(f, limit))) {
             Progress p = Progress.stderr("compare", ds.size(), "samples");
-            if (java) {
+            if (java && referenceEngine == null) {
                 r = ModelComparison.compare(f, q, maskThreshold, ds, batch, layers, n -> p.advance(n - p.count()));
             } else {
-                try (Engine fe = Engines.open(floatModel, "onnxruntime", threads);
-                     Engine qe = Engines.open(quantModel, "onnxruntime", threads)) {
+                try (Engine fe = Engines.open(floatModel, referenceEngine != null ? referenceEngine : "onnxruntime", threads);
+                     Engine qe = Engines.open(quantModel, java ? Engines.JAVA : Engines.ONNXRUNTIME, threads)) {
                     r = ModelComparison.compare(fe, qe, OutputKind.of(f), maskThreshold, ds, batch,
                             n -> p.advance(n - p.count()));
                 }
