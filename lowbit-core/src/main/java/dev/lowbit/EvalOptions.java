@@ -9,6 +9,8 @@ import java.util.Objects;
  */
 public final class EvalOptions {
     final String engine;
+    /** Where {@link OnnxModel#compare} runs the float model; null: the same engine as the quantized one. */
+    final String referenceEngine;
     final int threads;
     final int batchSize;
     final int samples;
@@ -18,6 +20,7 @@ public final class EvalOptions {
 
     private EvalOptions(Builder b) {
         engine = b.engine;
+        referenceEngine = b.referenceEngine;
         threads = b.threads;
         batchSize = b.batchSize;
         samples = b.samples;
@@ -47,6 +50,7 @@ public final class EvalOptions {
     /** Builds {@link EvalOptions}; each setter checks its value. */
     public static final class Builder {
         private String engine = "java";
+        private String referenceEngine;
         private int threads;
         private int batchSize = 64;
         private int samples;
@@ -67,6 +71,19 @@ public final class EvalOptions {
          */
         public Builder engine(String name) {
             engine = Objects.requireNonNull(name, "engine");
+            return this;
+        }
+
+        /**
+         * For {@link OnnxModel#compare}: run the float (reference) model in this engine instead of
+         * the quantized model's. Comparing a model with itself across two engines measures how far
+         * lowbit's engine is from ONNX Runtime on it.
+         *
+         * @param name the reference model's engine, or null for the same engine as the quantized model
+         * @return this builder
+         */
+        public Builder referenceEngine(String name) {
+            referenceEngine = name;
             return this;
         }
 

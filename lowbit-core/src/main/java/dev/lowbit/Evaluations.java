@@ -43,10 +43,11 @@ final class Evaluations {
      * intermediate tensors can be compared too; other engines compare outputs.
      */
     static Comparison compare(OnnxModel floatModel, OnnxModel quantized, DataSource data, EvalOptions o) {
-        boolean java = o.engine.equals(Engines.JAVA);
+        String referenceEngine = o.referenceEngine != null ? o.referenceEngine : o.engine;
+        boolean java = o.engine.equals(Engines.JAVA) && referenceEngine.equals(Engines.JAVA);
         if (o.layers && !java) {
-            throw new LowbitException("comparing layers needs lowbit's intermediate tensors: use engine java, not '"
-                    + o.engine + "'");
+            throw new LowbitException("comparing layers needs lowbit's intermediate tensors: use engine java for both models, not '"
+                    + referenceEngine + "' and '" + o.engine + "'");
         }
         Model f = floatModel.internal();
         ModelComparison.Result r;
@@ -55,7 +56,7 @@ final class Evaluations {
             if (java) {
                 r = ModelComparison.compare(f, quantized.internal(), o.maskThreshold, ds, o.batchSize, o.layers, progress);
             } else {
-                try (Engine fe = open(floatModel, o.engine, o.threads); Engine qe = open(quantized, o.engine, o.threads)) {
+                try (Engine fe = open(floatModel, referenceEngine, o.threads); Engine qe = open(quantized, o.engine, o.threads)) {
                     r = ModelComparison.compare(fe, qe, OutputKind.of(f), o.maskThreshold, ds, o.batchSize, progress);
                 }
             }

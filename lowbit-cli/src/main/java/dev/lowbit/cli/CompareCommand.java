@@ -41,6 +41,10 @@ public final class CompareCommand implements Callable<Integer> {
             description = "Run both models in java (lowbit's engine) or onnxruntime (default ${DEFAULT-VALUE}; --layers needs java).")
     String engine;
 
+    @Option(names = "--reference-engine", paramLabel = "NAME",
+            description = "Run FLOAT on this engine and QUANT on --engine: with the same model twice, how far lowbit's engine is from ONNX Runtime (max |err| 0 = identical outputs).")
+    String referenceEngine;
+
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "Threads (0 = all cores).")
     int threads;
 
@@ -63,13 +67,13 @@ public final class CompareCommand implements Callable<Integer> {
             case "onnxruntime", "ort" -> false;
             default -> throw new LowbitException("unknown engine '" + engine + "' (use java or onnxruntime)");
         };
-        if (layers && !java) {
-            throw new LowbitException("--layers compares lowbit's intermediate tensors: use it with --engine java");
+        if (layers && (!java || referenceEngine != null)) {
+            throw new LowbitException("--layers compares lowbit's intermediate tensors: use it with --engine java and no --reference-engine");
         }
         ProgressBars bars = new ProgressBars(phase -> "samples");
         Comparison r = f.compare(q, dataOptions.source(data), EvalOptions.builder().engine(java ? "java" : "onnxruntime")
-                .threads(threads).batchSize(batch).samples(limit).maskThreshold(maskThreshold).layers(layers)
-                .progress(bars).build());
+                .referenceEngine(referenceEngine).threads(threads).batchSize(batch).samples(limit)
+                .maskThreshold(maskThreshold).layers(layers).progress(bars).build());
         bars.done();
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();

@@ -44,6 +44,9 @@ public final class QdqFusion {
             OrtQdqRewrites.unsignedActivations(copy.graph());
             QOperatorWriter.convert(copy, false);
             OrtQdqRewrites.dropMatchingDequantizeQuantize(copy.graph());
+            // Weights no integer op took stay DequantizeLinear nodes in ORT, recomputed on every run;
+            // folding them gives the same floats once.
+            ConstantFolding.apply(copy);
         }
         ResidualFusion.apply(copy.graph());
         ActivationFusion.apply(copy.graph());
