@@ -18,6 +18,12 @@ public final class OpRegistry {
         void register(OpRegistry registry);
     }
 
+    /**
+     * The domain of ops lowbit's engine creates itself when it rewrites a graph for execution
+     * (never written to a file): their values are the ones the ops they replace compute.
+     */
+    public static final String ENGINE_DOMAIN = "dev.lowbit.engine";
+
     private record Entry(int sinceOpset, OpFactory factory) {
     }
 

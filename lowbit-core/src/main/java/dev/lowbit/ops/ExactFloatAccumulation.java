@@ -6,7 +6,9 @@ import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.IntQuantize;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -156,15 +158,8 @@ final class ExactFloatAccumulation {
     Tensor accumulate(Tensor x, boolean xUnsigned, int xZeroPoint) {
         byte[] xb = x.bytes();
         float[] shifted = BufferPool.floatsUninitialized(xb.length);
-        if (xUnsigned) {
-            for (int i = 0; i < xb.length; i++) {
-                shifted[i] = (xb[i] & 0xFF) - xZeroPoint;
-            }
-        } else {
-            for (int i = 0; i < xb.length; i++) {
-                shifted[i] = xb[i] - xZeroPoint;
-            }
-        }
+        Parallel.forRange(xb.length, 1 << 16, (start, end) ->
+                IntQuantize.shiftedFloats(xb, start, end - start, xUnsigned, xZeroPoint, shifted, start));
         Tensor acc = floatOp.run(new Tensor[] {Tensor.wrap(DType.FLOAT, x.shape(), shifted), shiftedWeight})[0];
         BufferPool.release(shifted);
         return acc;

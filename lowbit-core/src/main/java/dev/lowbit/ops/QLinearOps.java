@@ -111,23 +111,19 @@ final class QLinearOps {
         return mult;
     }
 
-    /** 1.5 * 2^23: adding then subtracting it rounds a float below 2^22 in magnitude to an integer, ties to even. */
-    private static final float ROUNDING_MAGIC = 12582912f;
-
     /**
      * {@link #requantizePlanes} for accumulators the float kernels produced ([N, M, spatial], exact
      * integers as float), straight to the 8-bit output: {@code saturate(rint(float(acc + bias) * mult) + yz)}
-     * with the clamp before the rounding (the bounds are integers, so they commute) and the rounding by
-     * {@link #ROUNDING_MAGIC}, which the JIT vectorises, unlike Math.rint.
+     * ({@link IntQuantize#requantizeToBytes}).
      */
     private static Tensor requantizeFloatPlanes(Tensor acc, int m, float[] mult, int[] bias, Tensor yzT) {
         DType t = yzT.dtype();
-        int yz = QuantTensors.ints(yzT)[0];
-        float lo = (float) (t.minValue() - yz);
-        float hi = (float) (t.maxValue() - yz);
         if (t != DType.UINT8 && t != DType.INT8) {
             throw new UnsupportedOpException("QLinearConv output type " + t.onnxName() + " is not supported");
         }
+        int yz = QuantTensors.ints(yzT)[0];
+        int qmin = (int) t.minValue();
+        int qmax = (int) t.maxValue();
         Tensor out = Tensor.zeros(t, acc.shape());
         float[] a = acc.floats();
         byte[] q = out.bytes();
@@ -136,12 +132,7 @@ final class QLinearOps {
         Parallel.forRange(planes, Math.max(1, 16384 / Math.max(1, spatial)), (start, end) -> {
             for (int p = start; p < end; p++) {
                 int c = p % m;
-                float mul = mult[c];
-                int b = bias[c];
-                for (int i = p * spatial, e = i + spatial; i < e; i++) {
-                    float v = Math.min(Math.max((float) ((int) a[i] + b) * mul, lo), hi);
-                    q[i] = (byte) ((int) ((v + ROUNDING_MAGIC) - ROUNDING_MAGIC) + yz);
-                }
+                IntQuantize.requantizeToBytes(a, p * spatial, spatial, bias[c], mult[c], yz, qmin, qmax, q, p * spatial);
             }
         });
         return out;

@@ -18,6 +18,11 @@ import java.util.Arrays;
  * results quantized with MlasQuantizeLinear ({@link QuantMath#quantize}). Concat copies an input
  * whose scale and zero point equal the output's and maps the others through the identity's table
  * (qlinear_concat.cc).
+ *
+ * <p>Also the engine's own Requantize and RequantizeRelu ({@link OpRegistry#ENGINE_DOMAIN}; inputs X,
+ * X_scale, X_zp, Y_scale, Y_zp): a DequantizeLinear, optionally a Relu, and a QuantizeLinear on a
+ * per-tensor 8-bit value, which ONNX Runtime runs as three float ops. The table holds exactly the
+ * bytes those float ops give for each input byte, so one lookup per element replaces them.
  */
 final class QLinearTableOps implements OpRegistry.Family {
     private static final String MS = "com.microsoft";
@@ -30,6 +35,32 @@ final class QLinearTableOps implements OpRegistry.Family {
         });
         r.register(MS, "QLinearSigmoid", 1, ctx -> unary(ctx, QLinearTableOps::logistic));
         r.register(MS, "QLinearConcat", 1, QLinearTableOps::concat);
+        r.register(OpRegistry.ENGINE_DOMAIN, "Requantize", 1, ctx -> requantize(ctx, v -> v));
+        r.register(OpRegistry.ENGINE_DOMAIN, "RequantizeRelu", 1, ctx -> requantize(ctx, v -> Math.max(v, 0f)));
+    }
+
+    /** DequantizeLinear, {@code f} in float, QuantizeLinear: input and output types may differ (u8 in, s8 out). */
+    private static Op requantize(OpContext ctx, FloatFunction f) {
+        String op = ctx.node().opType();
+        return inputs -> {
+            Tensor x = inputs[0];
+            Tensor yz = inputs[4];
+            boolean xu = QuantTensors.unsigned8(x, op + " X");
+            boolean yu = QuantTensors.unsigned8(yz, op + " Y_zero_point");
+            byte[] table = table(xu, QuantTensors.scalarScale(inputs[1], op + " X_scale"),
+                    QuantTensors.scalarZeroPoint(inputs[2], x.dtype(), op + " X_zero_point"),
+                    QuantTensors.scalarScale(inputs[3], op + " Y_scale"),
+                    QuantTensors.scalarZeroPoint(yz, yz.dtype(), op + " Y_zero_point"), yu, f);
+            Tensor out = Tensor.zeros(yz.dtype(), x.shapeRef());
+            lookup(x.bytes(), table, out.bytes());
+            return new Tensor[] {out};
+        };
+    }
+
+    private static void lookup(byte[] in, byte[] table, byte[] out) {
+        for (int i = 0; i < in.length; i++) {
+            out[i] = table[in[i] & 0xFF];
+        }
     }
 
     /** A float function of one float, as ORT's table builders apply it. */
@@ -47,19 +78,20 @@ final class QLinearTableOps implements OpRegistry.Family {
                     QuantTensors.scalarScale(inputs[3], op + " Y_scale"),
                     QuantTensors.scalarZeroPoint(inputs.length > 4 ? inputs[4] : null, x.dtype(), op + " Y_zero_point"), f);
             Tensor out = Tensor.zeros(x.dtype(), x.shapeRef());
-            byte[] in = x.bytes();
-            byte[] o = out.bytes();
-            for (int i = 0; i < in.length; i++) {
-                o[i] = table[in[i] & 0xFF];
-            }
+            lookup(x.bytes(), table, out.bytes());
             return new Tensor[] {out};
         };
     }
 
     /** QlinearBuildLookupTable: the output byte for each input byte, indexed by the byte's bits. */
     private static byte[] table(boolean unsigned, float xs, int xz, float ys, int yz, FloatFunction f) {
-        int qmin = unsigned ? 0 : -128;
-        int qmax = unsigned ? 255 : 127;
+        return table(unsigned, xs, xz, ys, yz, unsigned, f);
+    }
+
+    /** {@link #table(boolean, float, int, float, int, FloatFunction)} with an output type of its own. */
+    private static byte[] table(boolean unsigned, float xs, int xz, float ys, int yz, boolean yUnsigned, FloatFunction f) {
+        int qmin = yUnsigned ? 0 : -128;
+        int qmax = yUnsigned ? 255 : 127;
         byte[] table = new byte[256];
         for (int i = 0; i < 256; i++) {
             float x = xs * (float) (MlasConversions.value((byte) i, unsigned) - xz);

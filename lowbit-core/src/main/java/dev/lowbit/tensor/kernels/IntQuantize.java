@@ -28,6 +28,20 @@ public final class IntQuantize {
     }
 
     /**
+     * {@code out[outOff + i] = (byte) requantize((int) acc[accOff + i] + add, multiplier, zp)} for i in [0, n):
+     * accumulators that are exact integers held in floats (see ops' ExactFloatAccumulation).
+     */
+    public static void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin,
+                                         int qmax, byte[] out, int outOff) {
+        LOOPS.requantizeToBytes(acc, accOff, n, add, multiplier, zp, qmin, qmax, out, outOff);
+    }
+
+    /** {@code out[outOff + i] = value(x[xOff + i]) - zp} as float, the byte read as unsigned or signed. */
+    public static void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
+        LOOPS.shiftedFloats(x, xOff, n, unsigned, zp, out, outOff);
+    }
+
+    /**
      * The scalar rounding step: rint of a value already clamped to [qmin - zp, qmax - zp], plus the
      * zero point (NaN passes the clamp and lands on zp).
      */

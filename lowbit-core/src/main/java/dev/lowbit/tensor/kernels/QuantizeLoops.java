@@ -17,6 +17,17 @@ public interface QuantizeLoops {
             int outOff);
 
     /**
+     * out[outOff + i] = (byte) (rint(clamp((float) ((int) acc[accOff + i] + add) * multiplier, qmin - zp, qmax - zp)) + zp)
+     * for i < n: {@link #requantize} for accumulators that are exact integers held in floats, straight to 8-bit
+     * bytes (the integer sum with {@code add} is formed in int32, as ONNX Runtime does).
+     */
+    void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            byte[] out, int outOff);
+
+    /** out[outOff + i] = (float) (value(x[xOff + i]) - zp) for i < n, the byte read as unsigned or signed. */
+    void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff);
+
+    /**
      * dst[dstOff + i] = {@link FakeQuantKernels#scalar}(src[off + i], scale, lo, hi) for i < len: fake
      * quantization with the zero point already folded into lo = qmin - zp and hi = qmax - zp.
      */

@@ -23,6 +23,25 @@ final class ScalarQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            byte[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        for (int i = 0; i < n; i++) {
+            float v = (float) ((int) acc[accOff + i] + add) * multiplier;
+            out[outOff + i] = (byte) IntQuantize.round(Math.min(Math.max(v, lo), hi), zp);
+        }
+    }
+
+    @Override
+    public void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
+        int mask = unsigned ? 0xFF : -1;
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (x[xOff + i] & mask) - zp;
+        }
+    }
+
+    @Override
     public void fakeQuantize(float[] src, int off, int len, float[] dst, int dstOff, float scale, float lo, float hi) {
         for (int i = 0; i < len; i++) {
             dst[dstOff + i] = FakeQuantKernels.scalar(src[off + i], scale, lo, hi);

@@ -1,6 +1,7 @@
 package dev.lowbit.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.lowbit.quant.QuantMath;
 import java.util.Random;
@@ -57,6 +58,29 @@ class IntQuantizeTest {
             }
             IntQuantize.requantize(acc, 2, n, add, mult, zp, range[0], range[1], actual, 0);
             assertArrayEquals(expected, actual, "trial " + trial);
+        }
+    }
+
+    /** Float-held exact accumulators straight to bytes: QuantMath.requantize of the same int32 sums. */
+    @Test
+    void requantizeToBytesMatchesScalar() {
+        Random r = new Random(52);
+        for (int trial = 0; trial < 200; trial++) {
+            int[] range = RANGES[trial % 2];
+            int n = r.nextInt(100);
+            float mult = trial % 4 == 0 ? 1f / (1 << r.nextInt(8)) : r.nextFloat() * 0.01f;
+            int zp = range[0] + r.nextInt(range[1] - range[0] + 1);
+            int add = trial % 3 == 0 ? r.nextInt(1 << 26) - (1 << 25) : r.nextInt(2001) - 1000;
+            float[] acc = new float[n + 2];
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] = trial % 5 == 0 ? r.nextInt(1 << 25) - (1 << 24) : r.nextInt(200_001) - 100_000;
+            }
+            byte[] actual = new byte[n];
+            IntQuantize.requantizeToBytes(acc, 2, n, add, mult, zp, range[0], range[1], actual, 0);
+            for (int i = 0; i < n; i++) {
+                int expected = QuantMath.requantize((int) acc[i + 2] + add, mult, zp, range[0], range[1]);
+                assertEquals(expected, range[0] == 0 ? actual[i] & 0xFF : actual[i], "trial " + trial + " i " + i);
+            }
         }
     }
 }

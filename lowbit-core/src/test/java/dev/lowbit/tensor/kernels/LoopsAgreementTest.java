@@ -202,6 +202,27 @@ class LoopsAgreementTest {
             f.requantize(acc, 1, n, 77, 3.1e-4f, 128, 0, 255, x, 0);
             s.requantize(acc, 1, n, 77, 3.1e-4f, 128, 0, 255, y, 0);
             assertArrayEquals(y, x, "requantize n=" + n);
+            float[] exactAcc = new float[n + 1];
+            for (int i = 0; i < exactAcc.length; i++) {
+                exactAcc[i] = rnd.nextInt(1 << 25) - (1 << 24); // every integer float up to 2^24
+            }
+            byte[] bx = new byte[n + 2], by = new byte[n + 2];
+            for (int[] range : new int[][] {{0, 255, 128}, {-128, 127, -5}}) {
+                f.requantizeToBytes(exactAcc, 1, n, 1 << 24, 3.1e-6f, range[2], range[0], range[1], bx, 1);
+                s.requantizeToBytes(exactAcc, 1, n, 1 << 24, 3.1e-6f, range[2], range[0], range[1], by, 1);
+                assertArrayEquals(by, bx, "requantizeToBytes n=" + n);
+                f.requantizeToBytes(exactAcc, 1, n, -3, 3.1e-5f, range[2], range[0], range[1], bx, 1);
+                s.requantizeToBytes(exactAcc, 1, n, -3, 3.1e-5f, range[2], range[0], range[1], by, 1);
+                assertArrayEquals(by, bx, "requantizeToBytes (saturating) n=" + n);
+            }
+            byte[] bytes = new byte[n + 1];
+            rnd.nextBytes(bytes);
+            for (boolean unsigned : new boolean[] {true, false}) {
+                    float[] sx = new float[n + 1], sy = new float[n + 1];
+                f.shiftedFloats(bytes, 1, n, unsigned, 7, sx, 1);
+                s.shiftedFloats(bytes, 1, n, unsigned, 7, sy, 1);
+                assertArrayEquals(sy, sx, "shiftedFloats n=" + n);
+            }
             float[] fx = new float[n + 1], fy = new float[n + 1];
             f.fakeQuantize(in, 1, n, fx, 0, 0.02f, -130f, 125f);
             s.fakeQuantize(in, 1, n, fy, 0, 0.02f, -130f, 125f);

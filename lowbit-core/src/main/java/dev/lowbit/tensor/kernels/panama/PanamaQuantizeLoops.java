@@ -3,6 +3,7 @@ package dev.lowbit.tensor.kernels.panama;
 import dev.lowbit.tensor.kernels.FakeQuantKernels;
 import dev.lowbit.tensor.kernels.IntQuantize;
 import dev.lowbit.tensor.kernels.QuantizeLoops;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -17,6 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaQuantizeLoops implements QuantizeLoops {
     private static final VectorSpecies<Float> FS = PanamaSpecies.FLOAT;
     private static final VectorSpecies<Integer> IS = PanamaSpecies.INT;
+    private static final VectorSpecies<Byte> BS = PanamaSpecies.BYTE;
     private static final float ROUNDING_MAGIC = 12582912f; // 1.5 * 2^23
 
     @Override
@@ -49,6 +51,43 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
         for (; i < n; i++) {
             float v = (float) (acc[accOff + i] + add) * multiplier;
             out[outOff + i] = IntQuantize.round(Math.min(Math.max(v, lo), hi), zp);
+        }
+    }
+
+    @Override
+    public void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            byte[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        int i = 0;
+        if (BS != null) {
+            int bound = FS.loopBound(n);
+            for (; i < bound; i += FS.length()) {
+                IntVector a = ((IntVector) FloatVector.fromArray(FS, acc, accOff + i).convert(VectorOperators.F2I, 0)).add(add);
+                FloatVector v = ((FloatVector) a.convert(VectorOperators.I2F, 0)).mul(multiplier).max(lo).min(hi);
+                IntVector q = ((IntVector) v.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).convert(VectorOperators.F2I, 0)).add(zp);
+                q.convertShape(VectorOperators.I2B, BS, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = (float) ((int) acc[accOff + i] + add) * multiplier;
+            out[outOff + i] = (byte) IntQuantize.round(Math.min(Math.max(v, lo), hi), zp);
+        }
+    }
+
+    @Override
+    public void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
+        int mask = unsigned ? 0xFF : -1;
+        int i = 0;
+        if (BS != null) {
+            int bound = FS.loopBound(n);
+            for (; i < bound; i += FS.length()) {
+                IntVector v = (IntVector) ByteVector.fromArray(BS, x, xOff + i).convertShape(VectorOperators.B2I, IS, 0);
+                v.and(mask).sub(zp).convert(VectorOperators.I2F, 0).reinterpretAsFloats().intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (x[xOff + i] & mask) - zp;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.lowbit.tensor.kernels.panama;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,7 +16,19 @@ final class PanamaSpecies {
     /** The int species of the same shape (as many lanes as {@link #FLOAT}, which int kernels rely on). */
     static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
 
+    /**
+     * Bytes with as many lanes as {@link #INT} (a quarter of its bits), for 8-bit loads and stores
+     * next to int and float vectors; null when that shape does not exist (float vectors narrower
+     * than 256 bits), and the byte loops then run in plain Java.
+     */
+    static final VectorSpecies<Byte> BYTE = quarterOf(FLOAT);
+
     private PanamaSpecies() {
+    }
+
+    private static VectorSpecies<Byte> quarterOf(VectorSpecies<Float> f) {
+        int bits = f.vectorBitSize() / 4;
+        return bits < 64 ? null : VectorSpecies.of(byte.class, VectorShape.forBitSize(bits));
     }
 
     private static VectorSpecies<Float> selectFloat() {
