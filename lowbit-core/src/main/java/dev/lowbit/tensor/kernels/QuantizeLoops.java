@@ -18,7 +18,8 @@ public interface QuantizeLoops {
 
     /**
      * out[outOff + i] = (byte) (rint(clamp((float) ((int) acc[accOff + i] + add) * multiplier, qmin - zp, qmax - zp)) + zp)
-     * for i < n: {@link #requantize} for accumulators that are exact integers held in floats, straight to 8-bit
+     * for i < n: {@link #requantize} for accumulators that are exact integers of magnitude at most 2^24 held in
+     * floats, straight to 8-bit
      * bytes (the integer sum with {@code add} is formed in int32, as ONNX Runtime does).
      */
     void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,

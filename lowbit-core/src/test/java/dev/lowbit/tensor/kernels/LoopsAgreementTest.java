@@ -214,6 +214,13 @@ class LoopsAgreementTest {
                 f.requantizeToBytes(exactAcc, 1, n, -3, 3.1e-5f, range[2], range[0], range[1], bx, 1);
                 s.requantizeToBytes(exactAcc, 1, n, -3, 3.1e-5f, range[2], range[0], range[1], by, 1);
                 assertArrayEquals(by, bx, "requantizeToBytes (saturating) n=" + n);
+                // A bias float cannot hold, and a multiplier too large for the magic-number route.
+                f.requantizeToBytes(exactAcc, 1, n, (1 << 24) + 1, 3.1e-6f, range[2], range[0], range[1], bx, 1);
+                s.requantizeToBytes(exactAcc, 1, n, (1 << 24) + 1, 3.1e-6f, range[2], range[0], range[1], by, 1);
+                assertArrayEquals(by, bx, "requantizeToBytes (odd bias above 2^24) n=" + n);
+                f.requantizeToBytes(exactAcc, 1, n, 9, 0.75f, range[2], range[0], range[1], bx, 1);
+                s.requantizeToBytes(exactAcc, 1, n, 9, 0.75f, range[2], range[0], range[1], by, 1);
+                assertArrayEquals(by, bx, "requantizeToBytes (large multiplier) n=" + n);
             }
             byte[] bytes = new byte[n + 1];
             rnd.nextBytes(bytes);

@@ -20,6 +20,11 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
     private static final VectorSpecies<Integer> IS = PanamaSpecies.INT;
     private static final VectorSpecies<Byte> BS = PanamaSpecies.BYTE;
     private static final float ROUNDING_MAGIC = 12582912f; // 1.5 * 2^23
+    /** The bits of {@link #ROUNDING_MAGIC}: the float {@code ROUNDING_MAGIC + k} has bits {@code MAGIC_BITS + k} for |k| < 2^22. */
+    private static final int MAGIC_BITS = 0x4B400000;
+    private static final float MAGIC_RANGE = 4194304f; // 2^22
+    /** The largest magnitude of a float-exact accumulator (ExactFloatAccumulation's bound). */
+    private static final float EXACT_ACC = 16777216f; // 2^24
 
     @Override
     public void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, int[] out, int outOff) {
@@ -54,6 +59,16 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
         }
     }
 
+    /**
+     * Two routes, equal bit for bit to the scalar definition. When the bias is a float exactly
+     * (|add| <= 2^24 or a multiple of a power of two) and every product stays below 2^22 in magnitude,
+     * the float sum {@code acc + add} rounds exactly as {@code (float) (int32 sum)} does (IEEE
+     * addition rounds the exact sum of two exact operands once, to nearest even, like the int to float
+     * conversion); the product plus 1.5 * 2^23 then holds rint(product) in its low mantissa bits, read
+     * as an int without a float to int conversion (whose Java NaN/overflow fix-ups are slow on x86),
+     * and the clamp runs on ints, where it commutes with the rounding because the bounds are integers.
+     * Otherwise the general route converts and clamps in float.
+     */
     @Override
     public void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
             byte[] out, int outOff) {
@@ -61,12 +76,23 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
         float hi = qmax - zp;
         int i = 0;
         if (BS != null) {
+            float addF = add;
+            boolean viaMagic = (int) addF == add && (EXACT_ACC + Math.abs(addF)) * Math.abs(multiplier) < MAGIC_RANGE;
             int bound = FS.loopBound(n);
-            for (; i < bound; i += FS.length()) {
-                IntVector a = ((IntVector) FloatVector.fromArray(FS, acc, accOff + i).convert(VectorOperators.F2I, 0)).add(add);
-                FloatVector v = ((FloatVector) a.convert(VectorOperators.I2F, 0)).mul(multiplier).max(lo).min(hi);
-                IntVector q = ((IntVector) v.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).convert(VectorOperators.F2I, 0)).add(zp);
-                q.convertShape(VectorOperators.I2B, BS, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+            if (viaMagic) {
+                int bias = MAGIC_BITS - zp;
+                for (; i < bound; i += FS.length()) {
+                    FloatVector v = FloatVector.fromArray(FS, acc, accOff + i).add(addF).mul(multiplier).add(ROUNDING_MAGIC);
+                    IntVector q = v.reinterpretAsInts().sub(bias).max(qmin).min(qmax);
+                    q.convertShape(VectorOperators.I2B, BS, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+                }
+            } else {
+                for (; i < bound; i += FS.length()) {
+                    IntVector a = ((IntVector) FloatVector.fromArray(FS, acc, accOff + i).convert(VectorOperators.F2I, 0)).add(add);
+                    FloatVector v = ((FloatVector) a.convert(VectorOperators.I2F, 0)).mul(multiplier).max(lo).min(hi);
+                    IntVector q = ((IntVector) v.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).convert(VectorOperators.F2I, 0)).add(zp);
+                    q.convertShape(VectorOperators.I2B, BS, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+                }
             }
         }
         for (; i < n; i++) {
