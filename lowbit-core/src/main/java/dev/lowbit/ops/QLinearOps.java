@@ -85,7 +85,12 @@ final class QLinearOps {
                 if (b.length != m) {
                     throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
                 }
-                Tensor y = requantizeFloatPlanes(acc, m, multipliers(xs[0], ws, ys[0], m), b, yzT);
+                float[] mult = multipliers(xs[0], ws, ys[0], m);
+                if (acc.dtype() == DType.INT32) { // the reduction ran in parts, summed in int32
+                    int[] q = requantizePlanes(acc.ints(), acc.size() / Math.max(1, acc.dim(0) * m), mult, b, yzT);
+                    return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), acc.shape())};
+                }
+                Tensor y = requantizeFloatPlanes(acc, m, mult, b, yzT);
                 BufferPool.release(acc.floats());
                 return new Tensor[] {y};
             }

@@ -128,6 +128,38 @@ class ExactFloatAccumulationTest {
         assertTrue(exact.exactFor(true, 128));
     }
 
+    /**
+     * Reductions far past the bound (ResNet-18's 3x3x512 layers are): the float path splits them into
+     * parts that are each exact for any input and sums the parts in int32.
+     */
+    @Test
+    void wideReductionsRunInPartsAndStayExact() {
+        Random r = new Random(17);
+        Tensor x = random8(r, DType.UINT8, 0, 255, 2, 300, 5, 4);
+        x.bytes()[0] = (byte) 255; // the widest |x - xz| occurs, so the whole reduction cannot run in one piece
+        Tensor w = random8(r, DType.INT8, -128, 127, 6, 300, 3, 3);
+        Tensor xz = scalar8(DType.UINT8, 0);
+        Tensor wz = scalar8(DType.INT8, 0);
+        List<Attribute> pads = List.of(Attribute.ofInts("pads", 1, 1, 1, 1));
+        ExactFloatAccumulation exact = ExactFloatAccumulation.conv(context("ConvInteger", pads, x, w, xz, wz), 1, 3);
+        assertTrue(exact.isSplit(), "300 x 9 taps of |w| ~ 64 against 255 is past 2^24");
+        assertTrue(exact.appliesTo(w, wz, true, 0));
+        assertBothPathsAgree("ConvInteger", pads, x, List.of(w), List.of(xz, wz), "wide conv");
+        // Small actual values make the whole reduction exact again (one piece); the result is the same.
+        Tensor small = random8(r, DType.UINT8, 0, 3, 2, 300, 5, 4);
+        assertBothPathsAgree("ConvInteger", pads, small, List.of(w), List.of(xz, wz), "wide conv, small inputs");
+
+        Tensor a = random8(r, DType.INT8, -128, 127, 3, 7, 2000);
+        Tensor b = random8(r, DType.INT8, -128, 127, 2000, 9);
+        assertBothPathsAgree("MatMulInteger", List.of(), a, List.of(b), List.of(scalar8(DType.INT8, 0),
+                scalar8(DType.INT8, 0)), "wide matmul");
+
+        List<Tensor> qparams = List.of(Tensor.scalar(0.02f), scalar8(DType.UINT8, 0));
+        List<Tensor> wq = List.of(Tensor.scalar(0.01f), scalar8(DType.INT8, 0), Tensor.scalar(400f), scalar8(DType.UINT8, 128),
+                Tensor.of(new int[] {100, -2000, 0, 37, 5, 1 << 20}, 6));
+        assertQLinearPathsAgree("QLinearConv", pads, x, w, qparams, wq);
+    }
+
     @Test
     void qLinearConvAndMatMulRequantizeTheSameOnBothPaths() {
         Random r = new Random(3);
