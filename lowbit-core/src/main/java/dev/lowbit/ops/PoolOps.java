@@ -8,6 +8,7 @@ import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.IntQuantize;
 import dev.lowbit.tensor.kernels.PoolFloat2d;
 import dev.lowbit.tensor.kernels.PoolGeometry;
 import dev.lowbit.tensor.kernels.PoolGlobal;
@@ -96,12 +97,42 @@ public final class PoolOps implements OpRegistry.Family {
                 }
                 return new Tensor[] {Tensor.of(y, outShape)};
             }
+            if (isEightBit(x) && g.rank() <= 2 && !wantIndices && mode == Mode.MAX) {
+                return new Tensor[] {maxPoolBytes(x, planes, g.rank() == 2 ? g : asRow(g), outShape)};
+            }
             double[] y = new double[planes * g.outPlaneSize()];
             long[] indices = wantIndices ? new long[y.length] : null;
             PoolReference.pool(FloatingArrays.toDoubles(x), y, planes, g, mode, includePad, p, indices, columnMajor);
             Tensor out = FloatingArrays.fromDoubles(x.dtype(), outShape, y);
             return wantIndices ? new Tensor[] {out, Tensor.of(indices, outShape)} : new Tensor[] {out};
         };
+    }
+
+    private static boolean isEightBit(Tensor x) {
+        return x.dtype() == DType.UINT8 || x.dtype() == DType.INT8;
+    }
+
+    /**
+     * 8-bit max pooling (quantized models run MaxPool on the integers) on the float kernels: the
+     * bytes as exact float integers, their maxima converted back. A window with no input element
+     * (possible only with ceil_mode) gives -infinity, stored as the type's minimum.
+     */
+    private static Tensor maxPoolBytes(Tensor x, int planes, PoolGeometry g, int[] outShape) {
+        byte[] xb = x.bytes();
+        boolean unsigned = x.dtype() == DType.UINT8;
+        float[] xf = BufferPool.floatsUninitialized(xb.length);
+        IntQuantize.shiftedFloats(xb, 0, xb.length, unsigned, 0, xf, 0);
+        float[] y = BufferPool.floatsUninitialized(planes * g.outPlaneSize());
+        PoolFloat2d.maxPool(xf, y, planes, g);
+        BufferPool.release(xf);
+        Tensor out = Tensor.zeros(x.dtype(), outShape);
+        byte[] o = out.bytes();
+        float min = (float) x.dtype().minValue();
+        for (int i = 0; i < o.length; i++) {
+            o[i] = (byte) (int) Math.max(y[i], min);
+        }
+        BufferPool.release(y);
+        return out;
     }
 
     private static dev.lowbit.exec.Op global(OpContext ctx, Mode mode) {

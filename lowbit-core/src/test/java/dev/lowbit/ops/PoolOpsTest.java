@@ -54,6 +54,36 @@ class PoolOpsTest {
         }
     }
 
+    /** 8-bit MaxPool (the float kernels on exact integers) against the reference on the same values as doubles. */
+    @Test
+    void eightBitMaxPoolEqualsTheReference() {
+        for (int iter = 0; iter < 30; iter++) {
+            DType t = iter % 2 == 0 ? DType.UINT8 : DType.INT8;
+            int h = 2 + rnd.nextInt(12);
+            int w = 2 + rnd.nextInt(12);
+            int kh = 1 + rnd.nextInt(Math.min(3, h));
+            int kw = 1 + rnd.nextInt(Math.min(3, w));
+            Tensor x = Tensor.zeros(t, 2, 3, h, w);
+            rnd.nextBytes(x.bytes());
+            double[] xd = new double[x.size()];
+            for (int i = 0; i < xd.length; i++) {
+                xd[i] = t == DType.UINT8 ? x.bytes()[i] & 0xFF : x.bytes()[i];
+            }
+            Attribute[] attrs = {Attribute.ofInts("kernel_shape", kh, kw), Attribute.ofInts("strides", 1 + rnd.nextInt(2), 1 + rnd.nextInt(2)),
+                Attribute.ofInts("pads", rnd.nextInt(kh), rnd.nextInt(kw), rnd.nextInt(kh), rnd.nextInt(kw)),
+                Attribute.ofInt("ceil_mode", iter % 3 == 0 ? 1 : 0)};
+            Tensor fast = run("MaxPool", 12, new Tensor[] {x}, 1, attrs)[0];
+            Tensor reference = run("MaxPool", 12, new Tensor[] {Tensor.wrap(DType.DOUBLE, x.shape(), xd)}, 1, attrs)[0];
+            assertEquals(t, fast.dtype());
+            assertArrayEquals(reference.shape(), fast.shape());
+            double[] expected = values(reference);
+            for (int i = 0; i < expected.length; i++) {
+                int v = t == DType.UINT8 ? fast.bytes()[i] & 0xFF : fast.bytes()[i];
+                assertEquals(expected[i], v, 0, "iter " + iter + " at " + i);
+            }
+        }
+    }
+
     @Test
     void lpPoolsComputeNorms() {
         Tensor x = Tensor.of(new float[] {3, 4, 6, 8}, 1, 1, 4);
