@@ -7,7 +7,9 @@ import dev.lowbit.quant.QuantMath;
 import dev.lowbit.quant.QuantMath.Layout;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Shapes;
+import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.IntQuantize;
 import java.util.Arrays;
 
 /**
@@ -86,11 +88,27 @@ final class QuantizeOps {
                 throw new UnsupportedOpException("QuantizeLinear output type " + out.onnxName() + " is not supported");
             }
             Layout l = p.layout(x.shapeRef(), scale, zp);
+            if ((out == DType.UINT8 || out == DType.INT8) && scale.size() == 1 && p.blockSize() == 0) {
+                return new Tensor[] {perTensorBytes(x, QuantTensors.scalarScale(scale, "QuantizeLinear scale"),
+                        zp == null ? 0 : QuantTensors.ints(zp)[0], out)};
+            }
             int[] q = new int[x.size()];
             QuantMath.quantize(x.floats(), l, QuantTensors.scales(scale, "QuantizeLinear scale"),
                     zp == null ? null : QuantTensors.ints(zp), (int) out.minValue(), (int) out.maxValue(), q);
             return new Tensor[] {QuantTensors.fromInts(q, out, x.shapeRef())};
         };
+    }
+
+    /** The common case, per tensor to 8 bits: {@link IntQuantize#quantizeToBytes} in parallel runs. */
+    private static Tensor perTensorBytes(Tensor x, float scale, int zp, DType out) {
+        float[] xf = x.floats();
+        Tensor y = Tensor.zeros(out, x.shapeRef());
+        byte[] q = y.bytes();
+        int qmin = (int) out.minValue();
+        int qmax = (int) out.maxValue();
+        Parallel.forRange(xf.length, 1 << 15, (start, end) ->
+                IntQuantize.quantizeToBytes(xf, start, end - start, scale, zp, qmin, qmax, q, start));
+        return y;
     }
 
     private static dev.lowbit.exec.Op dequantizeLinear(OpContext ctx) {

@@ -21,6 +21,12 @@ public final class IntQuantize {
         LOOPS.quantize(x, xOff, n, scale, zp, qmin, qmax, out, outOff);
     }
 
+    /** {@link #quantize} straight to 8-bit bytes ({@code qmin, qmax} of a byte type). */
+    public static void quantizeToBytes(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, byte[] out,
+                                       int outOff) {
+        LOOPS.quantizeToBytes(x, xOff, n, scale, zp, qmin, qmax, out, outOff);
+    }
+
     /** {@code out[outOff + i] = requantize(acc[accOff + i] + add, multiplier, zp)} for i in [0, n). */
     public static void requantize(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
                                   int[] out, int outOff) {

@@ -9,6 +9,9 @@ public interface QuantizeLoops {
     /** out[outOff + i] = rint(clamp(x[xOff + i] / scale, qmin - zp, qmax - zp)) + zp for i < n (NaN gives zp). */
     void quantize(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, int[] out, int outOff);
 
+    /** {@link #quantize} straight to 8-bit bytes (qmin, qmax within a byte type's range). */
+    void quantizeToBytes(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, byte[] out, int outOff);
+
     /**
      * out[outOff + i] = rint(clamp((acc[accOff + i] + add) * multiplier, qmin - zp, qmax - zp)) + zp
      * for i < n, the product in float.

@@ -12,6 +12,15 @@ final class ScalarQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void quantizeToBytes(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, byte[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (byte) IntQuantize.round(Math.min(Math.max(x[xOff + i] / scale, lo), hi), zp);
+        }
+    }
+
+    @Override
     public void requantize(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
             int[] out, int outOff) {
         float lo = qmin - zp;

@@ -195,6 +195,13 @@ class LoopsAgreementTest {
             f.quantize(in, 1, n, 0.01f, 3, -128, 127, x, 1);
             s.quantize(in, 1, n, 0.01f, 3, -128, 127, y, 1);
             assertArrayEquals(y, x, "quantize n=" + n);
+            byte[] qx = new byte[n + 1], qy = new byte[n + 1];
+            f.quantizeToBytes(in, 1, n, 0.01f, 3, -128, 127, qx, 1);
+            s.quantizeToBytes(in, 1, n, 0.01f, 3, -128, 127, qy, 1);
+            assertArrayEquals(qy, qx, "quantizeToBytes n=" + n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(y[i + 1], qy[i + 1], "quantizeToBytes agrees with quantize at " + i);
+            }
             int[] acc = new int[n + 1];
             for (int i = 0; i < acc.length; i++) {
                 acc[i] = rnd.nextInt(1 << 20) - (1 << 19);

@@ -42,6 +42,24 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void quantizeToBytes(float[] x, int xOff, int n, float scale, int zp, int qmin, int qmax, byte[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        int i = 0;
+        if (BS != null) {
+            int bound = FS.loopBound(n);
+            for (; i < bound; i += FS.length()) {
+                FloatVector v = FloatVector.fromArray(FS, x, xOff + i).div(scale).max(lo).min(hi);
+                IntVector q = ((IntVector) v.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).convert(VectorOperators.F2I, 0)).add(zp);
+                q.convertShape(VectorOperators.I2B, BS, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (byte) IntQuantize.round(Math.min(Math.max(x[xOff + i] / scale, lo), hi), zp);
+        }
+    }
+
+    @Override
     public void requantize(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
             int[] out, int outOff) {
         float lo = qmin - zp;
