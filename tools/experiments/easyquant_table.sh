@@ -9,7 +9,7 @@ mkdir -p "$OUT"
 D=/usr/share/datasets/fashion-mnist
 CAL=$D/train-images-idx3-ubyte.gz
 TEST=$D/t10k-images-idx3-ubyte.gz
-M="$HERE/src/test/resources/models"
+M="$HERE/lowbit-core/src/test/resources/models"
 for m in resnet mbv2; do
   F=$M/${m}_fmnist.onnx
   "$LB" quantize "$F" -o "$OUT/${m}_w8a8.onnx" --calib $CAL

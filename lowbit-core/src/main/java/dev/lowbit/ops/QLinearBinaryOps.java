@@ -10,6 +10,7 @@ import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.BroadcastPlan;
+import dev.lowbit.tensor.kernels.IntQuantize;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -75,6 +76,10 @@ final class QLinearBinaryOps implements OpRegistry.Family {
             } else if (plan.bInnerStride() == 0) {
                 SpanKernel k = add ? AddKernel.of(sa, za, sb, zb, sc, zc, unsigned) : MulKernel.of(sa, za, sb, zb, sc, zc, unsigned);
                 plan.forRows((ao, bo, oo, n) -> k.run(x, ao, y, bo, true, o, oo, n));
+            } else if (add && AddKernel.of(sa, za, sb, zb, sc, zc, unsigned).fitsVectorRounding()) {
+                AddKernel k = AddKernel.of(sa, za, sb, zb, sc, zc, unsigned);
+                plan.forRows((ao, bo, oo, n) -> IntQuantize.linearAddToBytes(x, ao, y, bo, n, unsigned, k.ratioA(),
+                        k.ratioB(), k.fixed(), o, oo));
             } else {
                 // Element by element, every output is one of 65536: look it up in the table of the kernel's results.
                 PairTable t = lastTable.get();
@@ -125,6 +130,15 @@ final class QLinearBinaryOps implements OpRegistry.Family {
             // (float)ZeroPointC - (ScaleRatio_AC * ZeroPointA + ScaleRatio_BC * ZeroPointB), contracted by GCC.
             float fixed = (float) zc - Math.fma(ra, (float) za, rb * (float) zb);
             return new AddKernel(ra, rb, fixed, unsigned);
+        }
+
+        /**
+         * Whether every result stays below 2^22 in magnitude (no int overflow for CVTPS2DQ to flag),
+         * so {@link IntQuantize#linearAddToBytes} rounds and saturates exactly as MLAS does.
+         */
+        boolean fitsVectorRounding() {
+            double bound = 256.0 * Math.abs(ratioA) + 256.0 * Math.abs(ratioB) + Math.abs(fixed);
+            return bound < (1 << 22);
         }
 
         @Override

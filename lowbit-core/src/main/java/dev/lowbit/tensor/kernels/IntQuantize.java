@@ -42,6 +42,12 @@ public final class IntQuantize {
         LOOPS.requantizeToBytes(acc, accOff, n, add, multiplier, zp, qmin, qmax, out, outOff);
     }
 
+    /** ONNX Runtime's QLinearAdd arithmetic on two byte runs; see {@link QuantizeLoops#linearAddToBytes}. */
+    public static void linearAddToBytes(byte[] a, int ao, byte[] b, int bo, int n, boolean unsigned, float ra, float rb,
+                                        float fixed, byte[] out, int oo) {
+        LOOPS.linearAddToBytes(a, ao, b, bo, n, unsigned, ra, rb, fixed, out, oo);
+    }
+
     /** {@code out[outOff + i] = value(x[xOff + i]) - zp} as float, the byte read as unsigned or signed. */
     public static void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
         LOOPS.shiftedFloats(x, xOff, n, unsigned, zp, out, outOff);

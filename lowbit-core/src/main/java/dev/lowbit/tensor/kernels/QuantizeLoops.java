@@ -28,6 +28,14 @@ public interface QuantizeLoops {
     void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
             byte[] out, int outOff);
 
+    /**
+     * out[oo + i] = saturate(rint(fma(a[ao + i], ra, fma(b[bo + i], rb, fixed)))) for i < n, the bytes read as
+     * unsigned (saturating to [0, 255]) or signed ([-128, 127]): ONNX Runtime's QLinearAdd arithmetic. Callers
+     * guarantee |result| < 2^22 for every byte pair (rounding then needs no overflow handling).
+     */
+    void linearAddToBytes(byte[] a, int ao, byte[] b, int bo, int n, boolean unsigned, float ra, float rb, float fixed,
+            byte[] out, int oo);
+
     /** out[outOff + i] = (float) (value(x[xOff + i]) - zp) for i < n, the byte read as unsigned or signed. */
     void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff);
 

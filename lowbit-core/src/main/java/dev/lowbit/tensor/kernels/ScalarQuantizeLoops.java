@@ -43,6 +43,18 @@ final class ScalarQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void linearAddToBytes(byte[] a, int ao, byte[] b, int bo, int n, boolean unsigned, float ra, float rb,
+            float fixed, byte[] out, int oo) {
+        int mask = unsigned ? 0xFF : -1;
+        int qmin = unsigned ? 0 : -128;
+        int qmax = unsigned ? 255 : 127;
+        for (int i = 0; i < n; i++) {
+            float c = Math.fma((float) (a[ao + i] & mask), ra, Math.fma((float) (b[bo + i] & mask), rb, fixed));
+            out[oo + i] = (byte) Math.min(Math.max((int) Math.rint(c), qmin), qmax);
+        }
+    }
+
+    @Override
     public void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
         int mask = unsigned ? 0xFF : -1;
         for (int i = 0; i < n; i++) {

@@ -231,6 +231,14 @@ class LoopsAgreementTest {
             }
             byte[] bytes = new byte[n + 1];
             rnd.nextBytes(bytes);
+            byte[] other = new byte[n + 3];
+            rnd.nextBytes(other);
+            for (boolean unsigned : new boolean[] {true, false}) {
+                // Ratios that saturate some sums both ways, and a fixed term with a fraction (rounding ties occur).
+                f.linearAddToBytes(bytes, 1, other, 2, n, unsigned, 0.73f, 1.31f, -60.5f, bx, 1);
+                s.linearAddToBytes(bytes, 1, other, 2, n, unsigned, 0.73f, 1.31f, -60.5f, by, 1);
+                assertArrayEquals(by, bx, "linearAddToBytes n=" + n);
+            }
             for (boolean unsigned : new boolean[] {true, false}) {
                     float[] sx = new float[n + 1], sy = new float[n + 1];
                 f.shiftedFloats(bytes, 1, n, unsigned, 7, sx, 1);

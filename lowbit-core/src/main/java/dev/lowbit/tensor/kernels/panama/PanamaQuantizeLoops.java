@@ -120,6 +120,32 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void linearAddToBytes(byte[] a, int ao, byte[] b, int bo, int n, boolean unsigned, float ra, float rb,
+            float fixed, byte[] out, int oo) {
+        int mask = unsigned ? 0xFF : -1;
+        int qmin = unsigned ? 0 : -128;
+        int qmax = unsigned ? 255 : 127;
+        int i = 0;
+        if (BS != null) {
+            int bound = FS.loopBound(n);
+            FloatVector vra = FloatVector.broadcast(FS, ra);
+            for (; i < bound; i += FS.length()) {
+                FloatVector va = (FloatVector) ((IntVector) ByteVector.fromArray(BS, a, ao + i)
+                        .convertShape(VectorOperators.B2I, IS, 0)).and(mask).convert(VectorOperators.I2F, 0);
+                FloatVector vb = (FloatVector) ((IntVector) ByteVector.fromArray(BS, b, bo + i)
+                        .convertShape(VectorOperators.B2I, IS, 0)).and(mask).convert(VectorOperators.I2F, 0);
+                FloatVector c = va.fma(vra, vb.fma(rb, fixed)).add(ROUNDING_MAGIC);
+                IntVector q = c.reinterpretAsInts().sub(MAGIC_BITS).max(qmin).min(qmax);
+                q.convertShape(VectorOperators.I2B, BS, 0).reinterpretAsBytes().intoArray(out, oo + i);
+            }
+        }
+        for (; i < n; i++) {
+            float c = Math.fma((float) (a[ao + i] & mask), ra, Math.fma((float) (b[bo + i] & mask), rb, fixed));
+            out[oo + i] = (byte) Math.min(Math.max((int) Math.rint(c), qmin), qmax);
+        }
+    }
+
+    @Override
     public void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
         int mask = unsigned ? 0xFF : -1;
         int i = 0;
