@@ -15,6 +15,9 @@ final class PanamaSpecies {
     /** The int species of the same shape (as many lanes as {@link #FLOAT}, which int kernels rely on). */
     static final VectorSpecies<Integer> INT = VectorSpecies.of(int.class, FLOAT.vectorShape());
 
+    /** The short species of the same shape (twice as many lanes as {@link #FLOAT}). */
+    static final VectorSpecies<Short> SHORT = VectorSpecies.of(short.class, FLOAT.vectorShape());
+
     private PanamaSpecies() {
     }
 
