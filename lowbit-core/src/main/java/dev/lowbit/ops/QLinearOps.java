@@ -61,6 +61,7 @@ final class QLinearOps {
     private static Op conv(OpContext ctx) {
         IntegerOps.ConvAttrs attrs = IntegerOps.ConvAttrs.of(ctx);
         ExactFloatAccumulation exact = ExactFloatAccumulation.conv(ctx, 3, 5);
+        Int16Accumulation int16 = Int16Accumulation.conv(ctx, 3, 5, attrs);
         return inputs -> {
             Tensor x = inputs[0];
             Tensor w = inputs[3];
@@ -77,7 +78,8 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
-            if (exact != null && exact.appliesTo(w, inputs[5], xu, xz[0])) {
+            IntegerOps.ConvResult narrow = int16 == null ? null : int16.convolve(x, xu, xz[0], w, inputs[5]);
+            if (narrow == null && exact != null && exact.appliesTo(w, inputs[5], xu, xz[0])) {
                 Tensor acc = exact.accumulate(x, xu, xz[0]);
                 int m = w.dim(0);
                 QuantTensors.checkCount(ws.length, m, "w_scale");
@@ -94,7 +96,7 @@ final class QLinearOps {
                 BufferPool.release(acc.floats());
                 return new Tensor[] {y};
             }
-            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
+            IntegerOps.ConvResult res = narrow != null ? narrow : attrs.convolve(x, xu, xz[0], w, wu, wz);
             int m = res.outChannels();
             QuantTensors.checkCount(ws.length, m, "w_scale");
             int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");

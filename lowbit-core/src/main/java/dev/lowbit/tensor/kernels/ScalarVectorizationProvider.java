@@ -15,6 +15,7 @@ final class ScalarVectorizationProvider extends VectorizationProvider {
     private final PoolLoops pool = new ScalarPoolLoops();
     private final QuantizeLoops quantize = new ScalarQuantizeLoops();
     private final IntGemmLoops intGemm = new ScalarIntGemmLoops();
+    private final Int16GemmLoops int16Gemm = new ScalarInt16GemmLoops(64);
     private final ResampleLoops resample = new ScalarResampleLoops();
 
     private ScalarVectorizationProvider() {
@@ -73,6 +74,11 @@ final class ScalarVectorizationProvider extends VectorizationProvider {
     @Override
     public IntGemmLoops intGemm() {
         return intGemm;
+    }
+
+    @Override
+    public Int16GemmLoops int16Gemm() {
+        return int16Gemm;
     }
 
     @Override

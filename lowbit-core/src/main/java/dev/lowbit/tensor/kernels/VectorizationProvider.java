@@ -86,6 +86,9 @@ public abstract class VectorizationProvider {
     /** Integer GEMM accumulation ({@link IntGemm}). */
     public abstract IntGemmLoops intGemm();
 
+    /** Int16-run GEMM micro-kernel for narrow operands ({@link Int16Gemm}). */
+    public abstract Int16GemmLoops int16Gemm();
+
     /** Strided copies and row blends ({@link StridedRowCopy}, {@link ResizeKernels}). */
     public abstract ResampleLoops resample();
 

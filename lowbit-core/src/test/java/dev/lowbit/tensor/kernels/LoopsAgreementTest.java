@@ -38,6 +38,7 @@ class LoopsAgreementTest {
         t.poolRows();
         t.quantizeRunsAreBitExact();
         t.intGemmAccumulationIsExact();
+        t.int16MicroKernelWrapsAlike();
         t.resampleRows();
     }
 
@@ -280,6 +281,33 @@ class LoopsAgreementTest {
             f.accumulate(aw, k, 0, k - 3, b, n, 3, c1, x, n);
             s.accumulate(aw, k, 0, k - 3, b, n, 3, c1, y, n);
             assertArrayEquals(y, x, "accumulate c1=" + c1);
+        }
+    }
+
+    /** The int16 micro-kernel against its plain-Java twin, also where int16 sums wrap (same wrapping arithmetic). */
+    @Test
+    void int16MicroKernelWrapsAlike() {
+        Int16GemmLoops f = FAST.int16Gemm();
+        Int16GemmLoops s = new ScalarInt16GemmLoops(f.nr());
+        int nr = f.nr(), mr = Int16GemmLoops.MR;
+        for (int kb : new int[] {1, 2, 7, 31, 256}) {
+            short[] a = new short[kb * mr + 3], b = new short[kb * nr + 5];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (short) (rnd.nextInt(511) - 255);
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (short) (rnd.nextInt(511) - 255);
+            }
+            for (int run : new int[] {1, 2, 3, 8, 300}) {
+                int ldc = nr + 2;
+                int[] x = new int[1 + mr * ldc], y = new int[1 + mr * ldc];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = y[i] = rnd.nextInt();
+                }
+                f.microKernel(kb, run, a, 3, b, 5, x, 1, ldc);
+                s.microKernel(kb, run, a, 3, b, 5, y, 1, ldc);
+                assertArrayEquals(y, x, "int16 microKernel kb=" + kb + " run=" + run);
+            }
         }
     }
 

@@ -23,6 +23,9 @@ final class PanamaSpecies {
      */
     static final VectorSpecies<Byte> BYTE = quarterOf(FLOAT);
 
+    /** The short species of the same shape (twice as many lanes as {@link #FLOAT}). */
+    static final VectorSpecies<Short> SHORT = VectorSpecies.of(short.class, FLOAT.vectorShape());
+
     private PanamaSpecies() {
     }
 

@@ -5,6 +5,7 @@ import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvDirectKernel;
 import dev.lowbit.tensor.kernels.EpilogueLoops;
 import dev.lowbit.tensor.kernels.GemmKernel;
+import dev.lowbit.tensor.kernels.Int16GemmLoops;
 import dev.lowbit.tensor.kernels.IntGemmLoops;
 import dev.lowbit.tensor.kernels.NormLoops;
 import dev.lowbit.tensor.kernels.PoolLoops;
@@ -31,6 +32,7 @@ public final class PanamaVectorizationProvider extends VectorizationProvider {
     private final PoolLoops pool = new PanamaPoolLoops();
     private final QuantizeLoops quantize = new PanamaQuantizeLoops();
     private final IntGemmLoops intGemm = new PanamaIntGemmLoops();
+    private final Int16GemmLoops int16Gemm = new PanamaInt16GemmLoops();
     private final ResampleLoops resample = new PanamaResampleLoops();
 
     /** Public for {@link VectorizationProvider}'s reflective lookup only. */
@@ -90,6 +92,11 @@ public final class PanamaVectorizationProvider extends VectorizationProvider {
     @Override
     public IntGemmLoops intGemm() {
         return intGemm;
+    }
+
+    @Override
+    public Int16GemmLoops int16Gemm() {
+        return int16Gemm;
     }
 
     @Override

@@ -1,0 +1,114 @@
+package dev.lowbit.ops;
+
+import dev.lowbit.exec.OpContext;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.Int16Conv;
+import dev.lowbit.tensor.kernels.Int16Gemm;
+import dev.lowbit.tensor.kernels.IntConv;
+import java.util.Arrays;
+
+/**
+ * Integer convolution accumulators {@code sum (x - xz) * (w - wz)} on the int16-run GEMM
+ * ({@link Int16Gemm}, exact by the bound in its class comment) for QLinearConv/ConvInteger with
+ * constant weights: the weights are packed once as int16 {@code w - wz}; each run measures the
+ * input's actual max |x - xz| (one pass) and uses this path only when the int16 run length
+ * {@code 32767 / (max|x - xz| * max|w - wz|)} is at least {@link Int16Gemm#MIN_FAST_RUN}, where it
+ * beats the exact float kernels. Otherwise {@link #convolve} returns null and the caller takes
+ * its other paths. Narrow (e.g. 7-bit) models reach such runs; full 8-bit ranges do not.
+ */
+final class Int16Accumulation {
+    /** Below this many taps per output (C/group x kernel), im2col and packing outweigh the gain. */
+    static final int MIN_DEPTH = 32;
+
+    private final Tensor weight;
+    private final Tensor weightZeroPoint;
+    private final Int16Gemm.Packed[] packed;
+    private final int maxAbsWeight;
+    private final IntegerOps.ConvAttrs attrs;
+
+    private Int16Accumulation(Tensor weight, Tensor weightZeroPoint, Int16Gemm.Packed[] packed,
+            IntegerOps.ConvAttrs attrs) {
+        this.weight = weight;
+        this.weightZeroPoint = weightZeroPoint;
+        this.packed = packed;
+        this.maxAbsWeight = Int16Conv.maxAbs(packed);
+        this.attrs = attrs;
+    }
+
+    /**
+     * For a conv whose weight [M, C/g, k...] (input {@code weightIndex}) and weight zero point are
+     * constants and whose weights are narrow enough to allow useful runs; null otherwise.
+     */
+    static Int16Accumulation conv(OpContext ctx, int weightIndex, int zeroPointIndex, IntegerOps.ConvAttrs attrs) {
+        Tensor w = ctx.constantInput(weightIndex);
+        if (w == null || (w.dtype() != DType.UINT8 && w.dtype() != DType.INT8) || w.rank() < 3) {
+            return null;
+        }
+        boolean hasZp = zeroPointIndex < ctx.node().inputs().size() && !ctx.node().input(zeroPointIndex).isEmpty();
+        Tensor zp = hasZp ? ctx.constantInput(zeroPointIndex) : null;
+        if (hasZp && zp == null) {
+            return null;
+        }
+        int m = w.dim(0);
+        int group = attrs.group();
+        if (m % group != 0 || w.size() / m < MIN_DEPTH) {
+            return null;
+        }
+        boolean wu = w.dtype() == DType.UINT8;
+        int[] wz;
+        try {
+            wz = QuantTensors.zeroPoints8(zp, wu, "w_zero_point");
+        } catch (RuntimeException e) {
+            return null; // the run reports it
+        }
+        if (wz.length != 1 && wz.length != m) {
+            return null;
+        }
+        Int16Gemm.Packed[] packed = Int16Conv.packWeights(w.bytes(), wu, wz, m, group, w.size() / m);
+        Int16Accumulation acc = new Int16Accumulation(w, zp, packed, attrs);
+        // Worth keeping when an input with |x - xz| <= 64 (7 bits around a mid zero point) gets useful runs.
+        return Int16Gemm.runLength(64, acc.maxAbsWeight) >= Int16Gemm.MIN_FAST_RUN ? acc : null;
+    }
+
+    /**
+     * The int32 accumulators of x [N, C, in...] with the packed weights, or null when the run does
+     * not receive the constants this was made from, or the input is too wide for useful int16 runs.
+     */
+    IntegerOps.ConvResult convolve(Tensor x, boolean xu, int xz, Tensor w, Tensor wzT) {
+        if (w != weight || wzT != weightZeroPoint) {
+            return null;
+        }
+        int d = x.rank() - 2;
+        int group = packed.length;
+        if (d < 1 || w.rank() != x.rank() || x.dim(1) % group != 0 || w.dim(1) != x.dim(1) / group) {
+            return null; // the int32 path reports the mismatch
+        }
+        int[] kernel = Arrays.copyOfRange(w.shapeRef(), 2, w.rank());
+        if (attrs.kernelShape() != null && !Arrays.equals(attrs.kernelShape(), kernel)) {
+            return null;
+        }
+        byte[] xb = x.bytes();
+        int run = Int16Gemm.runLength(Int16Gemm.maxAbsShifted(xb, 0, xb.length, xu, xz), maxAbsWeight);
+        if (run < Int16Gemm.MIN_FAST_RUN) {
+            return null;
+        }
+        int[] in = Arrays.copyOfRange(x.shapeRef(), 2, x.rank());
+        int[] s = attrs.strides() != null ? attrs.strides() : ones(d);
+        int[] dil = attrs.dilations() != null ? attrs.dilations() : ones(d);
+        IntConv.Geometry g = IntConv.Geometry.of(in, kernel, s, dil, attrs.pads(), attrs.autoPad());
+        int outChannels = w.dim(0);
+        int[] acc = Int16Conv.convolve(xb, xu, xz, x.dim(0), x.dim(1), packed, outChannels, g, run);
+        int[] shape = new int[d + 2];
+        shape[0] = x.dim(0);
+        shape[1] = outChannels;
+        System.arraycopy(g.out(), 0, shape, 2, d);
+        return new IntegerOps.ConvResult(acc, shape, outChannels, g.outSize());
+    }
+
+    private static int[] ones(int d) {
+        int[] v = new int[d];
+        Arrays.fill(v, 1);
+        return v;
+    }
+}
