@@ -40,6 +40,9 @@ public final class QdqFusion {
         }
         if (copy.graph().nodes().stream().anyMatch(n -> n.opType().equals("DequantizeLinear"))) {
             QOperatorWriter.ensureUniqueDequantize(copy.graph());
+            if (ClipQuantizeRewrite.GENERIC.equals(copy.metadata().get(ClipQuantizeRewrite.BACKEND_KEY))) {
+                ClipQuantizeRewrite.apply(copy.graph());
+            }
             OrtQdqRewrites.dropActivationsBeforeQuantize(copy.graph());
             OrtQdqRewrites.unsignedActivations(copy.graph());
             QOperatorWriter.convert(copy, false);

@@ -37,6 +37,24 @@ final class QLinearTableOps implements OpRegistry.Family {
         r.register(MS, "QLinearConcat", 1, QLinearTableOps::concat);
         r.register(OpRegistry.ENGINE_DOMAIN, "Requantize", 1, ctx -> requantize(ctx, v -> v));
         r.register(OpRegistry.ENGINE_DOMAIN, "RequantizeRelu", 1, ctx -> requantize(ctx, v -> Math.max(v, 0f)));
+        r.register(OpRegistry.ENGINE_DOMAIN, "ClampQuantized", 1, QLinearTableOps::clampQuantized);
+    }
+
+    /** The engine's clamp of 8-bit values to [low, high] (attributes), for a Clip moved after its QuantizeLinear. */
+    private static Op clampQuantized(OpContext ctx) {
+        int low = (int) ctx.node().getInt("low", Integer.MIN_VALUE);
+        int high = (int) ctx.node().getInt("high", Integer.MAX_VALUE);
+        return inputs -> {
+            Tensor x = inputs[0];
+            boolean u = QuantTensors.unsigned8(x, "ClampQuantized X");
+            byte[] table = new byte[256];
+            for (int i = 0; i < 256; i++) {
+                table[i] = (byte) Math.min(Math.max(MlasConversions.value((byte) i, u), low), high);
+            }
+            Tensor out = Tensor.zeros(x.dtype(), x.shapeRef());
+            lookup(x.bytes(), table, out.bytes());
+            return new Tensor[] {out};
+        };
     }
 
     /** DequantizeLinear, {@code f} in float, QuantizeLinear: input and output types may differ (u8 in, s8 out). */

@@ -1,0 +1,81 @@
+package dev.lowbit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lowbit.exec.Executor;
+import dev.lowbit.onnx.Graph;
+import dev.lowbit.onnx.Model;
+import dev.lowbit.onnx.Node;
+import dev.lowbit.onnx.ValueInfo;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Clip -> QuantizeLinear runs as QuantizeLinear -> clamp on bytes: the same bytes for every input,
+ * including values on and around the clip bounds and the quantization steps' midpoints.
+ */
+class ClipQuantizeRewriteTest {
+    @ParameterizedTest
+    @CsvSource({"0.0, 6.5518875, true, 0", "-0.80301589, 2.0298457, true, 36", "-1.0, 1.0, false, 3",
+            "-100.0, 100.0, true, 10", "0.0, 6.5518875, false, -128"})
+    void clampAfterQuantizeEqualsClipBefore(float lo, float hi, boolean unsigned, int zeroPoint) {
+        float scale = 0.05158966f;
+        Model m = chain(lo, hi, scale, unsigned, zeroPoint);
+        Model fused = QdqFusion.forExecution(m);
+        assertTrue(fused.graph().nodes().stream().noneMatch(n -> n.opType().equals("Clip")), "clip moved: "
+                + fused.graph().nodes());
+        float[] x = new float[4001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i - 2000) * (scale / 8); // every half step is hit exactly or closely
+        }
+        x[0] = lo;
+        x[1] = hi;
+        x[2] = Math.nextUp(hi);
+        x[3] = Math.nextDown(lo);
+        Tensor in = Tensor.of(x, 1, x.length);
+        float[] expected = new Executor(m).run(Map.of("x", in)).get("y").floats();
+        float[] actual = new JavaEngine(m).run(Map.of("x", in)).get("y").floats();
+        assertArrayEquals(expected, actual);
+        assertEquals(expected.length, x.length);
+    }
+
+    /** Without the generic backend's mark the Clip stays where ONNX Runtime keeps it. */
+    @ParameterizedTest
+    @CsvSource({"0.0, 6.5518875"})
+    void otherModelsKeepTheirClips(float lo, float hi) {
+        Model m = chain(lo, hi, 0.05158966f, true, 0);
+        m.metadata().remove(ClipQuantizeRewrite.BACKEND_KEY);
+        assertTrue(QdqFusion.forExecution(m).graph().nodes().stream().anyMatch(n -> n.opType().equals("Clip")));
+    }
+
+    /** x -> Clip(lo, hi) -> Q -> DQ -> y. */
+    private static Model chain(float lo, float hi, float scale, boolean unsigned, int zeroPoint) {
+        Graph g = new Graph("clip");
+        g.inputs().add(ValueInfo.of("x", DType.FLOAT, 1, 4001));
+        g.outputs().add(ValueInfo.of("y", DType.FLOAT, 1, 4001));
+        g.setInitializer("lo", Tensor.scalar(lo));
+        g.setInitializer("hi", Tensor.scalar(hi));
+        g.setInitializer("s", Tensor.scalar(scale));
+        Tensor z = Tensor.zeros(unsigned ? DType.UINT8 : DType.INT8);
+        z.bytes()[0] = (byte) zeroPoint;
+        g.setInitializer("z", z);
+        g.addNode(node("Clip", List.of("x", "lo", "hi"), "c"));
+        g.addNode(node("QuantizeLinear", List.of("c", "s", "z"), "q"));
+        g.addNode(node("DequantizeLinear", List.of("q", "s", "z"), "y"));
+        Model m = new Model(g);
+        m.opsets().put("", 17L);
+        m.metadata().put(ClipQuantizeRewrite.BACKEND_KEY, ClipQuantizeRewrite.GENERIC);
+        return m;
+    }
+
+    private static Node node(String op, List<String> inputs, String output) {
+        return new Node(op, output, new ArrayList<>(inputs), new ArrayList<>(List.of(output)));
+    }
+}
