@@ -36,10 +36,13 @@ final class ExactFloatAccumulation {
     /** The constant weight and zero point this was made for (null zero point: none given). */
     private final Tensor weight;
     private final Tensor weightZeroPoint;
+    /** Winograd for 3x3 convolutions where it fits, else null. */
+    private final ConvWinograd winograd;
 
     private ExactFloatAccumulation(Op floatOp, Tensor shiftedWeight, double maxAbsWeightSum, Tensor weight,
-                                   Tensor weightZeroPoint) {
+                                   Tensor weightZeroPoint, ConvWinograd winograd) {
         this.floatOp = floatOp;
+        this.winograd = winograd;
         this.shiftedWeight = shiftedWeight;
         this.maxAbsWeightSum = maxAbsWeightSum;
         this.weight = weight;
@@ -93,7 +96,7 @@ final class ExactFloatAccumulation {
         Tensor shiftedWeight = Tensor.of(shifted, w.shape());
         g.setInitializer("w", shiftedWeight);
         return new ExactFloatAccumulation(ConvForward.create(new OpContext(conv, 11, g)), shiftedWeight, maxSum, w,
-                optionalConstant(ctx, zeroPointIndex));
+                optionalConstant(ctx, zeroPointIndex), ConvWinograd.of(ctx, w, wz));
     }
 
     /**
@@ -138,7 +141,7 @@ final class ExactFloatAccumulation {
         Tensor shiftedWeight = Tensor.of(shifted, k, n);
         g.setInitializer("b", shiftedWeight);
         OpContext mmCtx = new OpContext(mm, 13, g);
-        return new ExactFloatAccumulation(MatMulOps.matMul(mmCtx), shiftedWeight, maxSum, b, optionalConstant(ctx, zeroPointIndex));
+        return new ExactFloatAccumulation(MatMulOps.matMul(mmCtx), shiftedWeight, maxSum, b, optionalConstant(ctx, zeroPointIndex), null);
     }
 
     /** Whether every partial sum stays exact for inputs of this type and zero point. */
@@ -154,6 +157,10 @@ final class ExactFloatAccumulation {
      * comes from the run's buffer pool: callers done with it hand it back with {@link BufferPool#release}.
      */
     Tensor accumulate(Tensor x, boolean xUnsigned, int xZeroPoint) {
+        Tensor winogradAcc = winograd == null ? null : winograd.accumulate(x, xUnsigned, xZeroPoint);
+        if (winogradAcc != null) {
+            return winogradAcc;
+        }
         byte[] xb = x.bytes();
         float[] shifted = BufferPool.floatsUninitialized(xb.length);
         if (xUnsigned) {
