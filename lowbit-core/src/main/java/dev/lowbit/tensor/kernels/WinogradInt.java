@@ -43,8 +43,14 @@ public final class WinogradInt {
     /** Integers up to 2^24 in magnitude are exactly representable in float32. */
     private static final double EXACT_LIMIT = 16_777_216d;
     private static final int POS = 16;
-    /** Transformed-input floats per block (16 panels of Cin x block tiles): a few hundred KB per thread. */
+    /** Floats of V and M per block (16 x (Cin + Cout) x block tiles): half a MB per thread, about L2. */
     private static final int BLOCK_BUDGET = 1 << 17;
+    /**
+     * Floats between consecutive positions' M matrices and V panels beyond their size: the 16 streams
+     * the transforms read or write together would otherwise sit a power of two apart and fight over
+     * the same L1 cache sets.
+     */
+    private static final int SKEW = 48;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private WinogradInt() {
@@ -222,7 +228,7 @@ public final class WinogradInt {
         float[] out = BufferPool.floatsUninitialized(batch * wt.cout * l.oh * l.ow);
         int nr = wt.kernel.nr();
         int threads = Parallel.threads();
-        int cap = Math.max(nr, BLOCK_BUDGET / (POS * plan.maxDepth()) / nr * nr);
+        int cap = Math.max(nr, BLOCK_BUDGET / (POS * (plan.maxDepth() + wt.cout)) / nr * nr);
         int width = Math.min(cap, Math.max(nr, ceilDiv(ceilDiv(l.tiles, 2 * threads), nr) * nr));
         int blocks = ceilDiv(l.tiles, width);
         Parallel.IndexBody body = b -> block(wt, plan, l, padded, out, b * width, Math.min(l.tiles, (b + 1) * width));
@@ -293,7 +299,8 @@ public final class WinogradInt {
         int n = t1 - t0;
         int nr = wt.kernel.nr();
         int kc = wt.kernel.kc();
-        float[] m = s.m(POS * wt.cout * n);
+        int stride = wt.cout * n + SKEW;
+        float[] m = s.m(POS * stride);
         for (int ch = 0; ch + 1 < plan.bounds().length; ch++) {
             int c0 = plan.bounds()[ch];
             int depth = plan.bounds()[ch + 1] - c0;
@@ -301,11 +308,11 @@ public final class WinogradInt {
             for (int c = 0; c < depth; c++) {
                 transformInput(padded, l, c0 + c, t0, n, s, c);
             }
-            Arrays.fill(m, 0, POS * wt.cout * n, 0f);
+            Arrays.fill(m, 0, POS * stride, 0f);
             for (int pos = 0; pos < POS; pos++) {
-                wt.kernel.multiply(plan.packed()[ch][pos], v[pos], 1f, m, pos * wt.cout * n, n);
+                wt.kernel.multiply(plan.packed()[ch][pos], v[pos], 1f, m, pos * stride, n);
             }
-            transformOutput(m, l, t0, n, out, ch == 0);
+            transformOutput(m, stride, l, t0, n, out, ch == 0, s.rows(4 * n));
         }
     }
 
@@ -323,8 +330,7 @@ public final class WinogradInt {
         int ty = t0 % (l.th * l.tw) / l.tw;
         int tx = t0 % l.tw;
         int d = ((img * l.cin + c) * l.hp + 2 * ty) * wp + 2 * tx;
-        for (int j = 0; j < n; j++) {
-            int at = rowBase + j / w * panelStride + j % w;
+        for (int j = 0, lane = 0, at = rowBase; j < n; j++) {
             float d00 = padded[d], d01 = padded[d + 1], d02 = padded[d + 2], d03 = padded[d + 3];
             int r = d + wp;
             float d10 = padded[r], d11 = padded[r + 1], d12 = padded[r + 2], d13 = padded[r + 3];
@@ -337,6 +343,12 @@ public final class WinogradInt {
             inputRow(d10 + d20, d11 + d21, d12 + d22, d13 + d23, v, 4, at);
             inputRow(d20 - d10, d21 - d11, d22 - d12, d23 - d13, v, 8, at);
             inputRow(d10 - d30, d11 - d31, d12 - d32, d13 - d33, v, 12, at);
+            if (++lane == w) { // the next panel
+                lane = 0;
+                at += panelStride - w + 1;
+            } else {
+                at++;
+            }
             d += 2;
             if (++tx == l.tw) {
                 tx = 0;
@@ -359,54 +371,74 @@ public final class WinogradInt {
 
     /**
      * Y = A^T M A / 4 for tiles t0.. t0+n of every output channel, stored ({@code first}) or added to
-     * the output planes; rows and columns past odd output edges are dropped.
+     * the output planes. Per channel, the four outputs of every tile go to four contiguous rows first
+     * (a loop the JIT vectorises), then to their places in the output.
      */
-    private static void transformOutput(float[] m, Layout l, int t0, int n, float[] out, boolean first) {
-        int stride = l.cout * n;
+    private static void transformOutput(float[] m, int stride, Layout l, int t0, int n, float[] out, boolean first,
+            float[] rows) {
         for (int co = 0; co < l.cout; co++) {
-            int img = t0 / (l.th * l.tw);
-            int ty = t0 % (l.th * l.tw) / l.tw;
-            int tx = t0 % l.tw;
             for (int j = 0, i = co * n; j < n; j++, i++) {
-                // A^T M: rows m0 + m1 + m2 and m1 - m2 - m3, in int (|M| <= 2^24, so no overflow).
-                int s00 = (int) m[i] + (int) m[i + 4 * stride] + (int) m[i + 8 * stride];
-                int s01 = (int) m[i + stride] + (int) m[i + 5 * stride] + (int) m[i + 9 * stride];
-                int s02 = (int) m[i + 2 * stride] + (int) m[i + 6 * stride] + (int) m[i + 10 * stride];
-                int s03 = (int) m[i + 3 * stride] + (int) m[i + 7 * stride] + (int) m[i + 11 * stride];
-                int s10 = (int) m[i + 4 * stride] - (int) m[i + 8 * stride] - (int) m[i + 12 * stride];
-                int s11 = (int) m[i + 5 * stride] - (int) m[i + 9 * stride] - (int) m[i + 13 * stride];
-                int s12 = (int) m[i + 6 * stride] - (int) m[i + 10 * stride] - (int) m[i + 14 * stride];
-                int s13 = (int) m[i + 7 * stride] - (int) m[i + 11 * stride] - (int) m[i + 15 * stride];
-                int oy = 2 * ty;
-                int ox = 2 * tx;
-                int o = ((img * l.cout + co) * l.oh + oy) * l.ow + ox;
-                boolean right = ox + 1 < l.ow;
-                put(out, o, s00 + s01 + s02, first);
-                if (right) {
-                    put(out, o + 1, s01 - s02 - s03, first);
-                }
-                if (oy + 1 < l.oh) {
-                    put(out, o + l.ow, s10 + s11 + s12, first);
-                    if (right) {
-                        put(out, o + l.ow + 1, s11 - s12 - s13, first);
-                    }
-                }
-                if (++tx == l.tw) {
-                    tx = 0;
-                    if (++ty == l.th) {
-                        ty = 0;
-                        img++;
-                    }
-                }
+                // A^T M: rows m0 + m1 + m2 and m1 - m2 - m3. In double: sums of up to nine |M| <= 2^24
+                // are exact far below 2^53 (an int cast per element would cost a range check each).
+                double s00 = (double) m[i] + m[i + 4 * stride] + m[i + 8 * stride];
+                double s01 = (double) m[i + stride] + m[i + 5 * stride] + m[i + 9 * stride];
+                double s02 = (double) m[i + 2 * stride] + m[i + 6 * stride] + m[i + 10 * stride];
+                double s03 = (double) m[i + 3 * stride] + m[i + 7 * stride] + m[i + 11 * stride];
+                double s10 = (double) m[i + 4 * stride] - m[i + 8 * stride] - m[i + 12 * stride];
+                double s11 = (double) m[i + 5 * stride] - m[i + 9 * stride] - m[i + 13 * stride];
+                double s12 = (double) m[i + 6 * stride] - m[i + 10 * stride] - m[i + 14 * stride];
+                double s13 = (double) m[i + 7 * stride] - m[i + 11 * stride] - m[i + 15 * stride];
+                // Y is 4 times the direct accumulator (class comment): the quarter is an exact integer
+                // of magnitude <= 2^24, so float holds it exactly.
+                rows[j] = (float) ((s00 + s01 + s02) * 0.25);
+                rows[n + j] = (float) ((s01 - s02 - s03) * 0.25);
+                rows[2 * n + j] = (float) ((s10 + s11 + s12) * 0.25);
+                rows[3 * n + j] = (float) ((s11 - s12 - s13) * 0.25);
             }
+            scatter(rows, n, l, t0, co, out, first);
         }
     }
 
-    /** Stores or adds y / 4: y is 4 times the direct accumulator (see the class comment), so exact. */
-    private static void put(float[] out, int i, int y, boolean first) {
-        assert (y & 3) == 0 : "Winograd output " + y + " is not a multiple of 4";
-        float acc = y / 4;
-        out[i] = first ? acc : out[i] + acc;
+    /** The 2x2 outputs of tiles t0.. t0+n (four rows of n) into channel co's planes, row of tiles by row of tiles. */
+    private static void scatter(float[] rows, int n, Layout l, int t0, int co, float[] out, boolean first) {
+        int perImage = l.th * l.tw;
+        for (int j = 0; j < n; ) {
+            int t = t0 + j;
+            int img = t / perImage;
+            int ty = t % perImage / l.tw;
+            int tx = t % l.tw;
+            int len = Math.min(n - j, l.tw - tx);
+            int o = ((img * l.cout + co) * l.oh + 2 * ty) * l.ow + 2 * tx;
+            int pairs = Math.min(len, (l.ow - 2 * tx) / 2); // tiles with both columns inside
+            boolean lower = 2 * ty + 1 < l.oh;
+            scatterRow(rows, j, n + j, pairs, len, out, o, first);
+            if (lower) {
+                scatterRow(rows, 2 * n + j, 3 * n + j, pairs, len, out, o + l.ow, first);
+            }
+            j += len;
+        }
+    }
+
+    /** One output row of {@code len} tiles: both columns of the first {@code pairs}, the left one of the rest. */
+    private static void scatterRow(float[] rows, int leftAt, int rightAt, int pairs, int len, float[] out, int o,
+            boolean first) {
+        if (first) {
+            for (int k = 0; k < pairs; k++) {
+                out[o + 2 * k] = rows[leftAt + k];
+                out[o + 2 * k + 1] = rows[rightAt + k];
+            }
+            for (int k = pairs; k < len; k++) {
+                out[o + 2 * k] = rows[leftAt + k];
+            }
+        } else {
+            for (int k = 0; k < pairs; k++) {
+                out[o + 2 * k] += rows[leftAt + k];
+                out[o + 2 * k + 1] += rows[rightAt + k];
+            }
+            for (int k = pairs; k < len; k++) {
+                out[o + 2 * k] += rows[leftAt + k];
+            }
+        }
     }
 
     /** Per-thread buffers of one block: the 16 packed V panels and the 16 M matrices. */
@@ -414,6 +446,14 @@ public final class WinogradInt {
         private final float[][] v = new float[POS][0];
         private final GemmPacked[] panels = new GemmPacked[POS];
         private float[] m = new float[0];
+        private float[] rows = new float[0];
+
+        float[] rows(int size) {
+            if (rows.length < size) {
+                rows = new float[size];
+            }
+            return rows;
+        }
 
         float[] m(int size) {
             if (m.length < size) {
@@ -427,7 +467,7 @@ public final class WinogradInt {
             int size = GemmPacked.size(n, depth, nr);
             for (int pos = 0; pos < POS; pos++) {
                 if (v[pos].length < size) {
-                    v[pos] = new float[size];
+                    v[pos] = new float[size + SKEW * (pos + 1)];
                 }
                 if (panels[pos] == null || panels[pos].data() != v[pos] || panels[pos].extent() != n
                         || panels[pos].depth() != depth || panels[pos].width() != nr || panels[pos].kc() != kc) {
