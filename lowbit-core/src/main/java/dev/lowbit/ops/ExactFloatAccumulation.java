@@ -58,10 +58,13 @@ final class ExactFloatAccumulation {
     /** The constant weight and zero point this was made for (null zero point: none given). */
     private final Tensor weight;
     private final Tensor weightZeroPoint;
+    /** Winograd for 3x3 convolutions where it fits, else null. */
+    private final ConvWinograd winograd;
 
     private ExactFloatAccumulation(boolean conv, int reduction, Part whole, List<Part> parts, double maxAbsWeightSum,
-                                   Tensor weight, Tensor weightZeroPoint) {
+                                   Tensor weight, Tensor weightZeroPoint, ConvWinograd winograd) {
         this.conv = conv;
+        this.winograd = winograd;
         this.reduction = reduction;
         this.whole = whole;
         this.parts = parts;
@@ -105,7 +108,7 @@ final class ExactFloatAccumulation {
         boolean splittable = ctx.node().getInt("group", 1) == 1;
         List<Part> parts = splittable ? split(sums, channels, (from, to) -> convPart(ctx, shifted, w.shape(), from, to)) : null;
         return new ExactFloatAccumulation(true, channels, whole, parts, maxRowSum(sums), w,
-                optionalConstant(ctx, zeroPointIndex));
+                optionalConstant(ctx, zeroPointIndex), ConvWinograd.of(ctx, w, wz));
     }
 
     /**
@@ -143,7 +146,8 @@ final class ExactFloatAccumulation {
         }
         Part whole = matMulPart(ctx, shifted, n, 0, k);
         List<Part> parts = split(sums, k, (from, to) -> matMulPart(ctx, shifted, n, from, to));
-        return new ExactFloatAccumulation(false, k, whole, parts, maxRowSum(sums), b, optionalConstant(ctx, zeroPointIndex));
+        return new ExactFloatAccumulation(false, k, whole, parts, maxRowSum(sums), b, optionalConstant(ctx, zeroPointIndex),
+                null);
     }
 
     /** Whether every partial sum stays exact for inputs of this type and zero point, whatever their values. */
@@ -168,6 +172,10 @@ final class ExactFloatAccumulation {
      * {@link BufferPool#release}), else the parts' sums as an INT32 tensor.
      */
     Tensor accumulate(Tensor x, boolean xUnsigned, int xZeroPoint) {
+        Tensor winogradAcc = winograd == null ? null : winograd.accumulate(x, xUnsigned, xZeroPoint);
+        if (winogradAcc != null) {
+            return winogradAcc;
+        }
         if (parts == null || exactFor(xUnsigned, xZeroPoint) || exactFor(maxAbsShifted(x.bytes(), xUnsigned, xZeroPoint))) {
             return runPart(whole, x, xUnsigned, xZeroPoint);
         }

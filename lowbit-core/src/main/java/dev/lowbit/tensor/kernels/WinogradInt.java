@@ -1,0 +1,487 @@
+package dev.lowbit.tensor.kernels;
+
+import dev.lowbit.tensor.BufferPool;
+import dev.lowbit.tensor.Parallel;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Exact integer Winograd F(2x2, 3x3) for quantized 3x3 convolutions (stride 1, dilation 1, one
+ * group) with constant weights: the accumulators {@code sum (x - xz) * (w - wz)} bit for bit, with
+ * 16 small float GEMMs doing 16 multiplies per 2x2 output tile and channel pair instead of 36.
+ *
+ * <p>The transforms, with G scaled by 2 so every matrix is an integer one:
+ * <pre>
+ *   U = G2 g G2^T,  G2 = 2G = [[2,0,0],[1,1,1],[1,-1,1],[0,0,2]]      (per weight filter, once)
+ *   V = B^T d B,    B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]  (per 4x4 input tile d)
+ *   M[pos] = sum_c U[pos][co][c] * V[pos][c][tile]                      (16 GEMMs, one per pos)
+ *   Y = A^T M A,    A^T = [[1,1,1,0],[0,1,-1,-1]],  acc = Y / 4
+ * </pre>
+ *
+ * <p>Why it is exact:
+ * <ul>
+ * <li>The Winograd identity {@code A^T[(G g G^T) . (B^T d B)]A = correlation(d, g)} holds over the
+ * rationals; with G2 = 2G the product carries a factor 2 * 2 = 4, so Y = 4 * (the direct integer
+ * correlation) and Y / 4 is an exact integer division (asserted). U, V and M are integers.</li>
+ * <li>|V| <= 4 max|x - xz| (each row of B^T has two entries +-1), measured per call. Every partial sum
+ * the float GEMM forms for M[pos][co][t], in any order and with FMAs, is bounded by
+ * {@code max|V| * sum_c |U[pos][co][c]|}. Input channels are cut into chunks for which that bound
+ * is <= 2^24 for every (pos, co), so each partial sum is an integer float32 holds exactly and no
+ * operation rounds. A single channel past the bound makes {@link #convolve} return null.</li>
+ * <li>The output transform runs in int: |M| <= 2^24, so sums of nine terms stay far inside int32.</li>
+ * <li>The result is returned as float: {@link #convolve} only runs when
+ * {@code max|x - xz| * max_co sum_{c,k} |w - wz|} <= 2^24, so each accumulator, and each running sum
+ * of the chunks' accumulators (a partial sum over channels), is an integer float32 holds exactly.</li>
+ * </ul>
+ *
+ * <p>Tiles (2x2 outputs, stride 2 over the output) of the whole batch go in blocks through the
+ * steps input transform (written straight into packed GEMM panels), 16 GEMMs and output transform;
+ * blocks run in parallel. Out-of-range input (padding, and past odd edges) reads 0 = xz - xz; outputs
+ * past odd edges are dropped.
+ */
+public final class WinogradInt {
+    /** Integers up to 2^24 in magnitude are exactly representable in float32. */
+    private static final double EXACT_LIMIT = 16_777_216d;
+    private static final int POS = 16;
+    /** Floats of V and M per block (16 x (Cin + Cout) x block tiles): half a MB per thread, about L2. */
+    private static final int BLOCK_BUDGET = 1 << 17;
+    /**
+     * Floats between consecutive positions' M matrices and V panels beyond their size: the 16 streams
+     * the transforms read or write together would otherwise sit a power of two apart and fight over
+     * the same L1 cache sets.
+     */
+    private static final int SKEW = 48;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private WinogradInt() {
+    }
+
+    /** Whether a convolution has the geometry this handles: 2-d, 3x3, stride 1, dilation 1. */
+    public static boolean fits(IntConv.Geometry g) {
+        if (g.in().length != 2) {
+            return false;
+        }
+        for (int a = 0; a < 2; a++) {
+            if (g.kernel()[a] != 3 || g.strides()[a] != 1 || g.dilations()[a] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The transformed weights of a [cout, cin, 3, 3] 8-bit weight with zero points {@code wz} (1 or
+     * cout values), and the GEMM operands packed per input-channel chunking.
+     */
+    public static final class Weights {
+        private final GemmKernel kernel = Gemm.kernel();
+        private final int cout;
+        private final int cin;
+        /** U as [pos][co][c]. */
+        private final float[] u;
+        /** max over (pos, co) of sum_c |U[pos][co][c]|: one chunk suffices when max|V| times this is exact. */
+        private final double maxUSum;
+        /** max over co of sum_{c,k} |w - wz|: the direct accumulators' bound. */
+        private final double maxWeightSum;
+        private volatile Plan plan;
+
+        private Weights(int cout, int cin, float[] u, double maxUSum, double maxWeightSum) {
+            this.cout = cout;
+            this.cin = cin;
+            this.u = u;
+            this.maxUSum = maxUSum;
+            this.maxWeightSum = maxWeightSum;
+        }
+
+        public int outChannels() {
+            return cout;
+        }
+
+        /**
+         * The chunking and packed U for inputs whose transform is bounded by {@code maxV}; null when one
+         * channel alone passes the bound. Cached: the last plan is reused while its chunks fit.
+         */
+        Plan plan(int maxV) {
+            Plan p = plan;
+            if (p != null && p.maxV() == maxV) {
+                return p;
+            }
+            int[] bounds = (double) maxV * maxUSum <= EXACT_LIMIT ? new int[] {0, cin} : chunkBounds(maxV);
+            if (bounds == null) {
+                return null;
+            }
+            GemmPacked[][] packed = p != null && Arrays.equals(p.bounds(), bounds) ? p.packed() : pack(bounds);
+            p = new Plan(maxV, bounds, packed);
+            plan = p;
+            return p;
+        }
+
+        /** Greedy chunks of input channels: each as long as every (pos, co) sum times maxV stays exact. */
+        private int[] chunkBounds(int maxV) {
+            double limit = EXACT_LIMIT / maxV;
+            double[] run = new double[POS * cout];
+            int[] bounds = new int[cin + 1];
+            int chunks = 0;
+            for (int c = 0; c < cin; c++) {
+                if (!fitsIn(run, c, limit)) {
+                    if (c == bounds[chunks]) {
+                        return null;
+                    }
+                    bounds[++chunks] = c;
+                    Arrays.fill(run, 0);
+                    if (!fitsIn(run, c, limit)) {
+                        return null;
+                    }
+                }
+                for (int r = 0; r < POS * cout; r++) {
+                    run[r] += Math.abs(u[r * cin + c]);
+                }
+            }
+            bounds[++chunks] = cin;
+            return Arrays.copyOf(bounds, chunks + 1);
+        }
+
+        private boolean fitsIn(double[] run, int c, double limit) {
+            for (int r = 0; r < run.length; r++) {
+                if (run[r] + Math.abs(u[r * cin + c]) > limit) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private GemmPacked[][] pack(int[] bounds) {
+            GemmPacked[][] out = new GemmPacked[bounds.length - 1][POS];
+            for (int ch = 0; ch < out.length; ch++) {
+                for (int pos = 0; pos < POS; pos++) {
+                    out[ch][pos] = GemmPacking.packA(kernel, false, cout, bounds[ch + 1] - bounds[ch], u,
+                            pos * cout * cin + bounds[ch], cin, null);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Input-channel chunks {@code [bounds[i], bounds[i+1])} and U packed per chunk and position. */
+    record Plan(int maxV, int[] bounds, GemmPacked[][] packed) {
+        int maxDepth() {
+            int d = 0;
+            for (int i = 1; i < bounds.length; i++) {
+                d = Math.max(d, bounds[i] - bounds[i - 1]);
+            }
+            return d;
+        }
+    }
+
+    /** U = G2 (w - wz) G2^T for every filter, with the bounds the exactness checks need. */
+    public static Weights prepare(byte[] w, boolean wUnsigned, int[] wz, int cout, int cin) {
+        float[] u = new float[POS * cout * cin];
+        double[] uSums = new double[POS * cout];
+        double maxWeightSum = 0;
+        int[] g = new int[9];
+        int[] t = new int[12];
+        for (int co = 0; co < cout; co++) {
+            int z = wz.length == 1 ? wz[0] : wz[co];
+            double weightSum = 0;
+            for (int c = 0; c < cin; c++) {
+                int src = (co * cin + c) * 9;
+                for (int k = 0; k < 9; k++) {
+                    g[k] = IntGemm.widen(w[src + k], wUnsigned) - z;
+                    weightSum += Math.abs(g[k]);
+                }
+                for (int j = 0; j < 3; j++) { // t = G2 g (4 x 3)
+                    t[j] = 2 * g[j];
+                    t[3 + j] = g[j] + g[3 + j] + g[6 + j];
+                    t[6 + j] = g[j] - g[3 + j] + g[6 + j];
+                    t[9 + j] = 2 * g[6 + j];
+                }
+                for (int i = 0; i < 4; i++) { // U = t G2^T (4 x 4)
+                    int a = t[3 * i];
+                    int b = t[3 * i + 1];
+                    int d = t[3 * i + 2];
+                    int[] row = {2 * a, a + b + d, a - b + d, 2 * d};
+                    for (int j = 0; j < 4; j++) {
+                        int pos = 4 * i + j;
+                        u[(pos * cout + co) * cin + c] = row[j];
+                        uSums[pos * cout + co] += Math.abs(row[j]);
+                    }
+                }
+            }
+            maxWeightSum = Math.max(maxWeightSum, weightSum);
+        }
+        return new Weights(cout, cin, u, Arrays.stream(uSums).max().orElse(0), maxWeightSum);
+    }
+
+    /**
+     * The accumulators [batch, cout, out...] as float (exact integers) in an array from the buffer
+     * pool, for x [batch, cin, in...]; null when the sums could not stay exact (the caller falls back).
+     */
+    public static float[] convolve(Weights wt, byte[] x, boolean xUnsigned, int xZero, int batch, IntConv.Geometry g) {
+        Layout l = new Layout(batch, wt.cin, wt.cout, g);
+        float[] padded = BufferPool.floatsUninitialized(l.planes() * l.hp * l.wp);
+        int maxAbs = pad(x, xUnsigned, xZero, padded, l);
+        Plan plan = (double) maxAbs * wt.maxWeightSum <= EXACT_LIMIT ? wt.plan(4 * maxAbs) : null;
+        if (plan == null) {
+            BufferPool.release(padded);
+            return null;
+        }
+        float[] out = BufferPool.floatsUninitialized(batch * wt.cout * l.oh * l.ow);
+        int nr = wt.kernel.nr();
+        int threads = Parallel.threads();
+        int cap = Math.max(nr, BLOCK_BUDGET / (POS * (plan.maxDepth() + wt.cout)) / nr * nr);
+        int width = Math.min(cap, Math.max(nr, ceilDiv(ceilDiv(l.tiles, 2 * threads), nr) * nr));
+        int blocks = ceilDiv(l.tiles, width);
+        Parallel.IndexBody body = b -> block(wt, plan, l, padded, out, b * width, Math.min(l.tiles, (b + 1) * width));
+        if (blocks >= 2 * threads || threads == 1) {
+            Parallel.forEachDynamic(blocks, body);
+        } else {
+            for (int b = 0; b < blocks; b++) { // few blocks: each GEMM splits its filters across threads instead
+                body.run(b);
+            }
+        }
+        BufferPool.release(padded);
+        return out;
+    }
+
+    /** Extents of one call: output, tiles, and the zero-bordered shifted input planes [hp, wp]. */
+    private record Layout(int batch, int cin, int cout, int ih, int iw, int oh, int ow, int th, int tw, int hp, int wp,
+            int ph, int pw, int tiles) {
+        Layout(int batch, int cin, int cout, IntConv.Geometry g) {
+            this(batch, cin, cout, g.in()[0], g.in()[1], g.out()[0], g.out()[1], ceilDiv(g.out()[0], 2),
+                    ceilDiv(g.out()[1], 2), 2 * ceilDiv(g.out()[0], 2) + 2, 2 * ceilDiv(g.out()[1], 2) + 2,
+                    g.padsBegin()[0], g.padsBegin()[1], batch * ceilDiv(g.out()[0], 2) * ceilDiv(g.out()[1], 2));
+        }
+
+        int planes() {
+            return batch * cin;
+        }
+    }
+
+    /** Fills the padded planes with x - xz (0 outside x); returns max |x - xz|. */
+    private static int pad(byte[] x, boolean xUnsigned, int xZero, float[] padded, Layout l) {
+        AtomicInteger max = new AtomicInteger();
+        Parallel.forRange(l.planes(), Math.max(1, 8192 / (l.hp * l.wp)), (p0, p1) -> {
+            int localMax = 0;
+            for (int p = p0; p < p1; p++) {
+                localMax = Math.max(localMax, padPlane(x, p * l.ih * l.iw, xUnsigned, xZero, padded, p * l.hp * l.wp, l));
+            }
+            max.accumulateAndGet(localMax, Math::max);
+        });
+        return max.get();
+    }
+
+    private static int padPlane(byte[] x, int src, boolean xUnsigned, int xZero, float[] padded, int dst, Layout l) {
+        int lo = Math.min(l.pw, l.wp);
+        int hi = Math.max(lo, Math.min(l.pw + l.iw, l.wp));
+        int max = 0;
+        for (int r = 0; r < l.hp; r++) {
+            int row = dst + r * l.wp;
+            int iy = r - l.ph;
+            if (iy < 0 || iy >= l.ih) {
+                Arrays.fill(padded, row, row + l.wp, 0f);
+                continue;
+            }
+            Arrays.fill(padded, row, row + lo, 0f);
+            int s = src + iy * l.iw - l.pw;
+            for (int c = lo; c < hi; c++) {
+                int v = (xUnsigned ? x[s + c] & 0xFF : x[s + c]) - xZero;
+                padded[row + c] = v;
+                max = Math.max(max, Math.abs(v));
+            }
+            Arrays.fill(padded, row + hi, row + l.wp, 0f);
+        }
+        return max;
+    }
+
+    /** Tiles [t0, t1): each input-channel chunk is transformed, multiplied and transformed back. */
+    private static void block(Weights wt, Plan plan, Layout l, float[] padded, float[] out, int t0, int t1) {
+        Scratch s = SCRATCH.get();
+        int n = t1 - t0;
+        int nr = wt.kernel.nr();
+        int kc = wt.kernel.kc();
+        int stride = wt.cout * n + SKEW;
+        float[] m = s.m(POS * stride);
+        for (int ch = 0; ch + 1 < plan.bounds().length; ch++) {
+            int c0 = plan.bounds()[ch];
+            int depth = plan.bounds()[ch + 1] - c0;
+            GemmPacked[] v = s.panels(n, depth, nr, kc);
+            for (int c = 0; c < depth; c++) {
+                transformInput(padded, l, c0 + c, t0, n, s, c);
+            }
+            Arrays.fill(m, 0, POS * stride, 0f);
+            for (int pos = 0; pos < POS; pos++) {
+                wt.kernel.multiply(plan.packed()[ch][pos], v[pos], 1f, m, pos * stride, n);
+            }
+            transformOutput(m, stride, l, t0, n, out, ch == 0, s.rows(4 * n));
+        }
+    }
+
+    /** V = B^T d B of channel {@code c} for tiles t0.. t0+n, into depth row {@code k} of the 16 packed panels. */
+    private static void transformInput(float[] padded, Layout l, int c, int t0, int n, Scratch s, int k) {
+        GemmPacked p = s.panels[0];
+        int w = p.width();
+        int kb0 = k / p.kc() * p.kc();
+        int kb = Math.min(p.kc(), p.depth() - kb0);
+        int rowBase = kb0 * p.paddedExtent() + (k - kb0) * w;
+        int panelStride = w * kb;
+        float[][] v = s.v;
+        int wp = l.wp;
+        int img = t0 / (l.th * l.tw);
+        int ty = t0 % (l.th * l.tw) / l.tw;
+        int tx = t0 % l.tw;
+        int d = ((img * l.cin + c) * l.hp + 2 * ty) * wp + 2 * tx;
+        for (int j = 0, lane = 0, at = rowBase; j < n; j++) {
+            float d00 = padded[d], d01 = padded[d + 1], d02 = padded[d + 2], d03 = padded[d + 3];
+            int r = d + wp;
+            float d10 = padded[r], d11 = padded[r + 1], d12 = padded[r + 2], d13 = padded[r + 3];
+            r += wp;
+            float d20 = padded[r], d21 = padded[r + 1], d22 = padded[r + 2], d23 = padded[r + 3];
+            r += wp;
+            float d30 = padded[r], d31 = padded[r + 1], d32 = padded[r + 2], d33 = padded[r + 3];
+            // Rows of B^T d are d0 - d2, d1 + d2, d2 - d1, d1 - d3; each row then times B the same way.
+            inputRow(d00 - d20, d01 - d21, d02 - d22, d03 - d23, v, 0, at);
+            inputRow(d10 + d20, d11 + d21, d12 + d22, d13 + d23, v, 4, at);
+            inputRow(d20 - d10, d21 - d11, d22 - d12, d23 - d13, v, 8, at);
+            inputRow(d10 - d30, d11 - d31, d12 - d32, d13 - d33, v, 12, at);
+            if (++lane == w) { // the next panel
+                lane = 0;
+                at += panelStride - w + 1;
+            } else {
+                at++;
+            }
+            d += 2;
+            if (++tx == l.tw) {
+                tx = 0;
+                d += 2 * wp - 2 * l.tw;
+                if (++ty == l.th) {
+                    ty = 0;
+                    img++;
+                    d = ((img * l.cin + c) * l.hp) * wp;
+                }
+            }
+        }
+    }
+
+    private static void inputRow(float e0, float e1, float e2, float e3, float[][] v, int pos, int at) {
+        v[pos][at] = e0 - e2;
+        v[pos + 1][at] = e1 + e2;
+        v[pos + 2][at] = e2 - e1;
+        v[pos + 3][at] = e1 - e3;
+    }
+
+    /**
+     * Y = A^T M A / 4 for tiles t0.. t0+n of every output channel, stored ({@code first}) or added to
+     * the output planes. Per channel, the four outputs of every tile go to four contiguous rows first
+     * (a loop the JIT vectorises), then to their places in the output.
+     */
+    private static void transformOutput(float[] m, int stride, Layout l, int t0, int n, float[] out, boolean first,
+            float[] rows) {
+        for (int co = 0; co < l.cout; co++) {
+            for (int j = 0, i = co * n; j < n; j++, i++) {
+                // A^T M: rows m0 + m1 + m2 and m1 - m2 - m3. In double: sums of up to nine |M| <= 2^24
+                // are exact far below 2^53 (an int cast per element would cost a range check each).
+                double s00 = (double) m[i] + m[i + 4 * stride] + m[i + 8 * stride];
+                double s01 = (double) m[i + stride] + m[i + 5 * stride] + m[i + 9 * stride];
+                double s02 = (double) m[i + 2 * stride] + m[i + 6 * stride] + m[i + 10 * stride];
+                double s03 = (double) m[i + 3 * stride] + m[i + 7 * stride] + m[i + 11 * stride];
+                double s10 = (double) m[i + 4 * stride] - m[i + 8 * stride] - m[i + 12 * stride];
+                double s11 = (double) m[i + 5 * stride] - m[i + 9 * stride] - m[i + 13 * stride];
+                double s12 = (double) m[i + 6 * stride] - m[i + 10 * stride] - m[i + 14 * stride];
+                double s13 = (double) m[i + 7 * stride] - m[i + 11 * stride] - m[i + 15 * stride];
+                // Y is 4 times the direct accumulator (class comment): the quarter is an exact integer
+                // of magnitude <= 2^24, so float holds it exactly.
+                rows[j] = (float) ((s00 + s01 + s02) * 0.25);
+                rows[n + j] = (float) ((s01 - s02 - s03) * 0.25);
+                rows[2 * n + j] = (float) ((s10 + s11 + s12) * 0.25);
+                rows[3 * n + j] = (float) ((s11 - s12 - s13) * 0.25);
+            }
+            scatter(rows, n, l, t0, co, out, first);
+        }
+    }
+
+    /** The 2x2 outputs of tiles t0.. t0+n (four rows of n) into channel co's planes, row of tiles by row of tiles. */
+    private static void scatter(float[] rows, int n, Layout l, int t0, int co, float[] out, boolean first) {
+        int perImage = l.th * l.tw;
+        for (int j = 0; j < n; ) {
+            int t = t0 + j;
+            int img = t / perImage;
+            int ty = t % perImage / l.tw;
+            int tx = t % l.tw;
+            int len = Math.min(n - j, l.tw - tx);
+            int o = ((img * l.cout + co) * l.oh + 2 * ty) * l.ow + 2 * tx;
+            int pairs = Math.min(len, (l.ow - 2 * tx) / 2); // tiles with both columns inside
+            boolean lower = 2 * ty + 1 < l.oh;
+            scatterRow(rows, j, n + j, pairs, len, out, o, first);
+            if (lower) {
+                scatterRow(rows, 2 * n + j, 3 * n + j, pairs, len, out, o + l.ow, first);
+            }
+            j += len;
+        }
+    }
+
+    /** One output row of {@code len} tiles: both columns of the first {@code pairs}, the left one of the rest. */
+    private static void scatterRow(float[] rows, int leftAt, int rightAt, int pairs, int len, float[] out, int o,
+            boolean first) {
+        if (first) {
+            for (int k = 0; k < pairs; k++) {
+                out[o + 2 * k] = rows[leftAt + k];
+                out[o + 2 * k + 1] = rows[rightAt + k];
+            }
+            for (int k = pairs; k < len; k++) {
+                out[o + 2 * k] = rows[leftAt + k];
+            }
+        } else {
+            for (int k = 0; k < pairs; k++) {
+                out[o + 2 * k] += rows[leftAt + k];
+                out[o + 2 * k + 1] += rows[rightAt + k];
+            }
+            for (int k = pairs; k < len; k++) {
+                out[o + 2 * k] += rows[leftAt + k];
+            }
+        }
+    }
+
+    /** Per-thread buffers of one block: the 16 packed V panels and the 16 M matrices. */
+    private static final class Scratch {
+        private final float[][] v = new float[POS][0];
+        private final GemmPacked[] panels = new GemmPacked[POS];
+        private float[] m = new float[0];
+        private float[] rows = new float[0];
+
+        float[] rows(int size) {
+            if (rows.length < size) {
+                rows = new float[size];
+            }
+            return rows;
+        }
+
+        float[] m(int size) {
+            if (m.length < size) {
+                m = new float[size];
+            }
+            return m;
+        }
+
+        /** The 16 V operands for n tiles and {@code depth} channels; lanes past n are zero. */
+        GemmPacked[] panels(int n, int depth, int nr, int kc) {
+            int size = GemmPacked.size(n, depth, nr);
+            for (int pos = 0; pos < POS; pos++) {
+                if (v[pos].length < size) {
+                    v[pos] = new float[size + SKEW * (pos + 1)];
+                }
+                if (panels[pos] == null || panels[pos].data() != v[pos] || panels[pos].extent() != n
+                        || panels[pos].depth() != depth || panels[pos].width() != nr || panels[pos].kc() != kc) {
+                    panels[pos] = new GemmPacked(v[pos], n, depth, nr, kc);
+                }
+                if (n % nr != 0) {
+                    Arrays.fill(v[pos], 0, size, 0f); // the last panel's unused lanes
+                }
+            }
+            return panels;
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}
