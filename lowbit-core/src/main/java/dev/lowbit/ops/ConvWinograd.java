@@ -5,6 +5,7 @@ import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.IntConv;
 import dev.lowbit.tensor.kernels.WinogradInt;
+import dev.lowbit.tensor.kernels.WinogradWeights;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -25,7 +26,7 @@ final class ConvWinograd {
     private final Tensor weight;
     private final int[] weightZeroPoints;
     /** The transformed weights, made on first use (many convolutions never take this path). */
-    private volatile WinogradInt.Weights weights;
+    private volatile WinogradWeights weights;
 
     private ConvWinograd(IntegerOps.ConvAttrs attrs, Tensor weight, int[] weightZeroPoints) {
         this.attrs = attrs;
@@ -70,10 +71,10 @@ final class ConvWinograd {
         return cin >= 64 && cout >= 64 && tiles >= 32;
     }
 
-    private WinogradInt.Weights weights() {
-        WinogradInt.Weights w = weights;
+    private WinogradWeights weights() {
+        WinogradWeights w = weights;
         if (w == null) {
-            w = WinogradInt.prepare(weight.bytes(), weight.dtype() == DType.UINT8, weightZeroPoints, weight.dim(0),
+            w = WinogradWeights.prepare(weight.bytes(), weight.dtype() == DType.UINT8, weightZeroPoints, weight.dim(0),
                     weight.dim(1));
             weights = w;
         }

@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class WinogradInt {
     /** Integers up to 2^24 in magnitude are exactly representable in float32. */
-    private static final double EXACT_LIMIT = 16_777_216d;
-    private static final int POS = 16;
+    static final double EXACT_LIMIT = 16_777_216d;
+    /** Positions of a 4x4 transformed tile: one GEMM each. */
+    static final int POS = 16;
     /** Floats of V and M per block (16 x (Cin + Cout) x block tiles): half a MB per thread, about L2. */
     private static final int BLOCK_BUDGET = 1 << 17;
     /**
@@ -70,157 +71,14 @@ public final class WinogradInt {
     }
 
     /**
-     * The transformed weights of a [cout, cin, 3, 3] 8-bit weight with zero points {@code wz} (1 or
-     * cout values), and the GEMM operands packed per input-channel chunking.
-     */
-    public static final class Weights {
-        private final GemmKernel kernel = Gemm.kernel();
-        private final int cout;
-        private final int cin;
-        /** U as [pos][co][c]. */
-        private final float[] u;
-        /** max over (pos, co) of sum_c |U[pos][co][c]|: one chunk suffices when max|V| times this is exact. */
-        private final double maxUSum;
-        /** max over co of sum_{c,k} |w - wz|: the direct accumulators' bound. */
-        private final double maxWeightSum;
-        private volatile Plan plan;
-
-        private Weights(int cout, int cin, float[] u, double maxUSum, double maxWeightSum) {
-            this.cout = cout;
-            this.cin = cin;
-            this.u = u;
-            this.maxUSum = maxUSum;
-            this.maxWeightSum = maxWeightSum;
-        }
-
-        public int outChannels() {
-            return cout;
-        }
-
-        /**
-         * The chunking and packed U for inputs whose transform is bounded by {@code maxV}; null when one
-         * channel alone passes the bound. Cached: the last plan is reused while its chunks fit.
-         */
-        Plan plan(int maxV) {
-            Plan p = plan;
-            if (p != null && p.maxV() == maxV) {
-                return p;
-            }
-            int[] bounds = (double) maxV * maxUSum <= EXACT_LIMIT ? new int[] {0, cin} : chunkBounds(maxV);
-            if (bounds == null) {
-                return null;
-            }
-            GemmPacked[][] packed = p != null && Arrays.equals(p.bounds(), bounds) ? p.packed() : pack(bounds);
-            p = new Plan(maxV, bounds, packed);
-            plan = p;
-            return p;
-        }
-
-        /** Greedy chunks of input channels: each as long as every (pos, co) sum times maxV stays exact. */
-        private int[] chunkBounds(int maxV) {
-            double limit = EXACT_LIMIT / maxV;
-            double[] run = new double[POS * cout];
-            int[] bounds = new int[cin + 1];
-            int chunks = 0;
-            for (int c = 0; c < cin; c++) {
-                if (!fitsIn(run, c, limit)) {
-                    if (c == bounds[chunks]) {
-                        return null;
-                    }
-                    bounds[++chunks] = c;
-                    Arrays.fill(run, 0);
-                    if (!fitsIn(run, c, limit)) {
-                        return null;
-                    }
-                }
-                for (int r = 0; r < POS * cout; r++) {
-                    run[r] += Math.abs(u[r * cin + c]);
-                }
-            }
-            bounds[++chunks] = cin;
-            return Arrays.copyOf(bounds, chunks + 1);
-        }
-
-        private boolean fitsIn(double[] run, int c, double limit) {
-            for (int r = 0; r < run.length; r++) {
-                if (run[r] + Math.abs(u[r * cin + c]) > limit) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private GemmPacked[][] pack(int[] bounds) {
-            GemmPacked[][] out = new GemmPacked[bounds.length - 1][POS];
-            for (int ch = 0; ch < out.length; ch++) {
-                for (int pos = 0; pos < POS; pos++) {
-                    out[ch][pos] = GemmPacking.packA(kernel, false, cout, bounds[ch + 1] - bounds[ch], u,
-                            pos * cout * cin + bounds[ch], cin, null);
-                }
-            }
-            return out;
-        }
-    }
-
-    /** Input-channel chunks {@code [bounds[i], bounds[i+1])} and U packed per chunk and position. */
-    record Plan(int maxV, int[] bounds, GemmPacked[][] packed) {
-        int maxDepth() {
-            int d = 0;
-            for (int i = 1; i < bounds.length; i++) {
-                d = Math.max(d, bounds[i] - bounds[i - 1]);
-            }
-            return d;
-        }
-    }
-
-    /** U = G2 (w - wz) G2^T for every filter, with the bounds the exactness checks need. */
-    public static Weights prepare(byte[] w, boolean wUnsigned, int[] wz, int cout, int cin) {
-        float[] u = new float[POS * cout * cin];
-        double[] uSums = new double[POS * cout];
-        double maxWeightSum = 0;
-        int[] g = new int[9];
-        int[] t = new int[12];
-        for (int co = 0; co < cout; co++) {
-            int z = wz.length == 1 ? wz[0] : wz[co];
-            double weightSum = 0;
-            for (int c = 0; c < cin; c++) {
-                int src = (co * cin + c) * 9;
-                for (int k = 0; k < 9; k++) {
-                    g[k] = IntGemm.widen(w[src + k], wUnsigned) - z;
-                    weightSum += Math.abs(g[k]);
-                }
-                for (int j = 0; j < 3; j++) { // t = G2 g (4 x 3)
-                    t[j] = 2 * g[j];
-                    t[3 + j] = g[j] + g[3 + j] + g[6 + j];
-                    t[6 + j] = g[j] - g[3 + j] + g[6 + j];
-                    t[9 + j] = 2 * g[6 + j];
-                }
-                for (int i = 0; i < 4; i++) { // U = t G2^T (4 x 4)
-                    int a = t[3 * i];
-                    int b = t[3 * i + 1];
-                    int d = t[3 * i + 2];
-                    int[] row = {2 * a, a + b + d, a - b + d, 2 * d};
-                    for (int j = 0; j < 4; j++) {
-                        int pos = 4 * i + j;
-                        u[(pos * cout + co) * cin + c] = row[j];
-                        uSums[pos * cout + co] += Math.abs(row[j]);
-                    }
-                }
-            }
-            maxWeightSum = Math.max(maxWeightSum, weightSum);
-        }
-        return new Weights(cout, cin, u, Arrays.stream(uSums).max().orElse(0), maxWeightSum);
-    }
-
-    /**
      * The accumulators [batch, cout, out...] as float (exact integers) in an array from the buffer
      * pool, for x [batch, cin, in...]; null when the sums could not stay exact (the caller falls back).
      */
-    public static float[] convolve(Weights wt, byte[] x, boolean xUnsigned, int xZero, int batch, IntConv.Geometry g) {
+    public static float[] convolve(WinogradWeights wt, byte[] x, boolean xUnsigned, int xZero, int batch, IntConv.Geometry g) {
         Layout l = new Layout(batch, wt.cin, wt.cout, g);
         float[] padded = BufferPool.floatsUninitialized(l.planes() * l.hp * l.wp);
         int maxAbs = pad(x, xUnsigned, xZero, padded, l);
-        Plan plan = (double) maxAbs * wt.maxWeightSum <= EXACT_LIMIT ? wt.plan(4 * maxAbs) : null;
+        WinogradWeights.Plan plan = (double) maxAbs * wt.maxWeightSum <= EXACT_LIMIT ? wt.plan(4 * maxAbs) : null;
         if (plan == null) {
             BufferPool.release(padded);
             return null;
@@ -294,7 +152,7 @@ public final class WinogradInt {
     }
 
     /** Tiles [t0, t1): each input-channel chunk is transformed, multiplied and transformed back. */
-    private static void block(Weights wt, Plan plan, Layout l, float[] padded, float[] out, int t0, int t1) {
+    private static void block(WinogradWeights wt, WinogradWeights.Plan plan, Layout l, float[] padded, float[] out, int t0, int t1) {
         Scratch s = SCRATCH.get();
         int n = t1 - t0;
         int nr = wt.kernel.nr();

@@ -64,7 +64,7 @@ class WinogradIntTest {
         Arrays.fill(x, (byte) 255);
         int[] pads = {1, 1, 1, 1};
         assertTrue(check(x, true, 0, 2, cin, 7, 9, wt, false, new int[] {0}, cout, pads, "all extreme"));
-        WinogradInt.Weights weights = WinogradInt.prepare(wt, false, new int[] {0}, cout, cin);
+        WinogradWeights weights = WinogradWeights.prepare(wt, false, new int[] {0}, cout, cin);
         assertEquals(4, weights.plan(1020).bounds().length, "three chunks of at most 14 channels");
         assertEquals(2, weights.plan(250).bounds().length, "one chunk when the input is small");
         // s8 input saturated at -128 against zero point 127: |x - xz| = 255 again.
@@ -82,7 +82,7 @@ class WinogradIntTest {
         byte[] x = new byte[cin * 16];
         Arrays.fill(x, (byte) 255);
         IntConv.Geometry g = geometry(4, 4, new int[] {0, 0, 0, 0});
-        WinogradInt.Weights weights = WinogradInt.prepare(wt, false, new int[] {0}, 1, cin);
+        WinogradWeights weights = WinogradWeights.prepare(wt, false, new int[] {0}, 1, cin);
         assertNull(WinogradInt.convolve(weights, x, true, 0, 1, g));
         assertNotNull(WinogradInt.convolve(weights, x, true, 128, 1, g), "a mid zero point halves |x - xz|");
     }
@@ -92,7 +92,7 @@ class WinogradIntTest {
             int[] wz, int cout, int[] pads, String what) {
         IntConv.Geometry g = geometry(h, w, pads);
         int[] expected = IntConv.convolve(x, xu, xz, batch, cin, wt, wu, wz, cout, 1, g);
-        WinogradInt.Weights weights = WinogradInt.prepare(wt, wu, wz, cout, cin);
+        WinogradWeights weights = WinogradWeights.prepare(wt, wu, wz, cout, cin);
         int before = Parallel.threads();
         try {
             for (int threads : THREADS) {
