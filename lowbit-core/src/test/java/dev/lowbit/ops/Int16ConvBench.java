@@ -16,7 +16,8 @@ import java.util.Random;
 /**
  * Single-thread ConvInteger accumulators, int16 runs vs the exact float path, on ResNet-shaped 3x3
  * convs with 7-bit weights and u8 inputs whose centred range gives int16 runs of 4, 6, 8 and 16
- * (data [0, 255], [0, 170], [0, 127] and [0, 63]). Variants are interleaved and medians compared,
+ * (data [0, 255], [0, 170], [0, 127] and [0, 63]); then MatMulInteger with a constant B and A in
+ * [0, 127] (centred runs of 8). Variants are interleaved and medians compared,
  * because the machine is shared: the ratios matter, not the times. Not a test; run its
  * {@link #main} with the test classpath, {@code --add-modules jdk.incubator.vector} and
  * {@code -Dlowbit.int16.minRun=1} (so that short runs are not declined).
@@ -32,6 +33,47 @@ final class Int16ConvBench {
         for (int[] s : shapes) {
             bench(s[0], s[1], reps);
         }
+        int[][] matMuls = {{128, 384, 384}, {128, 384, 1536}, {16, 768, 768}, {512, 256, 256}};
+        for (int[] s : matMuls) {
+            benchMatMul(s[0], s[1], s[2], reps);
+        }
+    }
+
+    /** MatMulInteger [m, k] x constant [k, n], A in [0, 127] with az = 0 (centred runs of 8). */
+    private static void benchMatMul(int m, int k, int n, int reps) {
+        Random r = new Random(2);
+        Tensor b = OrtReferee.random8(r, DType.INT8, -63, 63, k, n);
+        Tensor bz = OrtReferee.scalar8(DType.INT8, 0);
+        Graph g = new Graph("b");
+        g.setInitializer("b", b);
+        g.setInitializer("bz", bz);
+        Node node = new Node("MatMulInteger", "n", new ArrayList<>(List.of("a", "b", "az", "bz")),
+                new ArrayList<>(List.of("y")));
+        OpContext ctx = new OpContext(node, 13, g);
+        Int16MatMul int16 = Int16MatMul.of(ctx, 1, 3);
+        ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 1, 3);
+        Tensor a = OrtReferee.random8(r, DType.UINT8, 0, 127, m, k);
+        long[][] t = new long[2][reps];
+        for (int rep = -3; rep < reps; rep++) {
+            long t0 = System.nanoTime();
+            if (int16.multiply(a, true, 0, b, bz) == null) {
+                throw new IllegalStateException("int16 declined");
+            }
+            long t1 = System.nanoTime();
+            Tensor acc = exact.accumulate(a, true, 0);
+            long t2 = System.nanoTime();
+            if (acc.dtype() == DType.FLOAT) {
+                BufferPool.release(acc.floats());
+            }
+            if (rep >= 0) {
+                t[0][rep] = t1 - t0;
+                t[1][rep] = t2 - t1;
+            }
+        }
+        double i16 = median(t[0]) / 1e6;
+        double fl = median(t[1]) / 1e6;
+        System.out.printf("MatMul %dx%dx%d r=%d: int16 %.3f ms float %.3f ms (%.2fx)%n", m, k, n,
+                int16.plan(a, true).run(), i16, fl, fl / i16);
     }
 
     private static void bench(int c, int hw, int reps) {
