@@ -11,11 +11,14 @@ import java.util.Arrays;
 /**
  * Integer convolution accumulators {@code sum (x - xz) * (w - wz)} on the int16-run GEMM
  * ({@link Int16Gemm}, exact by the bound in its class comment) for QLinearConv/ConvInteger with
- * constant weights: the weights are packed once as int16 {@code w - wz}; each run measures the
- * input's actual max |x - xz| (one pass) and uses this path only when the int16 run length
- * {@code 32767 / (max|x - xz| * max|w - wz|)} is at least {@link Int16Gemm#MIN_FAST_RUN}, where it
- * beats the exact float kernels. Otherwise {@link #convolve} returns null and the caller takes
- * its other paths. Narrow (e.g. 7-bit) models reach such runs; full 8-bit ranges do not.
+ * constant weights: the weights are packed once as int16 {@code w - wz}, with their per-channel sums
+ * for the centring correction. Each run measures the input's actual range [lo, hi] (one pass; widened
+ * to include xz when the padding is read), packs {@code x - c} with c its midpoint, and uses this path
+ * only when the int16 run length {@code 32767 / (ceil((hi - lo) / 2) * max|w - wz|)} is at least
+ * {@link Int16Gemm#MIN_FAST_RUN}, where it beats the exact float kernels. Otherwise {@link #convolve}
+ * returns null and the caller takes its other paths. Narrow (7-bit) models reach such runs wherever
+ * their zero point lies — [0, 127] after a ReLU with xz = 0 gives 32767 / (64 * 63) = 8 — while
+ * full 8-bit ranges do not.
  */
 final class Int16Accumulation {
     /** Below this many taps per output (C/group x kernel), im2col and packing outweigh the gain. */
@@ -25,6 +28,8 @@ final class Int16Accumulation {
     private final Tensor weightZeroPoint;
     private final Int16Gemm.Packed[] packed;
     private final int maxAbsWeight;
+    /** Per output channel, {@code sum_k (w - wz)}: the centring correction's constants. */
+    private final int[] weightSums;
     private final IntegerOps.ConvAttrs attrs;
 
     private Int16Accumulation(Tensor weight, Tensor weightZeroPoint, Int16Gemm.Packed[] packed,
@@ -33,6 +38,7 @@ final class Int16Accumulation {
         this.weightZeroPoint = weightZeroPoint;
         this.packed = packed;
         this.maxAbsWeight = Int16Conv.maxAbs(packed);
+        this.weightSums = Int16Conv.weightSums(packed);
         this.attrs = attrs;
     }
 
@@ -67,7 +73,7 @@ final class Int16Accumulation {
         }
         Int16Gemm.Packed[] packed = Int16Conv.packWeights(w.bytes(), wu, wz, m, group, w.size() / m);
         Int16Accumulation acc = new Int16Accumulation(w, zp, packed, attrs);
-        // Worth keeping when an input with |x - xz| <= 64 (7 bits around a mid zero point) gets useful runs.
+        // Worth keeping when a 7-bit input (128 values: |x - c| <= 64 once centred) gets useful runs.
         return Int16Gemm.runLength(64, acc.maxAbsWeight) >= Int16Gemm.MIN_FAST_RUN ? acc : null;
     }
 
@@ -79,31 +85,50 @@ final class Int16Accumulation {
         if (w != weight || wzT != weightZeroPoint) {
             return null;
         }
+        Plan plan = plan(x, xu, xz, w);
+        if (plan == null || plan.run() < Int16Gemm.MIN_FAST_RUN) {
+            return null;
+        }
+        IntConv.Geometry g = plan.geometry();
+        int outChannels = w.dim(0);
+        int[] acc = Int16Conv.convolve(x.bytes(), xu, xz, plan.range().shift(), weightSums, x.dim(0), x.dim(1), packed,
+                outChannels, g, plan.run());
+        int d = x.rank() - 2;
+        int[] shape = new int[d + 2];
+        shape[0] = x.dim(0);
+        shape[1] = outChannels;
+        System.arraycopy(g.out(), 0, shape, 2, d);
+        return new IntegerOps.ConvResult(acc, shape, outChannels, g.outSize());
+    }
+
+    /** How a call runs: its geometry, the range [lo, hi] whose midpoint is the shift, and the run length. */
+    record Plan(IntConv.Geometry geometry, Int16Gemm.Range range, int run) {
+    }
+
+    /**
+     * The plan for input x with the weights w (this one's constant), or null when the shapes do
+     * not fit (the int32 path reports the mismatch).
+     */
+    Plan plan(Tensor x, boolean xu, int xz, Tensor w) {
         int d = x.rank() - 2;
         int group = packed.length;
         if (d < 1 || w.rank() != x.rank() || x.dim(1) % group != 0 || w.dim(1) != x.dim(1) / group) {
-            return null; // the int32 path reports the mismatch
+            return null;
         }
         int[] kernel = Arrays.copyOfRange(w.shapeRef(), 2, w.rank());
         if (attrs.kernelShape() != null && !Arrays.equals(attrs.kernelShape(), kernel)) {
-            return null;
-        }
-        byte[] xb = x.bytes();
-        int run = Int16Gemm.runLength(Int16Gemm.maxAbsShifted(xb, 0, xb.length, xu, xz), maxAbsWeight);
-        if (run < Int16Gemm.MIN_FAST_RUN) {
             return null;
         }
         int[] in = Arrays.copyOfRange(x.shapeRef(), 2, x.rank());
         int[] s = attrs.strides() != null ? attrs.strides() : ones(d);
         int[] dil = attrs.dilations() != null ? attrs.dilations() : ones(d);
         IntConv.Geometry g = IntConv.Geometry.of(in, kernel, s, dil, attrs.pads(), attrs.autoPad());
-        int outChannels = w.dim(0);
-        int[] acc = Int16Conv.convolve(xb, xu, xz, x.dim(0), x.dim(1), packed, outChannels, g, run);
-        int[] shape = new int[d + 2];
-        shape[0] = x.dim(0);
-        shape[1] = outChannels;
-        System.arraycopy(g.out(), 0, shape, 2, d);
-        return new IntegerOps.ConvResult(acc, shape, outChannels, g.outSize());
+        byte[] xb = x.bytes();
+        Int16Gemm.Range range = Int16Gemm.Range.of(xb, 0, xb.length, xu);
+        if (Int16Conv.readsPadding(g)) {
+            range = range.including(xz); // padded taps hold xz - c (see Int16Conv)
+        }
+        return new Plan(g, range, Int16Gemm.runLength(range.maxAbs(), maxAbsWeight));
     }
 
     private static int[] ones(int d) {

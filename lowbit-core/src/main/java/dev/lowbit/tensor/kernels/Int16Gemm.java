@@ -26,6 +26,23 @@ import java.util.Arrays;
  * stores 7-bit values in 8-bit tensors and nothing stops an activation from using all 8 bits, in which
  * case r drops (possibly below {@link #MIN_FAST_RUN}) and callers take their other paths.
  *
+ * <p><b>Centring the activations.</b> What enters the int16 lanes need not be {@code x - xz}: for any
+ * integer c, {@code sum_k (x_k - xz)(w_k - wz) = sum_k (x_k - c)(w_k - wz) + (c - xz) * sum_k (w_k - wz)}
+ * (expand {@code x_k - xz = (x_k - c) + (c - xz)}). The weight sums {@code sum_k (w_k - wz)} are
+ * constants per output row ({@link Packed#extentSums()}, computed once when the weights are
+ * packed), so callers pack {@code x - c}, multiply, and add {@code (c - xz) * sum_k (w_k - wz)} in int32
+ * — a ring identity, so it holds modulo 2^32 as well and the result still equals the int32
+ * reference bit for bit. {@link Range} picks c as the midpoint of the range [lo, hi] of the values
+ * entering the products: {@code c = floor((lo + hi) / 2)} gives {@code max|x - c| = hi - c =
+ * ceil((hi - lo) / 2)}, the least any integer c can give (since {@code (c - lo) + (hi - c) = hi - lo}).
+ * 7-bit activations after a ReLU, [0, 127] with xz = 0, have {@code max|x - xz| = 127} but
+ * {@code max|x - c| = 64}: against 7-bit weights (|w - wz| &lt;= 63) r rises from 4 to 8. The packed
+ * values stay within int16: 8-bit data and zero points span at most 255 values, so
+ * {@code |x - c| <= 128}. Convolution padding stands for x = xz, contributing 0 to the original sum;
+ * after centring a padded tap must hold {@code xz - c} (the correction then adds its
+ * {@code (c - xz) * w} back, net 0), so a padded convolution includes xz in [lo, hi] and the bound
+ * covers the padding too (see {@link Int16Conv}).
+ *
  * <p>Layout: as {@link GemmPacked} but in shorts, K blocks of {@link #KC}; A panels are
  * {@link Int16GemmLoops#MR} rows wide, B panels {@link #nr()} columns wide; padding lanes are 0.
  */
@@ -36,11 +53,16 @@ public final class Int16Gemm {
     /** The largest int16 value: the bound on every product and every run's partial sums. */
     public static final int INT16_MAX = Short.MAX_VALUE;
     /**
-     * The shortest run for which this beats the exact float GEMM on a Zen 4 core (measured: runs of 2
-     * lose, 4 roughly break even to 1.3x, 8 and more are 1.3x to 1.9x): the widening of the int16
-     * accumulators every run costs about as much as two depth steps.
+     * The shortest run for which the int16 convolution is worth trying before the exact float path.
+     * The GEMM alone was measured at 1.0-1.35x the float GEMM for runs of 4 and 1.3-1.9x for 8 and
+     * more, but a convolution adds the range pass, im2col and int16 packing: single-threaded on
+     * ResNet-shaped 3x3 convs with 7-bit weights (Int16ConvBench, interleaved medians) runs of 4
+     * were 0.4-0.85x the float path at 56x56 to 14x14 (1.05-2.1x only at 7x7x512), runs of 8
+     * 0.3-1.1x there and 1.06-1.9x at 7x7x512, runs of 4 being 5-100% slower than runs of 8 on the
+     * same shape. Centred 7-bit activations reach 8 (see the class comment), so short runs are left
+     * to the float kernels.
      */
-    public static final int MIN_FAST_RUN = Integer.getInteger("lowbit.int16.minRun", 4);
+    public static final int MIN_FAST_RUN = Integer.getInteger("lowbit.int16.minRun", 8);
     /** Output tile per parallel task. */
     private static final int MC = 64;
     private static final int NC_PANELS = 4;
@@ -64,6 +86,24 @@ public final class Int16Gemm {
 
         public int panelOffset(int p0, int kb, int s) {
             return p0 * paddedExtent() + s * width * kb;
+        }
+
+        /**
+         * For each e &lt; extent, the sum over the depth of the packed values, e.g. {@code sum_k (w_k - wz)}
+         * per output channel: the constant of the centring correction (see the class comment).
+         */
+        public int[] extentSums() {
+            int[] sums = new int[extent];
+            for (int p0 = 0; p0 < depth; p0 += KC) {
+                int kb = Math.min(KC, depth - p0);
+                for (int e = 0; e < extent; e++) {
+                    int base = panelOffset(p0, kb, e / width) + e % width;
+                    for (int k = 0; k < kb; k++) {
+                        sums[e] += data[base + k * width];
+                    }
+                }
+            }
+            return sums;
         }
 
         /** Shorts needed to pack an operand of this geometry. */
@@ -96,24 +136,41 @@ public final class Int16Gemm {
         return p == 0 ? Integer.MAX_VALUE : (int) (INT16_MAX / p);
     }
 
-    /** The largest |v - zero| over the 8-bit values {@code x[off..off+len)}. */
-    public static int maxAbsShifted(byte[] x, int off, int len, boolean unsigned, int zero) {
-        int lo = Integer.MAX_VALUE;
-        int hi = Integer.MIN_VALUE;
-        if (unsigned) {
+    /**
+     * The range [lo, hi] of the values entering the products and the shift that centres them:
+     * {@link #shift()} is the midpoint, {@link #maxAbs()} {@code = max|v - shift| = ceil((hi - lo) / 2)},
+     * the least over all shifts (see the class comment).
+     */
+    public record Range(int lo, int hi) {
+        /** The range of the 8-bit values {@code x[off..off+len)}; [0, 0] when empty. */
+        public static Range of(byte[] x, int off, int len, boolean unsigned) {
+            if (len == 0) {
+                return new Range(0, 0);
+            }
+            int lo = Integer.MAX_VALUE;
+            int hi = Integer.MIN_VALUE;
             for (int i = off; i < off + len; i++) {
-                int v = x[i] & 0xFF;
+                int v = unsigned ? x[i] & 0xFF : x[i];
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
             }
-        } else {
-            for (int i = off; i < off + len; i++) {
-                int v = x[i];
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
-            }
+            return new Range(lo, hi);
         }
-        return len == 0 ? 0 : Math.max(Math.abs(lo - zero), Math.abs(hi - zero));
+
+        /** This range widened to include v (e.g. the zero point that padding stands for). */
+        public Range including(int v) {
+            return new Range(Math.min(lo, v), Math.max(hi, v));
+        }
+
+        /** {@code floor((lo + hi) / 2)}: when hi - lo is odd, the odd value out lies above. */
+        public int shift() {
+            return Math.floorDiv(lo + hi, 2);
+        }
+
+        /** The largest |v - shift()| over the range. */
+        public int maxAbs() {
+            return hi - shift();
+        }
     }
 
     /**

@@ -78,8 +78,18 @@ public final class IntConv {
      * point contributes.
      */
     public static void im2col(byte[] x, int xOff, boolean xUnsigned, int xZero, int channels, Geometry g, int[] cols) {
+        im2col(x, xOff, xUnsigned, xZero, 0, channels, g, cols);
+    }
+
+    /**
+     * {@link #im2col(byte[], int, boolean, int, int, Geometry, int[])} subtracting {@code shift}
+     * from the input and writing {@code pad} at padding positions: a caller that shifts by some
+     * {@code c} other than the zero point passes {@code pad = xz - c}, the shifted zero point.
+     */
+    public static void im2col(byte[] x, int xOff, boolean xUnsigned, int shift, int pad, int channels, Geometry g,
+            int[] cols) {
         if (g.in.length == 2) {
-            im2col2d(x, xOff, xUnsigned, xZero, channels, g, cols);
+            im2col2d(x, xOff, xUnsigned, shift, pad, channels, g, cols);
             return;
         }
         int d = g.in.length;
@@ -106,7 +116,7 @@ public final class IntConv {
                         }
                         pos = pos * g.in[a] + coord;
                     }
-                    cols[base + o] = inside ? IntGemm.widen(x[chanOff + pos], xUnsigned) - xZero : 0;
+                    cols[base + o] = inside ? IntGemm.widen(x[chanOff + pos], xUnsigned) - shift : pad;
                     increment(oIdx, g.out);
                 }
                 increment(kIdx, g.kernel);
@@ -115,7 +125,8 @@ public final class IntConv {
     }
 
     /** The 2-d case without per-element index arithmetic: each output row's valid column span is computed once. */
-    private static void im2col2d(byte[] x, int xOff, boolean xUnsigned, int xZero, int channels, Geometry g, int[] cols) {
+    private static void im2col2d(byte[] x, int xOff, boolean xUnsigned, int xZero, int pad, int channels, Geometry g,
+            int[] cols) {
         int ih = g.in[0];
         int iw = g.in[1];
         int oh = g.out[0];
@@ -140,10 +151,10 @@ public final class IntConv {
                         int y = oy * sh + dh;
                         int o = base + oy * ow;
                         if (y < 0 || y >= ih) {
-                            Arrays.fill(cols, o, o + ow, 0);
+                            Arrays.fill(cols, o, o + ow, pad);
                             continue;
                         }
-                        Arrays.fill(cols, o, o + owFrom, 0);
+                        Arrays.fill(cols, o, o + owFrom, pad);
                         int src = chanOff + y * iw + owFrom * sw + dw;
                         if (xUnsigned) {
                             for (int ox = owFrom; ox < owTo; ox++, src += sw) {
@@ -154,7 +165,7 @@ public final class IntConv {
                                 cols[o + ox] = x[src] - xZero;
                             }
                         }
-                        Arrays.fill(cols, o + owTo, o + ow, 0);
+                        Arrays.fill(cols, o + owTo, o + ow, pad);
                     }
                 }
             }
