@@ -23,6 +23,13 @@ import java.util.Arrays;
 final class Int16Accumulation {
     /** Below this many taps per output (C/group x kernel), im2col and packing outweigh the gain. */
     static final int MIN_DEPTH = 32;
+    /**
+     * Above this many output positions per image the direct float convolution wins: measured single
+     * threaded with runs of 8 (Int16ConvBench, 3x3, 7-bit weights), int16 ran at 0.45-0.5x the float
+     * path at 56x56 and 28x28 outputs, 2.0x at 14x14 (256 channels) and 1.4x at 7x7 (512): on large
+     * maps the float kernels need no unrolled copy of the input, while this path packs one.
+     */
+    static final int MAX_OUT_SIZE = 256;
 
     private final Tensor weight;
     private final Tensor weightZeroPoint;
@@ -86,7 +93,7 @@ final class Int16Accumulation {
             return null;
         }
         Plan plan = plan(x, xu, xz, w);
-        if (plan == null || plan.run() < Int16Gemm.MIN_FAST_RUN) {
+        if (plan == null || plan.run() < Int16Gemm.MIN_FAST_RUN || plan.geometry().outSize() > MAX_OUT_SIZE) {
             return null;
         }
         IntConv.Geometry g = plan.geometry();

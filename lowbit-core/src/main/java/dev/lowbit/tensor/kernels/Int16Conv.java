@@ -85,13 +85,21 @@ public final class Int16Conv {
         // Whole images per thread when there are enough of them; otherwise the GEMM itself splits.
         boolean perItem = items >= Parallel.threads();
         Parallel.forRange(items, perItem ? 1 : items, (start, end) -> {
-            int[] cols = new int[kRows * outSize];
+            boolean direct = Int16Im2col.handles(g);
+            int[] cols = direct ? null : new int[kRows * outSize];
+            short[] row = direct ? new short[(outSize + Int16Gemm.nr() - 1) / Int16Gemm.nr() * Int16Gemm.nr()] : null;
             short[] packed = new short[Int16Gemm.Packed.size(outSize, kRows, Int16Gemm.nr())];
             for (int t = start; t < end; t++) {
                 int n = t / groups;
                 int grp = t % groups;
-                IntConv.im2col(x, (n * channels + grp * cg) * inSize, xUnsigned, shift, xZero - shift, cg, g, cols);
-                Int16Gemm.Packed b = Int16Gemm.packRows(cols, 0, kRows, outSize, packed);
+                int xOff = (n * channels + grp * cg) * inSize;
+                Int16Gemm.Packed b;
+                if (direct) {
+                    b = Int16Im2col.pack(x, xOff, xUnsigned, shift, xZero - shift, cg, g, packed, row);
+                } else {
+                    IntConv.im2col(x, xOff, xUnsigned, shift, xZero - shift, cg, g, cols);
+                    b = Int16Gemm.packRows(cols, 0, kRows, outSize, packed);
+                }
                 int cOff = (n * outChannels + grp * mg) * outSize;
                 Int16Gemm.multiply(weights[grp], b, acc, cOff, outSize, run);
                 correct(acc, cOff, outSize, shift - xZero, weightSums, grp * mg, mg);
