@@ -19,6 +19,13 @@ import java.util.Arrays;
  * the shape and is not yet established.
  */
 final class Int16MatMul {
+    /**
+     * Fewer columns than this and the float path wins: measured single threaded with runs of 8
+     * (Int16ConvBench), M x K x N = 128x384x384 ran at 0.49x and 512x256x256 at 0.87x the float GEMM,
+     * 128x384x1536 at 1.12x and 16x768x768 at 1.10x.
+     */
+    static final int MIN_COLUMNS = 768;
+
     private final Tensor b;
     private final Tensor zeroPoint;
     private final Int16Gemm.Packed packed;
@@ -37,6 +44,12 @@ final class Int16MatMul {
      * enough ({@link Int16Accumulation#MIN_DEPTH}) and narrow enough for useful runs against 7-bit
      * activations; null otherwise.
      */
+    /** {@link #of} for an op to run: null as well when B has too few columns for the int16 path to win. */
+    static Int16MatMul forOp(OpContext ctx, int bIndex, int zeroPointIndex) {
+        Int16MatMul mm = of(ctx, bIndex, zeroPointIndex);
+        return mm != null && mm.packed.extent() >= MIN_COLUMNS ? mm : null;
+    }
+
     static Int16MatMul of(OpContext ctx, int bIndex, int zeroPointIndex) {
         Tensor b = ctx.constantInput(bIndex);
         if (b == null || (b.dtype() != DType.UINT8 && b.dtype() != DType.INT8) || b.rank() != 2

@@ -77,7 +77,7 @@ final class IntegerOps {
     private static dev.lowbit.exec.Op matMulInteger(OpContext ctx) {
         PackedB pre = PackedB.of(ctx, 1, 3);
         ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 1, 3);
-        Int16MatMul int16 = Int16MatMul.of(ctx, 1, 3);
+        Int16MatMul int16 = Int16MatMul.forOp(ctx, 1, 3);
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[1];

@@ -27,7 +27,7 @@ final class QLinearOps {
     private static Op matMul(OpContext ctx) {
         IntegerOps.PackedB pre = IntegerOps.PackedB.of(ctx, 3, 5);
         ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 3, 5);
-        Int16MatMul int16 = Int16MatMul.of(ctx, 3, 5);
+        Int16MatMul int16 = Int16MatMul.forOp(ctx, 3, 5);
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[3];
