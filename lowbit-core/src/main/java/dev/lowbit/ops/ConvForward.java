@@ -22,8 +22,9 @@ import dev.lowbit.tensor.kernels.VectorizationProvider;
 import java.util.Arrays;
 
 /**
- * Conv, by one of three paths: depthwise convolutions (one input and one output channel per group)
- * run a direct per-plane kernel; 2-D convolutions on feature maps big enough that little of a
+ * Conv, by one of four paths: depthwise convolutions (one input and one output channel per group)
+ * run a direct per-plane kernel; 1x1 convolutions a GEMM per image on the input as it lies
+ * ({@link ConvPointwise}); 2-D convolutions on feature maps big enough that little of a
  * register tile is wasted run {@link ConvDirect} (no im2col); the rest (tiny maps, 1-D, 3-D) run
  * {@link ConvGemm}, an im2col GEMM whose columns span the images of the batch, with taps that only
  * ever read padding dropped ({@link ConvTapWindow}). All paths apply the epilogue the engine's graph
@@ -213,6 +214,11 @@ public final class ConvForward {
                             bs == null ? 0f : bs[g], rs, clamp, clampMin, clampMax);
                 }
             });
+            return y;
+        }
+        if (prepacked != null && ConvPointwise.suits(geo, group)) {
+            ConvPointwise.run(prepacked[0], new ConvGemm.Problem(geo, batch, channels, filters, group, xs, prepacked,
+                    bs, rs, ys, clamp, clampMin, clampMax));
             return y;
         }
         if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {
