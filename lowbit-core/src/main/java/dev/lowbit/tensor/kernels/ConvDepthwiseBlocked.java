@@ -101,13 +101,14 @@ public final class ConvDepthwiseBlocked {
         int inH = geo.in()[0], inW = geo.in()[1];
         int top = geo.padBegin()[0], left = geo.padBegin()[1];
         int rows = Math.min(inH, padH - top), cols = Math.min(inW, padW - left);
-        for (int l = 0; l < live; l++) {
-            int src = xOff + l * inH * inW;
-            for (int r = 0; r < rows; r++) {
-                int s = src + r * inW;
-                int d = ((r + top) * padW + left) * lanes + l;
-                for (int c = 0; c < cols; c++) {
-                    p[d + c * lanes] = x[s + c];
+        int plane = inH * inW;
+        // Lanes innermost: each position's channels are written as one contiguous run.
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int d = ((r + top) * padW + left + c) * lanes;
+                int s = xOff + r * inW + c;
+                for (int l = 0; l < live; l++) {
+                    p[d + l] = x[s + l * plane];
                 }
             }
         }
