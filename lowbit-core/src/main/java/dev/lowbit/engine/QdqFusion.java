@@ -23,8 +23,8 @@ public final class QdqFusion {
     /**
      * The model to execute, optimised as runtimes do before running (ONNX Runtime's default graph
      * optimisations): no-op nodes removed, constant subgraphs folded, BatchNormalization folded into
-     * the preceding Conv/Gemm, QDQ patterns fused into integer ops, and Relu/Clip fused into the
-     * float Conv before them. The caller's model is not
+     * the preceding Conv/Gemm, QDQ patterns fused into integer ops, decomposed LayerNorm and GELU
+     * fused into single ops, scales, bias rows and transposes around float MatMuls folded into them, and Relu/Clip fused into the float Conv before them. The caller's model is not
      * changed; graph inputs and outputs keep their names.
      */
     public static Model forExecution(Model m) {
@@ -52,6 +52,8 @@ public final class QdqFusion {
             // folding them gives the same floats once.
             ConstantFolding.apply(copy);
         }
+        NormActivationFusion.apply(copy.graph());
+        MatMulFusion.apply(copy.graph());
         ResidualFusion.apply(copy.graph());
         ActivationFusion.apply(copy.graph());
         return copy;

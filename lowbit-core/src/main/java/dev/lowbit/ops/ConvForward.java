@@ -11,6 +11,7 @@ import dev.lowbit.tensor.kernels.BinaryFloatKernels;
 import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.Clamp;
 import dev.lowbit.tensor.kernels.ConvEpilogue;
+import dev.lowbit.tensor.kernels.ConvDepthwiseBlocked;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvDirectKernel;
 import dev.lowbit.tensor.kernels.ConvGeometry;
@@ -22,8 +23,9 @@ import dev.lowbit.tensor.kernels.VectorizationProvider;
 import java.util.Arrays;
 
 /**
- * Conv, by one of three paths: depthwise convolutions (one input and one output channel per group)
- * run a direct per-plane kernel; 2-D convolutions on feature maps big enough that little of a
+ * Conv, by one of four paths: depthwise convolutions (one input and one output channel per group)
+ * run a direct per-plane kernel, or on small maps channel-blocked ({@link ConvDepthwiseBlocked}); 1x1 convolutions a GEMM per image on the input as it lies
+ * ({@link ConvPointwise}); 2-D convolutions on feature maps big enough that little of a
  * register tile is wasted run {@link ConvDirect} (no im2col); the rest (tiny maps, 1-D, 3-D) run
  * {@link ConvGemm}, an im2col GEMM whose columns span the images of the batch, with taps that only
  * ever read padding dropped ({@link ConvTapWindow}). All paths apply the epilogue the engine's graph
@@ -39,6 +41,10 @@ public final class ConvForward {
     private final GemmPacked[] prepacked;
     private final ConvDirectKernel directKernel = VectorizationProvider.get().directConv();
     private final boolean constantWeight;
+    /** The bias is an initializer or absent (then blocked depthwise weights can be made once). */
+    private final boolean constantBias;
+    /** Constant depthwise weights and bias in channel blocks, made on first use. */
+    private volatile ConvDepthwiseBlocked.Weights blockedDepthwise;
     /** Constant weights packed for the direct kernel, made on first use (not every Conv takes that path). */
     private volatile float[][] directPacked;
     /** Constant weights cut to tap windows of small inputs and packed, per window. */
@@ -71,6 +77,7 @@ public final class ConvForward {
         this.attrs = ConvOps.ConvAttributes.parse(ctx);
         Tensor w = ctx.constantInput(1);
         this.constantWeight = w != null;
+        this.constantBias = !ctx.node().hasInput(2) || ctx.constantInput(2) != null;
         this.residualInput = ctx.node().getInt(FUSED_ADD, 0) != 0;
         // Depthwise weights (one input channel per output channel, 2-D) go to the direct kernel unpacked.
         boolean depthwiseShape = w != null && w.rank() == 4 && w.dim(1) == 1 && w.dim(0) == attrs.group();
@@ -101,6 +108,19 @@ public final class ConvForward {
             directPacked = packed;
         }
         return packed;
+    }
+
+    /** Depthwise weights and bias in channel blocks: once when both are constant, else per run. */
+    private ConvDepthwiseBlocked.Weights blockedWeights(float[] w, float[] bias, int channels, int taps) {
+        ConvDepthwiseBlocked.Weights cached = blockedDepthwise;
+        if (cached != null) {
+            return cached;
+        }
+        ConvDepthwiseBlocked.Weights made = ConvDepthwiseBlocked.Weights.of(depthwise, w, bias, channels, taps);
+        if (constantWeight && constantBias) {
+            blockedDepthwise = made;
+        }
+        return made;
     }
 
     /** Weights W[filters, k] packed per group for the GEMM. */
@@ -195,6 +215,11 @@ public final class ConvForward {
         // The direct kernel is for depthwise convs (one input and one output channel per group); a conv
         // from one input channel to many filters (a stem) is a GEMM over all filters at once.
         boolean direct = cg == 1 && mg == 1 && rank == 2;
+        if (direct && ConvDepthwiseBlocked.suits(geo)) {
+            ConvDepthwiseBlocked.run(depthwise, geo, blockedWeights(ws, bs, group, taps), xs, batch, channels, ys, rs,
+                    clamp, clampMin, clampMax);
+            return y;
+        }
         if (direct) {
             // Phase planes + one flat vector loop per channel, finished (bias, residual, clamp) while
             // copying the rows out: the same for every stride.
@@ -213,6 +238,11 @@ public final class ConvForward {
                             bs == null ? 0f : bs[g], rs, clamp, clampMin, clampMax);
                 }
             });
+            return y;
+        }
+        if (prepacked != null && ConvPointwise.suits(geo, group)) {
+            ConvPointwise.run(prepacked[0], new ConvGemm.Problem(geo, batch, channels, filters, group, xs, prepacked,
+                    bs, rs, ys, clamp, clampMin, clampMax));
             return y;
         }
         if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {

@@ -141,6 +141,17 @@ public abstract class ConvDepthwiseKernel {
     protected abstract void row(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias, float[] y,
             int yOff, int writable);
 
+    /** Channels {@link #interleavedRow} computes together (its vector width): see {@link ConvDepthwiseBlocked}. */
+    public abstract int blockLanes();
+
+    /**
+     * One output row in the channel-interleaved layout of {@link ConvDepthwiseBlocked}, L = {@link #blockLanes}:
+     * o[oOff + ow * L + l] = min(max(bias[bOff + l] + sum over t of w[wOff + t * L + l] * p[pOff + ow * step
+     * + taps[t] + l], lo), hi) for ow < outW and l < L, the taps added in order (infinite bounds: no clamp).
+     */
+    protected abstract void interleavedRow(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
+            float[] bias, int bOff, float lo, float hi, float[] o, int oOff);
+
     /** Scalar loop for output columns [ow0, outW). */
     protected static void rowScalar(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias,
             float[] y, int yOff, int ow0) {

@@ -28,4 +28,26 @@ final class ConvDepthwiseScalar extends ConvDepthwiseKernel {
         }
         rowScalar(taps, outW, s, src, w, wOff, bias, y, yOff, ow);
     }
+
+    /** Eight channels at a time, each a plain sum in tap order (the vector loop's lanes, one by one). */
+    @Override
+    public int blockLanes() {
+        return 8;
+    }
+
+    @Override
+    protected void interleavedRow(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
+            float[] bias, int bOff, float lo, float hi, float[] o, int oOff) {
+        int lanes = blockLanes();
+        for (int ow = 0; ow < outW; ow++) {
+            int base = pOff + ow * step;
+            for (int l = 0; l < lanes; l++) {
+                float acc = bias[bOff + l];
+                for (int t = 0; t < taps.length; t++) {
+                    acc += w[wOff + t * lanes + l] * p[base + taps[t] + l];
+                }
+                o[oOff + ow * lanes + l] = Math.min(Math.max(acc, lo), hi);
+            }
+        }
+    }
 }

@@ -40,6 +40,38 @@ class LoopsAgreementTest {
         t.intGemmAccumulationIsExact();
         t.int16MicroKernelWrapsAlike();
         t.resampleRows();
+        t.depthwiseBlocks();
+    }
+
+    /**
+     * Channel-blocked depthwise convolution (the blocks are 8 channels plain, a vector with the
+     * Vector API, so block edges differ too) on small maps of every stride, dilation and padding
+     * kind; within float rounding, as the vector loop fuses its multiply-adds.
+     */
+    @Test
+    void depthwiseBlocks() {
+        for (int trial = 0; trial < 60; trial++) {
+            int channels = 1 + rnd.nextInt(40), h = 1 + rnd.nextInt(9), w = 1 + rnd.nextInt(9);
+            int k = 1 + rnd.nextInt(3), s = 1 + rnd.nextInt(2), d = 1 + rnd.nextInt(2), pad = rnd.nextInt(k);
+            int span = (k - 1) * d + 1;
+            if (h + 2 * pad < span || w + 2 * pad < span) {
+                continue;
+            }
+            int oh = (h + 2 * pad - span) / s + 1, ow = (w + 2 * pad - span) / s + 1;
+            ConvGeometry geo = new ConvGeometry(new int[] {h, w}, new int[] {k, k}, new int[] {s, s},
+                    new int[] {d, d}, new int[] {pad, pad}, new int[] {oh, ow});
+            float[] x = random(2 * channels * h * w), wt = random(channels * k * k), bias = random(channels);
+            float[] res = random(2 * channels * oh * ow);
+            float[] fast = new float[res.length], plain = new float[res.length];
+            ConvDepthwiseKernel fk = FAST.depthwiseConv(), sk = SCALAR.depthwiseConv();
+            ConvDepthwiseBlocked.run(fk, geo, ConvDepthwiseBlocked.Weights.of(fk, wt, bias, channels, k * k), x, 2,
+                    channels, fast, res, true, -0.5f, 0.5f);
+            ConvDepthwiseBlocked.run(sk, geo, ConvDepthwiseBlocked.Weights.of(sk, wt, bias, channels, k * k), x, 2,
+                    channels, plain, res, true, -0.5f, 0.5f);
+            for (int i = 0; i < fast.length; i++) {
+                assertEquals(plain[i], fast[i], 1e-5f, "trial " + trial + " element " + i);
+            }
+        }
     }
 
     @Test

@@ -116,4 +116,57 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
         }
         acc.intoArray(y, yOff + ow, m);
     }
+
+    @Override
+    public int blockLanes() {
+        return V;
+    }
+
+    /** One vector of channels per output; 3x3 kernels keep their nine weight vectors in registers. */
+    @Override
+    protected void interleavedRow(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
+            float[] bias, int bOff, float lo, float hi, float[] o, int oOff) {
+        if (taps.length == 9) {
+            interleavedRow9(taps, outW, step, p, pOff, w, wOff, bias, bOff, lo, hi, o, oOff);
+            return;
+        }
+        FloatVector vb = FloatVector.fromArray(S, bias, bOff);
+        for (int ow = 0; ow < outW; ow++) {
+            int base = pOff + ow * step;
+            FloatVector acc = vb;
+            for (int t = 0; t < taps.length; t++) {
+                acc = FloatVector.fromArray(S, p, base + taps[t]).fma(FloatVector.fromArray(S, w, wOff + t * V), acc);
+            }
+            acc.max(lo).min(hi).intoArray(o, oOff + ow * V);
+        }
+    }
+
+    private static void interleavedRow9(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
+            float[] bias, int bOff, float lo, float hi, float[] o, int oOff) {
+        FloatVector w0 = FloatVector.fromArray(S, w, wOff);
+        FloatVector w1 = FloatVector.fromArray(S, w, wOff + V);
+        FloatVector w2 = FloatVector.fromArray(S, w, wOff + 2 * V);
+        FloatVector w3 = FloatVector.fromArray(S, w, wOff + 3 * V);
+        FloatVector w4 = FloatVector.fromArray(S, w, wOff + 4 * V);
+        FloatVector w5 = FloatVector.fromArray(S, w, wOff + 5 * V);
+        FloatVector w6 = FloatVector.fromArray(S, w, wOff + 6 * V);
+        FloatVector w7 = FloatVector.fromArray(S, w, wOff + 7 * V);
+        FloatVector w8 = FloatVector.fromArray(S, w, wOff + 8 * V);
+        FloatVector vb = FloatVector.fromArray(S, bias, bOff);
+        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
+        int t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        for (int ow = 0; ow < outW; ow++) {
+            int b = pOff + ow * step;
+            FloatVector acc = FloatVector.fromArray(S, p, b + t0).fma(w0, vb);
+            acc = FloatVector.fromArray(S, p, b + t1).fma(w1, acc);
+            acc = FloatVector.fromArray(S, p, b + t2).fma(w2, acc);
+            acc = FloatVector.fromArray(S, p, b + t3).fma(w3, acc);
+            acc = FloatVector.fromArray(S, p, b + t4).fma(w4, acc);
+            acc = FloatVector.fromArray(S, p, b + t5).fma(w5, acc);
+            acc = FloatVector.fromArray(S, p, b + t6).fma(w6, acc);
+            acc = FloatVector.fromArray(S, p, b + t7).fma(w7, acc);
+            acc = FloatVector.fromArray(S, p, b + t8).fma(w8, acc);
+            acc.max(lo).min(hi).intoArray(o, oOff + ow * V);
+        }
+    }
 }
