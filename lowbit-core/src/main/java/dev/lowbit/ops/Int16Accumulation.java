@@ -30,6 +30,12 @@ final class Int16Accumulation {
      * maps the float kernels need no unrolled copy of the input, while this path packs one.
      */
     static final int MAX_OUT_SIZE = 256;
+    /**
+     * Fewer output channels per group than this and the float path wins: the Fashion-MNIST ResNet's
+     * 32- and 64-channel 3x3 convs at 14x14 and 7x7 (batch 32) ran the whole model at 11-13 ms with
+     * int16 against 6.4 ms without (`bench`, W7A7), where 256 and 512 channels won (Int16ConvBench).
+     */
+    static final int MIN_OUT_CHANNELS = 128;
 
     private final Tensor weight;
     private final Tensor weightZeroPoint;
@@ -93,9 +99,23 @@ final class Int16Accumulation {
             return null;
         }
         Plan plan = plan(x, xu, xz, w);
-        if (plan == null || plan.run() < Int16Gemm.MIN_FAST_RUN || plan.geometry().outSize() > MAX_OUT_SIZE) {
+        return plan == null || plan.run() < Int16Gemm.MIN_FAST_RUN ? null : run(x, xu, xz, w, plan);
+    }
+
+    /**
+     * {@link #convolve} where it beats the float path: at least {@link #MIN_OUT_CHANNELS} output
+     * channels per group and at most {@link #MAX_OUT_SIZE} output positions; null elsewhere.
+     */
+    IntegerOps.ConvResult convolveWhereFaster(Tensor x, boolean xu, int xz, Tensor w, Tensor wzT) {
+        if (w != weight || wzT != weightZeroPoint || w.dim(0) / packed.length < MIN_OUT_CHANNELS) {
             return null;
         }
+        Plan plan = plan(x, xu, xz, w);
+        return plan == null || plan.run() < Int16Gemm.MIN_FAST_RUN || plan.geometry().outSize() > MAX_OUT_SIZE
+                ? null : run(x, xu, xz, w, plan);
+    }
+
+    private IntegerOps.ConvResult run(Tensor x, boolean xu, int xz, Tensor w, Plan plan) {
         IntConv.Geometry g = plan.geometry();
         int outChannels = w.dim(0);
         int[] acc = Int16Conv.convolve(x.bytes(), xu, xz, plan.range().shift(), weightSums, x.dim(0), x.dim(1), packed,

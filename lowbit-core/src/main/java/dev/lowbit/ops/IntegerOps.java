@@ -36,7 +36,7 @@ final class IntegerOps {
                     throw new IllegalArgumentException("ConvInteger x_zero_point must be a scalar, got " + xz.length + " values");
                 }
                 Tensor wzT = inputs.length > 3 ? inputs[3] : null;
-                ConvResult narrow = int16 == null ? null : int16.convolve(x, xu, xz[0], w, wzT);
+                ConvResult narrow = int16 == null ? null : int16.convolveWhereFaster(x, xu, xz[0], w, wzT);
                 if (narrow != null) {
                     return new Tensor[] {Tensor.of(narrow.acc(), narrow.shape())};
                 }

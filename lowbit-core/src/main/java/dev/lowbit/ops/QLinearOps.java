@@ -82,7 +82,7 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
-            IntegerOps.ConvResult narrow = int16 == null ? null : int16.convolve(x, xu, xz[0], w, inputs[5]);
+            IntegerOps.ConvResult narrow = int16 == null ? null : int16.convolveWhereFaster(x, xu, xz[0], w, inputs[5]);
             if (narrow == null && exact != null && exact.appliesTo(w, inputs[5], xu, xz[0])) {
                 Tensor acc = exact.accumulate(x, xu, xz[0]);
                 int m = w.dim(0);
