@@ -66,6 +66,36 @@ final class ClipQuantizeRewrite {
         }
     }
 
+    /**
+     * Folds each ClampQuantized into the op producing its input when that op can saturate to a
+     * narrower range itself (QLinearConv, the Requantize tables; {@link OpRegistry#CLAMP_LOW}) and
+     * nothing else reads the unclamped bytes: one pass over the tensor less.
+     */
+    static void foldIntoProducers(Graph g) {
+        for (Node clamp : new ArrayList<>(g.nodes())) {
+            if (!clamp.opType().equals("ClampQuantized") || !clamp.domain().equals(OpRegistry.ENGINE_DOMAIN)) {
+                continue;
+            }
+            Node producer = g.producer(clamp.input(0));
+            if (producer == null || !canSaturateNarrower(producer) || g.isGraphOutput(clamp.input(0))
+                    || g.readCount(clamp.input(0)) != 1) {
+                continue;
+            }
+            long low = Math.max(clamp.getInt("low", Long.MIN_VALUE), producer.getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE));
+            long high = Math.min(clamp.getInt("high", Long.MAX_VALUE), producer.getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE));
+            producer.set(Attribute.ofInt(OpRegistry.CLAMP_LOW, low));
+            producer.set(Attribute.ofInt(OpRegistry.CLAMP_HIGH, high));
+            g.valueInfos().remove(producer.output(0));
+            producer.outputs().set(0, clamp.output(0));
+            g.removeNode(clamp);
+        }
+    }
+
+    private static boolean canSaturateNarrower(Node n) {
+        return n.outputs().size() == 1 && (n.opType().equals("QLinearConv") && n.domain().isEmpty()
+                || n.domain().equals(OpRegistry.ENGINE_DOMAIN) && n.opType().startsWith("Requantize"));
+    }
+
     /** [Q(lo), Q(hi)] for a default-domain per-tensor 8-bit QuantizeLinear with constant parameters; else null. */
     private static int[] quantizedRange(Graph g, Node q, double[] bounds) {
         if (!q.opType().equals("QuantizeLinear") || !q.domain().isEmpty() || q.inputs().size() != 3) {

@@ -24,6 +24,14 @@ public final class OpRegistry {
      */
     public static final String ENGINE_DOMAIN = "dev.lowbit.engine";
 
+    /**
+     * Integer attributes the engine sets on an 8-bit producing op (QLinearConv, the Requantize
+     * tables) when it folds a byte clamp into it: the output saturates to [low, high] instead of the
+     * type's range. Never written to a file.
+     */
+    public static final String CLAMP_LOW = "lowbit_clamp_low";
+    public static final String CLAMP_HIGH = "lowbit_clamp_high";
+
     private record Entry(int sinceOpset, OpFactory factory) {
     }
 

@@ -93,10 +93,10 @@ final class QLinearOps {
                 }
                 float[] mult = multipliers(xs[0], ws, ys[0], m);
                 if (acc.dtype() == DType.INT32) { // the reduction ran in parts, summed in int32
-                    int[] q = requantizePlanes(acc.ints(), acc.size() / Math.max(1, acc.dim(0) * m), mult, b, yzT);
+                    int[] q = requantizePlanes(acc.ints(), acc.size() / Math.max(1, acc.dim(0) * m), mult, b, yzT, outputRange(ctx, yzT));
                     return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), acc.shape())};
                 }
-                Tensor y = requantizeFloatPlanes(acc, m, mult, b, yzT);
+                Tensor y = requantizeFloatPlanes(acc, m, mult, b, yzT, outputRange(ctx, yzT));
                 BufferPool.release(acc.floats());
                 return new Tensor[] {y};
             }
@@ -108,9 +108,21 @@ final class QLinearOps {
                 throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
             }
             // Output is [N, M, spatial]: each channel's plane uses its own multiplier and bias.
-            int[] q = requantizePlanes(res.acc(), res.spatial(), multipliers(xs[0], ws, ys[0], m), b, yzT);
+            int[] q = requantizePlanes(res.acc(), res.spatial(), multipliers(xs[0], ws, ys[0], m), b, yzT, outputRange(ctx, yzT));
             return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
         };
+    }
+
+    /**
+     * The output's saturation bounds: the 8-bit type's range, narrowed by the engine attributes
+     * {@link OpRegistry#CLAMP_LOW} / {@link OpRegistry#CLAMP_HIGH} when the engine folded a byte clamp
+     * (a 7-bit activation's) into this op. Requantizing straight into the narrower range equals
+     * requantizing then clamping, as the bounds are integers inside the type's range.
+     */
+    private static int[] outputRange(OpContext ctx, Tensor yzT) {
+        DType t = yzT.dtype();
+        return new int[] {(int) Math.max(t.minValue(), ctx.node().getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE)),
+            (int) Math.min(t.maxValue(), ctx.node().getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE))};
     }
 
     /** Per output channel: (x scale * w scale) / y scale, as ONNX Runtime computes it. */
@@ -127,14 +139,14 @@ final class QLinearOps {
      * integers as float), straight to the 8-bit output: {@code saturate(rint(float(acc + bias) * mult) + yz)}
      * ({@link IntQuantize#requantizeToBytes}).
      */
-    private static Tensor requantizeFloatPlanes(Tensor acc, int m, float[] mult, int[] bias, Tensor yzT) {
+    private static Tensor requantizeFloatPlanes(Tensor acc, int m, float[] mult, int[] bias, Tensor yzT, int[] range) {
         DType t = yzT.dtype();
         if (t != DType.UINT8 && t != DType.INT8) {
             throw new UnsupportedOpException("QLinearConv output type " + t.onnxName() + " is not supported");
         }
         int yz = QuantTensors.ints(yzT)[0];
-        int qmin = (int) t.minValue();
-        int qmax = (int) t.maxValue();
+        int qmin = range[0];
+        int qmax = range[1];
         Tensor out = Tensor.zeros(t, acc.shape());
         float[] a = acc.floats();
         byte[] q = out.bytes();
@@ -177,11 +189,11 @@ final class QLinearOps {
     }
 
     /** Planes of {@code spatial} accumulators, one per (batch, channel); channel c uses {@code mult[c]}, {@code add[c]}. */
-    private static int[] requantizePlanes(int[] acc, int spatial, float[] mult, int[] add, Tensor yzT) {
+    private static int[] requantizePlanes(int[] acc, int spatial, float[] mult, int[] add, Tensor yzT, int[] range) {
         DType t = yzT.dtype();
         int yz = QuantTensors.ints(yzT)[0];
-        int qmin = (int) t.minValue();
-        int qmax = (int) t.maxValue();
+        int qmin = range[0];
+        int qmax = range[1];
         int m = mult.length;
         int[] q = new int[acc.length];
         int planes = spatial == 0 ? 0 : acc.length / spatial;

@@ -69,10 +69,19 @@ final class QLinearTableOps implements OpRegistry.Family {
                     QuantTensors.scalarZeroPoint(inputs[2], x.dtype(), op + " X_zero_point"),
                     QuantTensors.scalarScale(inputs[3], op + " Y_scale"),
                     QuantTensors.scalarZeroPoint(yz, yz.dtype(), op + " Y_zero_point"), yu, f);
+            clampTable(table, yu, (int) ctx.node().getInt(OpRegistry.CLAMP_LOW, Integer.MIN_VALUE),
+                    (int) ctx.node().getInt(OpRegistry.CLAMP_HIGH, Integer.MAX_VALUE));
             Tensor out = Tensor.zeros(yz.dtype(), x.shapeRef());
             lookup(x.bytes(), table, out.bytes());
             return new Tensor[] {out};
         };
+    }
+
+    /** A folded byte clamp (see {@link OpRegistry#CLAMP_LOW}) applied to the table's entries. */
+    private static void clampTable(byte[] table, boolean unsigned, int low, int high) {
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (byte) Math.min(Math.max(MlasConversions.value(table[i], unsigned), low), high);
+        }
     }
 
     private static void lookup(byte[] in, byte[] table, byte[] out) {

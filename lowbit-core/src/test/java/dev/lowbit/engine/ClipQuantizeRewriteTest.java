@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.exec.Executor;
+import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
@@ -14,6 +15,7 @@ import dev.lowbit.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -53,6 +55,40 @@ class ClipQuantizeRewriteTest {
         Model m = chain(lo, hi, 0.05158966f, true, 0);
         m.metadata().remove(ClipQuantizeRewrite.BACKEND_KEY);
         assertTrue(QdqFusion.forExecution(m).graph().nodes().stream().anyMatch(n -> n.opType().equals("Clip")));
+    }
+
+    /**
+     * The 7-bit activation of a generic-backend export, DQ -> Conv -> Relu -> Clip(0, 127 s) -> Q(s, 0):
+     * the Conv becomes a QLinearConv that saturates to [0, 127] itself (the clamp folded in); its
+     * output is the same QLinearConv's full-range output clamped to [0, 127].
+     */
+    @Test
+    void clampFoldsIntoTheQLinearConv() {
+        QdqGraphBuilder b = new QdqGraphBuilder(DType.UINT8, 4);
+        String x = b.qdq(b.input("x", 2, 3, 8, 8), 0.03f, 0);
+        float s = 0.011f;
+        String clipped = b.node("Clip", List.of(b.node("Relu", List.of(b.conv(x, 3, 8, 1))), b.floats(0f), b.floats(127 * s)));
+        Model m = b.model(b.qdq(clipped, s, 0));
+        m.metadata().put(ClipQuantizeRewrite.BACKEND_KEY, ClipQuantizeRewrite.GENERIC);
+        Model fused = QdqFusion.forExecution(m);
+        Node conv = fused.graph().nodes().stream().filter(n -> n.opType().equals("QLinearConv")).findFirst().orElseThrow();
+        assertEquals(0, conv.getInt(OpRegistry.CLAMP_LOW, -1));
+        assertEquals(127, conv.getInt(OpRegistry.CLAMP_HIGH, -1));
+        assertTrue(fused.graph().nodes().stream().noneMatch(n -> n.opType().equals("ClampQuantized")), "clamp folded");
+        Map<String, Tensor> feed = Map.of("x", b.floats(-2f, 4f, 2, 3, 8, 8));
+        String out = fused.graph().outputs().get(0).name();
+        float[] folded = new Executor(fused).run(feed).get(out).floats();
+        conv.attributes().remove(OpRegistry.CLAMP_LOW);
+        conv.attributes().remove(OpRegistry.CLAMP_HIGH);
+        float[] full = new Executor(fused).run(feed).get(out).floats();
+        float high = 127 * s;
+        boolean saturated = false;
+        for (int i = 0; i < full.length; i++) {
+            float expected = Math.min(full[i], (float) (127 - 0) * s);
+            saturated |= full[i] > expected;
+            assertEquals(expected, folded[i], 0f, "at " + i);
+        }
+        assertTrue(saturated && high > 0, "some outputs were above 127 steps, so the clamp mattered");
     }
 
     /** x -> Clip(lo, hi) -> Q -> DQ -> y. */
