@@ -37,6 +37,15 @@ final class ClipQuantizeRewrite {
     }
 
     static void apply(Graph g) {
+        // Repeated until nothing moves: Clip(0, 6) -> Clip(0, 127 s) -> Q (ReLU6 then the 7-bit range)
+        // moves the second clip first, then the first one meets the QuantizeLinear.
+        while (moveOneRound(g)) {
+            // next round
+        }
+    }
+
+    private static boolean moveOneRound(Graph g) {
+        boolean moved = false;
         for (Node clip : new ArrayList<>(g.nodes())) {
             if (!clip.opType().equals("Clip") || !clip.domain().isEmpty() || g.isGraphOutput(clip.output(0))
                     || g.readCount(clip.output(0)) != 1 || g.consumers(clip.output(0)).size() != 1) {
@@ -51,6 +60,7 @@ final class ClipQuantizeRewrite {
             String quantized = q.output(0);
             q.inputs().set(0, clip.input(0));
             g.removeNode(clip);
+            moved = true;
             DType type = g.initializer(q.input(2)).dtype();
             if (range[0] <= type.minValue() && range[1] >= type.maxValue()) {
                 continue;
@@ -64,6 +74,7 @@ final class ClipQuantizeRewrite {
             g.insertAfter(q, clamp);
             g.valueInfos().remove(quantized);
         }
+        return moved;
     }
 
     /**
@@ -72,19 +83,25 @@ final class ClipQuantizeRewrite {
      * nothing else reads the unclamped bytes: one pass over the tensor less.
      */
     static void foldIntoProducers(Graph g) {
-        for (Node clamp : new ArrayList<>(g.nodes())) {
+        for (Node clamp : g.topologicalOrder()) {
             if (!clamp.opType().equals("ClampQuantized") || !clamp.domain().equals(OpRegistry.ENGINE_DOMAIN)) {
                 continue;
             }
             Node producer = g.producer(clamp.input(0));
-            if (producer == null || !canSaturateNarrower(producer) || g.isGraphOutput(clamp.input(0))
-                    || g.readCount(clamp.input(0)) != 1) {
+            if (producer == null || g.isGraphOutput(clamp.input(0)) || g.readCount(clamp.input(0)) != 1) {
                 continue;
             }
-            long low = Math.max(clamp.getInt("low", Long.MIN_VALUE), producer.getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE));
-            long high = Math.min(clamp.getInt("high", Long.MAX_VALUE), producer.getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE));
-            producer.set(Attribute.ofInt(OpRegistry.CLAMP_LOW, low));
-            producer.set(Attribute.ofInt(OpRegistry.CLAMP_HIGH, high));
+            // Clamps in a row become one (the intersection), which may then fold further.
+            boolean chained = producer.opType().equals("ClampQuantized") && producer.domain().equals(OpRegistry.ENGINE_DOMAIN);
+            if (!chained && !canSaturateNarrower(producer)) {
+                continue;
+            }
+            String lowKey = chained ? "low" : OpRegistry.CLAMP_LOW;
+            String highKey = chained ? "high" : OpRegistry.CLAMP_HIGH;
+            long low = Math.max(clamp.getInt("low", Long.MIN_VALUE), producer.getInt(lowKey, Long.MIN_VALUE));
+            long high = Math.min(clamp.getInt("high", Long.MAX_VALUE), producer.getInt(highKey, Long.MAX_VALUE));
+            producer.set(Attribute.ofInt(lowKey, low));
+            producer.set(Attribute.ofInt(highKey, high));
             g.valueInfos().remove(producer.output(0));
             producer.outputs().set(0, clamp.output(0));
             g.removeNode(clamp);

@@ -48,6 +48,30 @@ class ClipQuantizeRewriteTest {
         assertEquals(expected.length, x.length);
     }
 
+    /** ReLU6 then the 7-bit range, two Clips before one QuantizeLinear: both move, as one clamp. */
+    @Test
+    void twoClipsInARowBecomeOneClamp() {
+        float scale = 0.05158966f;
+        Model m = chain(0f, 6f, scale, true, 0);
+        Graph g = m.graph();
+        g.setInitializer("lo2", Tensor.scalar(-1f));
+        g.setInitializer("hi2", Tensor.scalar(127 * scale * 0.6f));
+        Node q = g.consumers("c").get(0);
+        g.insertBefore(q, node("Clip", List.of("c", "lo2", "hi2"), "c2"));
+        q.inputs().set(0, "c2");
+        Model fused = QdqFusion.forExecution(m);
+        List<String> ops = fused.graph().nodes().stream().map(Node::opType).toList();
+        assertEquals(1, ops.stream().filter(o -> o.equals("ClampQuantized")).count(), "one clamp: " + ops);
+        assertTrue(!ops.contains("Clip"), "no clip left: " + ops);
+        float[] x = new float[4001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i - 2000) * (scale / 8);
+        }
+        Tensor in = Tensor.of(x, 1, x.length);
+        assertArrayEquals(new Executor(m).run(Map.of("x", in)).get("y").floats(),
+                new JavaEngine(m).run(Map.of("x", in)).get("y").floats());
+    }
+
     /** Without the generic backend's mark the Clip stays where ONNX Runtime keeps it. */
     @ParameterizedTest
     @CsvSource({"0.0, 6.5518875"})
