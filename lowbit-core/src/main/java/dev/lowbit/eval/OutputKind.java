@@ -26,8 +26,9 @@ public enum OutputKind {
     OTHER;
 
     /** Ops that pass a value through without changing what it means. */
+    /** Ops that keep scores scores (Clip: the generic backend's narrow-range clip before a QuantizeLinear). */
     private static final Set<String> PASS_THROUGH = Set.of("Identity", "Flatten", "Reshape", "Squeeze",
-            "DequantizeLinear", "QuantizeLinear");
+            "DequantizeLinear", "QuantizeLinear", "Clip");
 
     /** The kind of each of {@code m}'s outputs, in output order. */
     public static Map<String, OutputKind> of(Model m) {
