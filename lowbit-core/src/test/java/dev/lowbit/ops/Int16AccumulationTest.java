@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowbit.exec.Executor;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Graph;
-import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
-import dev.lowbit.onnx.ValueInfo;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
@@ -22,9 +19,7 @@ import dev.lowbit.tensor.kernels.Int16Gemm;
 import dev.lowbit.tensor.kernels.IntConv;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -228,33 +223,6 @@ class Int16AccumulationTest {
 
     /** A one-node graph: x fed; others initializers except index {@code fedIndex} (-1: none), fed too. */
     private static Tensor run(String op, List<Attribute> attrs, Tensor x, List<Tensor> others, int fedIndex, int threads) {
-        Graph g = new Graph("t");
-        Map<String, Tensor> feeds = new HashMap<>();
-        List<String> in = new ArrayList<>(List.of("x"));
-        g.inputs().add(ValueInfo.of("x", x.dtype(), x.shapeRef()));
-        feeds.put("x", x);
-        for (int i = 0; i < others.size(); i++) {
-            String name = "in" + (i + 1);
-            in.add(name);
-            if (i == fedIndex) {
-                g.inputs().add(ValueInfo.of(name, others.get(i).dtype(), others.get(i).shapeRef()));
-                feeds.put(name, others.get(i));
-            } else {
-                g.setInitializer(name, others.get(i));
-            }
-        }
-        g.outputs().add(new ValueInfo("y", null, null));
-        Node n = new Node(op, "n", in, new ArrayList<>(List.of("y")));
-        attrs.forEach(n::set);
-        g.addNode(n);
-        Model m = new Model(g);
-        m.opsets().put("", 13L);
-        int before = Parallel.threads();
-        Parallel.setThreads(threads);
-        try {
-            return new Executor(m).run(feeds).get("y");
-        } finally {
-            Parallel.setThreads(before);
-        }
+        return OneNodeGraph.run(op, attrs, x, others, fedIndex, threads);
     }
 }

@@ -8,22 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lowbit.exec.Executor;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.onnx.Graph;
-import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.Node;
-import dev.lowbit.onnx.ValueInfo;
 import dev.lowbit.tensor.DType;
-import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.Int16Gemm;
 import dev.lowbit.tensor.kernels.IntGemm;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -151,31 +145,6 @@ class Int16MatMulTest {
 
     /** A one-node graph: a fed; others initializers except index {@code fedIndex} (-1: none), fed too. */
     private static Tensor run(String op, Tensor a, List<Tensor> others, int fedIndex, int threads) {
-        Graph g = new Graph("t");
-        Map<String, Tensor> feeds = new HashMap<>();
-        List<String> in = new ArrayList<>(List.of("a"));
-        g.inputs().add(ValueInfo.of("a", a.dtype(), a.shapeRef()));
-        feeds.put("a", a);
-        for (int i = 0; i < others.size(); i++) {
-            String name = "in" + (i + 1);
-            in.add(name);
-            if (i == fedIndex) {
-                g.inputs().add(ValueInfo.of(name, others.get(i).dtype(), others.get(i).shapeRef()));
-                feeds.put(name, others.get(i));
-            } else {
-                g.setInitializer(name, others.get(i));
-            }
-        }
-        g.outputs().add(new ValueInfo("y", null, null));
-        g.addNode(new Node(op, "n", in, new ArrayList<>(List.of("y"))));
-        Model m = new Model(g);
-        m.opsets().put("", 13L);
-        int before = Parallel.threads();
-        Parallel.setThreads(threads);
-        try {
-            return new Executor(m).run(feeds).get("y");
-        } finally {
-            Parallel.setThreads(before);
-        }
+        return OneNodeGraph.run(op, List.of(), a, others, fedIndex, threads);
     }
 }
