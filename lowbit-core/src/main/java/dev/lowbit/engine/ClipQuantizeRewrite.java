@@ -115,16 +115,12 @@ final class ClipQuantizeRewrite {
 
     /** [Q(lo), Q(hi)] for a default-domain per-tensor 8-bit QuantizeLinear with constant parameters; else null. */
     private static int[] quantizedRange(Graph g, Node q, double[] bounds) {
-        if (!q.opType().equals("QuantizeLinear") || !q.domain().isEmpty() || q.inputs().size() != 3) {
+        if (!RequantizeFusion.isEightBitPerTensor(g, q, "QuantizeLinear") || !(g.initializer(q.input(1)).floats()[0] > 0)
+                || Double.isNaN(bounds[0]) || Double.isNaN(bounds[1]) || bounds[0] > bounds[1]) {
             return null;
         }
         Tensor scale = g.initializer(q.input(1));
         Tensor zp = g.initializer(q.input(2));
-        if (scale == null || zp == null || scale.dtype() != DType.FLOAT || scale.size() != 1 || zp.size() != 1
-                || (zp.dtype() != DType.UINT8 && zp.dtype() != DType.INT8) || !(scale.floats()[0] > 0)
-                || Double.isNaN(bounds[0]) || Double.isNaN(bounds[1]) || bounds[0] > bounds[1]) {
-            return null;
-        }
         float s = scale.floats()[0];
         int z = (int) zp.getLong(0);
         int qmin = (int) zp.dtype().minValue();

@@ -52,8 +52,11 @@ final class RequantizeFusion {
                 && g.consumers(n.output(0)).size() == 1;
     }
 
-    /** A default-domain {@code opType} with a constant float scalar scale and an 8-bit scalar zero point. */
-    private static boolean isEightBitPerTensor(Graph g, Node n, String opType) {
+    /**
+     * A default-domain {@code opType} (QuantizeLinear or DequantizeLinear) with a constant float
+     * scalar scale and an 8-bit scalar zero point.
+     */
+    static boolean isEightBitPerTensor(Graph g, Node n, String opType) {
         if (!n.opType().equals(opType) || !n.domain().isEmpty() || n.inputs().size() != 3) {
             return false;
         }

@@ -8,6 +8,7 @@ import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.Int16Gemm;
 import dev.lowbit.tensor.kernels.IntQuantize;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -176,7 +177,7 @@ final class ExactFloatAccumulation {
         if (winogradAcc != null) {
             return winogradAcc;
         }
-        if (parts == null || exactFor(xUnsigned, xZeroPoint) || exactFor(maxAbsShifted(x.bytes(), xUnsigned, xZeroPoint))) {
+        if (parts == null || exactFor(xUnsigned, xZeroPoint) || exactFor(Int16Gemm.Range.of(x.bytes(), 0, x.size(), xUnsigned).maxAbsFrom(xZeroPoint))) {
             return runPart(whole, x, xUnsigned, xZeroPoint);
         }
         int[] total = null;
@@ -227,19 +228,6 @@ final class ExactFloatAccumulation {
         Tensor acc = part.op().run(new Tensor[] {Tensor.wrap(DType.FLOAT, shape, shifted), part.shiftedWeight()})[0];
         BufferPool.release(shifted);
         return acc;
-    }
-
-    /** The largest |x - zp| over the input's bytes. */
-    private static int maxAbsShifted(byte[] x, boolean unsigned, int zp) {
-        int mask = unsigned ? 0xFF : -1;
-        int lo = Integer.MAX_VALUE;
-        int hi = Integer.MIN_VALUE;
-        for (byte b : x) {
-            int v = b & mask;
-            lo = Math.min(lo, v);
-            hi = Math.max(hi, v);
-        }
-        return x.length == 0 ? 0 : Math.max(Math.abs(lo - zp), Math.abs(hi - zp));
     }
 
     /** Makes the part of the reduction {@code [from, to)}. */

@@ -167,6 +167,11 @@ public final class Int16Gemm {
             return Math.floorDiv(lo + hi, 2);
         }
 
+        /** The largest |v - c| over the range: {@code max(|lo - c|, |hi - c|)}. */
+        public int maxAbsFrom(int c) {
+            return Math.max(Math.abs(lo - c), Math.abs(hi - c));
+        }
+
         /** The largest |v - shift()| over the range. */
         public int maxAbs() {
             return hi - shift();
