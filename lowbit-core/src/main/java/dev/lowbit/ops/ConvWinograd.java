@@ -44,16 +44,17 @@ final class ConvWinograd {
 
     /**
      * The accumulators [N, M, out...] as float (exact integers, array from the buffer pool), or null
-     * when Winograd does not apply or is not the faster path here.
+     * when Winograd does not apply or ({@code byRule}, in mode AUTO) {@link #wins} says it is not the
+     * faster path here.
      */
-    Tensor accumulate(Tensor x, boolean xUnsigned, int xZeroPoint) {
+    Tensor accumulate(Tensor x, boolean xUnsigned, int xZeroPoint, boolean byRule) {
         if (mode == Mode.NEVER || x.rank() != 4 || x.dim(1) != weight.dim(1)) {
             return null;
         }
         int[] in = Arrays.copyOfRange(x.shapeRef(), 2, 4);
         IntConv.Geometry g = IntConv.Geometry.of(in, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1},
                 attrs.pads(), attrs.autoPad());
-        if (!WinogradInt.fits(g) || (mode == Mode.AUTO && !wins(x.dim(1), weight.dim(0), x.dim(0), g))) {
+        if (!WinogradInt.fits(g) || (mode == Mode.AUTO && byRule && !wins(x.dim(1), weight.dim(0), x.dim(0), g))) {
             return null;
         }
         float[] acc = WinogradInt.convolve(weights(), x.bytes(), xUnsigned, xZeroPoint, x.dim(0), g);

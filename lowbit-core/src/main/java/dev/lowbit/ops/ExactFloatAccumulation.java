@@ -173,10 +173,21 @@ final class ExactFloatAccumulation {
      * {@link BufferPool#release}), else the parts' sums as an INT32 tensor.
      */
     Tensor accumulate(Tensor x, boolean xUnsigned, int xZeroPoint) {
-        Tensor winogradAcc = winograd == null ? null : winograd.accumulate(x, xUnsigned, xZeroPoint);
-        if (winogradAcc != null) {
-            return winogradAcc;
-        }
+        Tensor winogradAcc = winograd(x, xUnsigned, xZeroPoint, true);
+        return winogradAcc != null ? winogradAcc : accumulateDirect(x, xUnsigned, xZeroPoint);
+    }
+
+    /**
+     * {@link #accumulate} by Winograd F(2x2, 3x3), as a FLOAT tensor from the buffer pool; null when
+     * Winograd does not fit this convolution or input, or ({@code byRule}) its fixed rule says it
+     * would not be faster (see {@link ConvWinograd}).
+     */
+    Tensor winograd(Tensor x, boolean xUnsigned, int xZeroPoint, boolean byRule) {
+        return winograd == null ? null : winograd.accumulate(x, xUnsigned, xZeroPoint, byRule);
+    }
+
+    /** {@link #accumulate} by the float kernels (the whole reduction, or its parts), never Winograd. */
+    Tensor accumulateDirect(Tensor x, boolean xUnsigned, int xZeroPoint) {
         if (parts == null || exactFor(xUnsigned, xZeroPoint) || exactFor(Int16Gemm.Range.of(x.bytes(), 0, x.size(), xUnsigned).maxAbsFrom(xZeroPoint))) {
             return runPart(whole, x, xUnsigned, xZeroPoint);
         }

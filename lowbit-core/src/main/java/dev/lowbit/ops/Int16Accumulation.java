@@ -4,6 +4,7 @@ import dev.lowbit.exec.OpContext;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.Int16Conv;
+import dev.lowbit.tensor.kernels.Int16DirectConv;
 import dev.lowbit.tensor.kernels.Int16Gemm;
 import dev.lowbit.tensor.kernels.IntConv;
 import java.util.Arrays;
@@ -103,8 +104,9 @@ final class Int16Accumulation {
     }
 
     /**
-     * {@link #convolve} where it beats the float path: at least {@link #MIN_OUT_CHANNELS} output
-     * channels per group and at most {@link #MAX_OUT_SIZE} output positions; null elsewhere.
+     * {@link #convolve} where a fixed rule expects it to beat the float path (the rule used when
+     * {@link FastestWay} does not measure): at least {@link #MIN_OUT_CHANNELS} output channels per
+     * group and at most {@link #MAX_OUT_SIZE} output positions; null elsewhere.
      */
     IntegerOps.ConvResult convolveWhereFaster(Tensor x, boolean xu, int xz, Tensor w, Tensor wzT) {
         if (w != weight || wzT != weightZeroPoint || w.dim(0) / packed.length < MIN_OUT_CHANNELS) {
@@ -118,8 +120,11 @@ final class Int16Accumulation {
     private IntegerOps.ConvResult run(Tensor x, boolean xu, int xz, Tensor w, Plan plan) {
         IntConv.Geometry g = plan.geometry();
         int outChannels = w.dim(0);
-        int[] acc = Int16Conv.convolve(x.bytes(), xu, xz, plan.range().shift(), weightSums, x.dim(0), x.dim(1), packed,
-                outChannels, g, plan.run());
+        int[] acc = Int16DirectConv.handles(g)
+                ? Int16DirectConv.convolve(x.bytes(), xu, xz, plan.range().shift(), weightSums, x.dim(0), x.dim(1), packed,
+                        outChannels, g, plan.run())
+                : Int16Conv.convolve(x.bytes(), xu, xz, plan.range().shift(), weightSums, x.dim(0), x.dim(1), packed,
+                        outChannels, g, plan.run());
         int d = x.rank() - 2;
         int[] shape = new int[d + 2];
         shape[0] = x.dim(0);

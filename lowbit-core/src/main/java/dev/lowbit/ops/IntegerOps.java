@@ -23,8 +23,7 @@ final class IntegerOps {
         r.register("", "MatMulInteger", 10, IntegerOps::matMulInteger);
         r.register("", "ConvInteger", 10, ctx -> {
             ConvAttrs attrs = ConvAttrs.of(ctx);
-            ExactFloatAccumulation exact = ExactFloatAccumulation.conv(ctx, 1, 3);
-            Int16Accumulation int16 = Int16Accumulation.conv(ctx, 1, 3, attrs);
+            ConvAccumulation fast = ConvAccumulation.of(ctx, 1, 3, attrs);
             return inputs -> {
                 Tensor x = inputs[0];
                 Tensor w = inputs[1];
@@ -36,12 +35,8 @@ final class IntegerOps {
                     throw new IllegalArgumentException("ConvInteger x_zero_point must be a scalar, got " + xz.length + " values");
                 }
                 Tensor wzT = inputs.length > 3 ? inputs[3] : null;
-                ConvResult narrow = int16 == null ? null : int16.convolveWhereFaster(x, xu, xz[0], w, wzT);
-                if (narrow != null) {
-                    return new Tensor[] {Tensor.of(narrow.acc(), narrow.shape())};
-                }
-                if (exact != null && exact.appliesTo(w, wzT, xu, xz[0])) {
-                    Tensor acc = exact.accumulate(x, xu, xz[0]);
+                Tensor acc = fast == null ? null : fast.accumulate(x, xu, xz[0], w, wzT);
+                if (acc != null) {
                     return new Tensor[] {Tensor.of(ExactFloatAccumulation.toInts(acc), acc.shape())};
                 }
                 ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);

@@ -64,8 +64,7 @@ final class QLinearOps {
 
     private static Op conv(OpContext ctx) {
         IntegerOps.ConvAttrs attrs = IntegerOps.ConvAttrs.of(ctx);
-        ExactFloatAccumulation exact = ExactFloatAccumulation.conv(ctx, 3, 5);
-        Int16Accumulation int16 = Int16Accumulation.conv(ctx, 3, 5, attrs);
+        ConvAccumulation fast = ConvAccumulation.of(ctx, 3, 5, attrs);
         return inputs -> {
             Tensor x = inputs[0];
             Tensor w = inputs[3];
@@ -82,9 +81,8 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearConv with non-scalar x or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of x's
-            IntegerOps.ConvResult narrow = int16 == null ? null : int16.convolveWhereFaster(x, xu, xz[0], w, inputs[5]);
-            if (narrow == null && exact != null && exact.appliesTo(w, inputs[5], xu, xz[0])) {
-                Tensor acc = exact.accumulate(x, xu, xz[0]);
+            Tensor acc = fast == null ? null : fast.accumulate(x, xu, xz[0], w, inputs[5]);
+            if (acc != null) {
                 int m = w.dim(0);
                 QuantTensors.checkCount(ws.length, m, "w_scale");
                 int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");
@@ -92,7 +90,7 @@ final class QLinearOps {
                     throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
                 }
                 float[] mult = multipliers(xs[0], ws, ys[0], m);
-                if (acc.dtype() == DType.INT32) { // the reduction ran in parts, summed in int32
+                if (acc.dtype() == DType.INT32) { // int16 runs, or a float reduction in parts summed in int32
                     int[] q = requantizePlanes(acc.ints(), acc.size() / Math.max(1, acc.dim(0) * m), mult, b, yzT, outputRange(ctx, yzT));
                     return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), acc.shape())};
                 }
@@ -100,7 +98,7 @@ final class QLinearOps {
                 BufferPool.release(acc.floats());
                 return new Tensor[] {y};
             }
-            IntegerOps.ConvResult res = narrow != null ? narrow : attrs.convolve(x, xu, xz[0], w, wu, wz);
+            IntegerOps.ConvResult res = attrs.convolve(x, xu, xz[0], w, wu, wz);
             int m = res.outChannels();
             QuantTensors.checkCount(ws.length, m, "w_scale");
             int[] b = bias == null ? new int[m] : IntegerOps.int32Values(bias, "QLinearConv bias");

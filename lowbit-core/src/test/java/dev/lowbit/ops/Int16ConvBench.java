@@ -20,18 +20,20 @@ import java.util.Random;
  * [0, 127] (centred runs of 8). Variants are interleaved and medians compared,
  * because the machine is shared: the ratios matter, not the times. Not a test; run its
  * {@link #main} with the test classpath, {@code --add-modules jdk.incubator.vector} and
- * {@code -Dlowbit.int16.minRun=1} (so that short runs are not declined).
+ * {@code -Dlowbit.int16.minRun=1} (so that short runs are not declined); {@code -Dbench.batch=N} and
+ * {@code -Dbench.threads=N} set the images per call and the threads (default 1 and 1).
  */
 final class Int16ConvBench {
     private Int16ConvBench() {
     }
 
     public static void main(String[] args) {
-        Parallel.setThreads(1);
+        Parallel.setThreads(Integer.getInteger("bench.threads", 1));
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        int batch = Integer.getInteger("bench.batch", 1);
         int[][] shapes = {{64, 56}, {128, 28}, {256, 14}, {512, 7}};
         for (int[] s : shapes) {
-            bench(s[0], s[1], reps);
+            bench(s[0], s[1], batch, reps);
         }
         int[][] matMuls = {{128, 384, 384}, {128, 384, 1536}, {16, 768, 768}, {512, 256, 256}};
         for (int[] s : matMuls) {
@@ -76,7 +78,7 @@ final class Int16ConvBench {
                 int16.plan(a, true).run(), i16, fl, fl / i16);
     }
 
-    private static void bench(int c, int hw, int reps) {
+    private static void bench(int c, int hw, int batch, int reps) {
         Random r = new Random(1);
         Tensor w = OrtReferee.random8(r, DType.INT8, -63, 63, c, c, 3, 3);
         Tensor wz = OrtReferee.scalar8(DType.INT8, 0);
@@ -92,10 +94,10 @@ final class Int16ConvBench {
         int[] highs = {255, 170, 127, 63};
         Tensor[] xs = new Tensor[highs.length];
         for (int i = 0; i < highs.length; i++) {
-            xs[i] = OrtReferee.random8(r, DType.UINT8, 0, highs[i], 1, c, hw, hw);
+            xs[i] = OrtReferee.random8(r, DType.UINT8, 0, highs[i], batch, c, hw, hw);
         }
         long[][] t = new long[2 * highs.length][reps];
-        for (int rep = -3; rep < reps; rep++) {
+        for (int rep = -reps; rep < reps; rep++) { // as many untimed runs first: the JIT settles
             for (int i = 0; i < highs.length; i++) {
                 long a = System.nanoTime();
                 if (int16.convolve(xs[i], true, 0, w, wz) == null) {
@@ -113,7 +115,7 @@ final class Int16ConvBench {
                 }
             }
         }
-        StringBuilder sb = new StringBuilder(String.format("C=%d %dx%d:", c, hw, hw));
+        StringBuilder sb = new StringBuilder(String.format("C=%d %dx%d x%d:", c, hw, hw, batch));
         for (int i = 0; i < highs.length; i++) {
             int run = int16.plan(xs[i], true, 0, w).run();
             double i16 = median(t[2 * i]) / 1e6;

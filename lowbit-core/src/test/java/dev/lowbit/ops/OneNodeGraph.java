@@ -36,6 +36,12 @@ final class OneNodeGraph {
 
     /** The op's output "y" with the current thread count. */
     static Tensor run(String op, List<Attribute> attrs, Tensor x, List<Tensor> others, int fedIndex) {
+        return runEach(op, attrs, List.of(x), others, fedIndex).get(0);
+    }
+
+    /** The op's outputs "y" for each x in turn, all run by one executor (the node's kernels prepared once). */
+    static List<Tensor> runEach(String op, List<Attribute> attrs, List<Tensor> xs, List<Tensor> others, int fedIndex) {
+        Tensor x = xs.get(0);
         Graph g = new Graph("t");
         Map<String, Tensor> feeds = new HashMap<>();
         List<String> in = new ArrayList<>(List.of("x"));
@@ -57,6 +63,12 @@ final class OneNodeGraph {
         g.addNode(n);
         Model m = new Model(g);
         m.opsets().put("", 13L);
-        return new Executor(m).run(feeds).get("y");
+        Executor executor = new Executor(m);
+        List<Tensor> ys = new ArrayList<>();
+        for (Tensor each : xs) {
+            feeds.put("x", each);
+            ys.add(executor.run(feeds).get("y"));
+        }
+        return ys;
     }
 }

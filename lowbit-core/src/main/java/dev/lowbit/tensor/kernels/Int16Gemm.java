@@ -235,6 +235,18 @@ public final class Int16Gemm {
         return new Packed(out, extent, depth, width, max);
     }
 
+    /** {@link #rowStarts} of the provider's panel width. */
+    private static final int[] PANEL_ROWS = rowStarts(nr());
+
+    /** {@code k * nr} for k &lt; {@link #KC}: where row k of a packed B panel starts. */
+    private static int[] rowStarts(int nr) {
+        int[] rows = new int[KC];
+        for (int k = 0; k < KC; k++) {
+            rows[k] = k * nr;
+        }
+        return rows;
+    }
+
     /** Per-thread tile for C's ragged edges. */
     private static final ThreadLocal<int[]> EDGE = ThreadLocal.withInitial(() -> new int[Int16GemmLoops.MR * nr()]);
 
@@ -288,6 +300,7 @@ public final class Int16Gemm {
         }
         short[] ad = a.data();
         short[] bd = b.data();
+        int[] rowStarts = nr == nr() ? PANEL_ROWS : rowStarts(nr);
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kb = Math.min(KC, k - p0);
             for (int i = row0; i < row1; i += mr) {
@@ -297,10 +310,10 @@ public final class Int16Gemm {
                     int bOff = b.panelOffset(p0, kb, j / nr);
                     int cols = Math.min(nr, col1 - j);
                     if (rows == mr && cols == nr) {
-                        loops.microKernel(kb, run, ad, aOff, bd, bOff, c, cOff + i * ldc + j, ldc);
+                        loops.microKernel(kb, run, ad, aOff, bd, bOff, rowStarts, 0, c, cOff + i * ldc + j, ldc);
                     } else {
                         Arrays.fill(edge, 0);
-                        loops.microKernel(kb, run, ad, aOff, bd, bOff, edge, 0, nr);
+                        loops.microKernel(kb, run, ad, aOff, bd, bOff, rowStarts, 0, edge, 0, nr);
                         for (int r = 0; r < rows; r++) {
                             int cRow = cOff + (i + r) * ldc + j;
                             for (int q = 0; q < cols; q++) {

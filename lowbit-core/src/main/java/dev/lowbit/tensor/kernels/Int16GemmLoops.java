@@ -15,9 +15,14 @@ public interface Int16GemmLoops {
 
     /**
      * For r &lt; {@link #MR} and j &lt; {@link #nr()}: {@code c[cOff + r * ldc + j] +=} the sum over
-     * k &lt; kb of {@code a[aOff + k * MR + r] * b[bOff + k * nr + j]}, where the products (taken
-     * modulo 2^16) are summed in int16 (wrapping) over consecutive runs of {@code run} depth steps
-     * (the last run may be shorter), each run's int16 sum then sign-extended and added in int32.
+     * k &lt; kb of {@code a[aOff + k * MR + r] * b[bOff + rows[rOff + k] + j]}, where the products
+     * (taken modulo 2^16) are summed in int16 (wrapping) over consecutive runs of {@code run} depth
+     * steps (the last run may be shorter), each run's int16 sum then sign-extended and added in int32.
+     *
+     * <p>Row k of B starts at {@code rows[rOff + k]}: {@code k * nr()} for a packed B panel
+     * ({@link Int16Gemm}), or the offset of a tap's window in padded input planes, which a stride-1
+     * convolution reads in place ({@link Int16DirectConv}).
      */
-    void microKernel(int kb, int run, short[] a, int aOff, short[] b, int bOff, int[] c, int cOff, int ldc);
+    void microKernel(int kb, int run, short[] a, int aOff, short[] b, int bOff, int[] rows, int rOff, int[] c, int cOff,
+            int ldc);
 }

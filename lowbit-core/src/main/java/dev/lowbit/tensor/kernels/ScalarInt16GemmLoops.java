@@ -14,7 +14,8 @@ final class ScalarInt16GemmLoops implements Int16GemmLoops {
     }
 
     @Override
-    public void microKernel(int kb, int run, short[] a, int aOff, short[] b, int bOff, int[] c, int cOff, int ldc) {
+    public void microKernel(int kb, int run, short[] a, int aOff, short[] b, int bOff, int[] rows, int rOff, int[] c,
+            int cOff, int ldc) {
         for (int r = 0; r < MR; r++) {
             for (int j = 0; j < nr; j++) {
                 int acc = 0;
@@ -22,7 +23,7 @@ final class ScalarInt16GemmLoops implements Int16GemmLoops {
                     int k1 = Math.min(kb, k0 + run);
                     short s = 0;
                     for (int k = k0; k < k1; k++) {
-                        s = (short) (s + (short) (a[aOff + k * MR + r] * b[bOff + k * nr + j]));
+                        s = (short) (s + (short) (a[aOff + k * MR + r] * b[bOff + rows[rOff + k] + j]));
                     }
                     acc += s;
                 }

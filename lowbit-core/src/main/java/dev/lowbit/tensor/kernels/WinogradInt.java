@@ -3,7 +3,7 @@ package dev.lowbit.tensor.kernels;
 import dev.lowbit.tensor.BufferPool;
 import dev.lowbit.tensor.Parallel;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Exact integer Winograd F(2x2, 3x3) for quantized 3x3 convolutions (stride 1, dilation 1, one
@@ -23,20 +23,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>The Winograd identity {@code A^T[(G g G^T) . (B^T d B)]A = correlation(d, g)} holds over the
  * rationals; with G2 = 2G the product carries a factor 2 * 2 = 4, so Y = 4 * (the direct integer
  * correlation) and Y / 4 is an exact integer division (asserted). U, V and M are integers.</li>
- * <li>|V| <= 4 max|x - xz| (each row of B^T has two entries +-1), measured per call. Every partial sum
+ * <li>The tiles hold {@code d = x - c}, c the midpoint of the input's range widened to xz, and
+ * {@code xz - c} outside the input (padding stands for x = xz). What comes out is the centred sum
+ * {@code sum (x - c)(w - wz)}; {@link #correct} adds {@code (c - xz) * sum (w - wz)} per output
+ * channel, which makes it {@code sum (x - xz)(w - wz)} tap by tap, padded taps included (the
+ * centring identity of {@link Int16Gemm}).</li>
+ * <li>|V| <= 4 max|x - c| (each row of B^T has two entries +-1), measured per call. Every partial sum
  * the float GEMM forms for M[pos][co][t], in any order and with FMAs, is bounded by
  * {@code max|V| * sum_c |U[pos][co][c]|}. Input channels are cut into chunks for which that bound
  * is <= 2^24 for every (pos, co), so each partial sum is an integer float32 holds exactly and no
  * operation rounds. A single channel past the bound makes {@link #convolve} return null.</li>
  * <li>The output transform runs in int: |M| <= 2^24, so sums of nine terms stay far inside int32.</li>
  * <li>The result is returned as float: {@link #convolve} only runs when
- * {@code max|x - xz| * max_co sum_{c,k} |w - wz|} <= 2^24, so each accumulator, and each running sum
- * of the chunks' accumulators (a partial sum over channels), is an integer float32 holds exactly.</li>
+ * {@code max|x - c| * max_co sum_{c,k} |w - wz|} <= 2^24, so each centred accumulator, and each
+ * running sum of the chunks' accumulators (a partial sum over channels), is an integer float32
+ * holds exactly; the correction is checked as {@link #correct} says.</li>
  * </ul>
  *
  * <p>Tiles (2x2 outputs, stride 2 over the output) of the whole batch go in blocks through the
  * steps input transform (written straight into packed GEMM panels), 16 GEMMs and output transform;
- * blocks run in parallel. Out-of-range input (padding, and past odd edges) reads 0 = xz - xz; outputs
+ * blocks run in parallel. Out-of-range input (padding, and past odd edges) reads xz - c; outputs
  * past odd edges are dropped.
  */
 public final class WinogradInt {
@@ -73,16 +79,24 @@ public final class WinogradInt {
     /**
      * The accumulators [batch, cout, out...] as float (exact integers) in an array from the buffer
      * pool, for x [batch, cin, in...]; null when the sums could not stay exact (the caller falls back).
+     * The input is centred on the midpoint c of its range (widened to xz), which halves the bound
+     * on |V| for a ReLU's [0, hi] and so lengthens the exact chunks; the sums over {@code x - c} are
+     * corrected back to {@code x - xz} per output channel at the end ({@link #correct}).
      */
     public static float[] convolve(WinogradWeights wt, byte[] x, boolean xUnsigned, int xZero, int batch, IntConv.Geometry g) {
         Layout l = new Layout(batch, wt.cin, wt.cout, g);
-        float[] padded = BufferPool.floatsUninitialized(l.planes() * l.hp * l.wp);
-        int maxAbs = pad(x, xUnsigned, xZero, padded, l);
-        WinogradWeights.Plan plan = (double) maxAbs * wt.maxWeightSum <= EXACT_LIMIT ? wt.plan(4 * maxAbs) : null;
+        // Every tile reads xz (padding, past odd edges) somewhere: the centre covers it with the data.
+        Int16Gemm.Range range = Int16Gemm.Range.of(x, 0, l.planes() * l.ih * l.iw, xUnsigned).including(xZero);
+        int shift = range.shift();
+        int maxAbs = range.maxAbs();
+        double correction = (double) Math.abs(shift - xZero) * maxAbs(wt.weightSums);
+        WinogradWeights.Plan plan = (double) maxAbs * wt.maxWeightSum <= EXACT_LIMIT && correction <= EXACT_LIMIT
+                ? wt.plan(4 * maxAbs) : null;
         if (plan == null) {
-            BufferPool.release(padded);
             return null;
         }
+        float[] padded = BufferPool.floatsUninitialized(l.planes() * l.hp * l.wp);
+        pad(x, xUnsigned, shift, xZero - shift, padded, l);
         float[] out = BufferPool.floatsUninitialized(batch * wt.cout * l.oh * l.ow);
         int nr = wt.kernel.nr();
         int threads = Parallel.threads();
@@ -98,7 +112,47 @@ public final class WinogradInt {
             }
         }
         BufferPool.release(padded);
+        if (shift != xZero && !correct(out, wt.weightSums, shift - xZero, l)) {
+            BufferPool.release(out);
+            return null;
+        }
         return out;
+    }
+
+    /**
+     * Adds {@code delta * weightSums[co]} to every accumulator of channel co, turning the centred sums
+     * {@code sum (x - c)(w - wz)} into {@code sum (x - xz)(w - wz)} (the identity of {@link Int16Gemm}'s
+     * centring, with the padding holding {@code xz - c}). Both terms are integers of magnitude
+     * <= 2^24 (checked by the caller), so float addition returns their exact sum whenever that sum is
+     * <= 2^24 in magnitude, and a result of magnitude >= 2^24 exposes every case where it might not
+     * be; false then (the caller falls back to the direct kernels).
+     */
+    private static boolean correct(float[] out, int[] weightSums, int delta, Layout l) {
+        int plane = l.oh * l.ow;
+        AtomicBoolean exact = new AtomicBoolean(true);
+        Parallel.forRange(l.batch * l.cout, Math.max(1, 16384 / plane), (p0, p1) -> {
+            float max = 0;
+            for (int p = p0; p < p1; p++) {
+                float add = (float) delta * weightSums[p % l.cout];
+                for (int i = p * plane; i < (p + 1) * plane; i++) {
+                    float v = out[i] + add;
+                    out[i] = v;
+                    max = Math.max(max, Math.abs(v));
+                }
+            }
+            if (max >= EXACT_LIMIT) {
+                exact.set(false);
+            }
+        });
+        return exact.get();
+    }
+
+    private static int maxAbs(int[] v) {
+        int max = 0;
+        for (int x : v) {
+            max = Math.max(max, Math.abs(x));
+        }
+        return max;
     }
 
     /** Extents of one call: output, tiles, and the zero-bordered shifted input planes [hp, wp]. */
@@ -115,40 +169,39 @@ public final class WinogradInt {
         }
     }
 
-    /** Fills the padded planes with x - xz (0 outside x); returns max |x - xz|. */
-    private static int pad(byte[] x, boolean xUnsigned, int xZero, float[] padded, Layout l) {
-        AtomicInteger max = new AtomicInteger();
+    /** Fills the padded planes with x - shift, and {@code border} outside x. */
+    private static void pad(byte[] x, boolean xUnsigned, int shift, int border, float[] padded, Layout l) {
         Parallel.forRange(l.planes(), Math.max(1, 8192 / (l.hp * l.wp)), (p0, p1) -> {
-            int localMax = 0;
             for (int p = p0; p < p1; p++) {
-                localMax = Math.max(localMax, padPlane(x, p * l.ih * l.iw, xUnsigned, xZero, padded, p * l.hp * l.wp, l));
+                padPlane(x, p * l.ih * l.iw, xUnsigned, shift, border, padded, p * l.hp * l.wp, l);
             }
-            max.accumulateAndGet(localMax, Math::max);
         });
-        return max.get();
     }
 
-    private static int padPlane(byte[] x, int src, boolean xUnsigned, int xZero, float[] padded, int dst, Layout l) {
+    private static void padPlane(byte[] x, int src, boolean xUnsigned, int shift, int border, float[] padded, int dst,
+            Layout l) {
         int lo = Math.min(l.pw, l.wp);
         int hi = Math.max(lo, Math.min(l.pw + l.iw, l.wp));
-        int max = 0;
         for (int r = 0; r < l.hp; r++) {
             int row = dst + r * l.wp;
             int iy = r - l.ph;
             if (iy < 0 || iy >= l.ih) {
-                Arrays.fill(padded, row, row + l.wp, 0f);
+                Arrays.fill(padded, row, row + l.wp, border);
                 continue;
             }
-            Arrays.fill(padded, row, row + lo, 0f);
+            Arrays.fill(padded, row, row + lo, border);
             int s = src + iy * l.iw - l.pw;
-            for (int c = lo; c < hi; c++) {
-                int v = (xUnsigned ? x[s + c] & 0xFF : x[s + c]) - xZero;
-                padded[row + c] = v;
-                max = Math.max(max, Math.abs(v));
+            if (xUnsigned) {
+                for (int c = lo; c < hi; c++) {
+                    padded[row + c] = (x[s + c] & 0xFF) - shift;
+                }
+            } else {
+                for (int c = lo; c < hi; c++) {
+                    padded[row + c] = x[s + c] - shift;
+                }
             }
-            Arrays.fill(padded, row + hi, row + l.wp, 0f);
+            Arrays.fill(padded, row + hi, row + l.wp, border);
         }
-        return max;
     }
 
     /** Tiles [t0, t1): each input-channel chunk is transformed, multiplied and transformed back. */

@@ -19,14 +19,17 @@ public final class WinogradWeights {
     private final double maxUSum;
     /** max over co of sum_{c,k} |w - wz|: the direct accumulators' bound. */
     final double maxWeightSum;
+    /** Per co, sum_{c,k} (w - wz): the centring correction's constants (see {@link WinogradInt}). */
+    final int[] weightSums;
     private volatile Plan plan;
 
-    private WinogradWeights(int cout, int cin, float[] u, double maxUSum, double maxWeightSum) {
+    private WinogradWeights(int cout, int cin, float[] u, double maxUSum, double maxWeightSum, int[] weightSums) {
         this.cout = cout;
         this.cin = cin;
         this.u = u;
         this.maxUSum = maxUSum;
         this.maxWeightSum = maxWeightSum;
+        this.weightSums = weightSums;
     }
 
     public int outChannels() {
@@ -114,6 +117,7 @@ public final class WinogradWeights {
         float[] u = new float[POS * cout * cin];
         double[] uSums = new double[POS * cout];
         double maxWeightSum = 0;
+        int[] weightSums = new int[cout];
         int[] g = new int[9];
         int[] t = new int[12];
         for (int co = 0; co < cout; co++) {
@@ -124,6 +128,7 @@ public final class WinogradWeights {
                 for (int k = 0; k < 9; k++) {
                     g[k] = IntGemm.widen(w[src + k], wUnsigned) - z;
                     weightSum += Math.abs(g[k]);
+                    weightSums[co] += g[k];
                 }
                 for (int j = 0; j < 3; j++) { // t = G2 g (4 x 3)
                     t[j] = 2 * g[j];
@@ -145,6 +150,6 @@ public final class WinogradWeights {
             }
             maxWeightSum = Math.max(maxWeightSum, weightSum);
         }
-        return new WinogradWeights(cout, cin, u, Arrays.stream(uSums).max().orElse(0), maxWeightSum);
+        return new WinogradWeights(cout, cin, u, Arrays.stream(uSums).max().orElse(0), maxWeightSum, weightSums);
     }
 }

@@ -324,6 +324,12 @@ class LoopsAgreementTest {
         int nr = f.nr(), mr = Int16GemmLoops.MR;
         for (int kb : new int[] {1, 2, 7, 31, 256}) {
             short[] a = new short[kb * mr + 3], b = new short[kb * nr + 5];
+            int[] packedRows = new int[kb + 2];
+            int[] windows = new int[kb + 2]; // rows read in place: anywhere in b, overlapping, any order
+            for (int k = 0; k < kb; k++) {
+                packedRows[k + 2] = k * nr;
+                windows[k + 2] = rnd.nextInt(b.length - 5 - nr + 1);
+            }
             for (int i = 0; i < a.length; i++) {
                 a[i] = (short) (rnd.nextInt(511) - 255);
             }
@@ -336,9 +342,11 @@ class LoopsAgreementTest {
                 for (int i = 0; i < x.length; i++) {
                     x[i] = y[i] = rnd.nextInt();
                 }
-                f.microKernel(kb, run, a, 3, b, 5, x, 1, ldc);
-                s.microKernel(kb, run, a, 3, b, 5, y, 1, ldc);
-                assertArrayEquals(y, x, "int16 microKernel kb=" + kb + " run=" + run);
+                for (int[] rows : new int[][] {packedRows, windows}) {
+                    f.microKernel(kb, run, a, 3, b, 5, rows, 2, x, 1, ldc);
+                    s.microKernel(kb, run, a, 3, b, 5, rows, 2, y, 1, ldc);
+                    assertArrayEquals(y, x, "int16 microKernel kb=" + kb + " run=" + run);
+                }
             }
         }
     }

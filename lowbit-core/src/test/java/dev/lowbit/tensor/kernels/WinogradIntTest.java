@@ -73,9 +73,33 @@ class WinogradIntTest {
         assertTrue(check(xs, false, 127, 1, cin, 5, 5, wt, false, new int[] {0}, cout, pads, "s8 extreme"));
     }
 
+    /**
+     * A ReLU's 7-bit range [0, 127] with xz = 0 against 150 channels of +-127 weights:
+     * 127 * 150 * 9 * 127 = 21.8e6 > 2^24 bounds the uncentred sums, but centred on 63 (|x - c| <= 64)
+     * 64 * 171450 = 11.0e6 fits, and the corrected accumulators of random-sign weights stay small.
+     */
+    @Test
+    void centringMakesReluRangesFit() {
+        Random r = new Random(5);
+        int cin = 150;
+        int cout = 3;
+        byte[] wt = new byte[cout * cin * 9];
+        for (int i = 0; i < wt.length; i++) {
+            wt[i] = (byte) (r.nextBoolean() ? 127 : -127);
+        }
+        byte[] x = new byte[2 * cin * 6 * 7];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (byte) r.nextInt(128);
+        }
+        x[0] = 127;
+        assertTrue(127d * cin * 9 * 127 > WinogradInt.EXACT_LIMIT);
+        assertTrue(check(x, true, 0, 2, cin, 6, 7, wt, false, new int[] {0}, cout, new int[] {1, 1, 1, 1}, "relu 7-bit"));
+    }
+
     @Test
     void pastTheDirectBoundReturnsNull() {
-        // 255 * 60 * 9 * 127 = 17.5e6 > 2^24: the float accumulators could not hold the result.
+        // 255 * 60 * 9 * 127 = 17.5e6 > 2^24: the float accumulators could not hold the result (centred
+        // on 127 the sums fit, but the correction back to x - xz leaves float's exact range).
         int cin = 60;
         byte[] wt = new byte[cin * 9];
         Arrays.fill(wt, (byte) 127);

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link Int16GemmLoops} on the Vector API: a 4-row x 2-short-vector register tile. Per depth step
- * two B vectors are loaded and each of the four broadcast A values feeds two int16 multiplies and
+ * two B vectors are loaded (from wherever the row offsets say: a packed panel or an input plane) and each of the four broadcast A values feeds two int16 multiplies and
  * adds (vpmullw, vpaddw); after every run the eight int16 accumulators are sign-extended in halves
  * (S2I, vpmovsxwd) into sixteen int32 accumulators, which stay in registers across the K block
  * (8 + 16 + 2 + 1 = 27 of the 32 AVX-512 registers). The shape is {@link PanamaSpecies#FLOAT}'s, so
@@ -31,13 +31,13 @@ final class PanamaInt16GemmLoops implements Int16GemmLoops {
     }
 
     @Override
-    public void microKernel(int kb, int run, short[] a, int aOff, short[] b, int bOff, int[] c, int cOff, int ldc) {
+    public void microKernel(int kb, int run, short[] a, int aOff, short[] b, int bOff, int[] rows, int rOff, int[] c,
+            int cOff, int ldc) {
         IntVector i00 = IntVector.zero(I), i01 = IntVector.zero(I), i02 = IntVector.zero(I), i03 = IntVector.zero(I);
         IntVector i10 = IntVector.zero(I), i11 = IntVector.zero(I), i12 = IntVector.zero(I), i13 = IntVector.zero(I);
         IntVector i20 = IntVector.zero(I), i21 = IntVector.zero(I), i22 = IntVector.zero(I), i23 = IntVector.zero(I);
         IntVector i30 = IntVector.zero(I), i31 = IntVector.zero(I), i32 = IntVector.zero(I), i33 = IntVector.zero(I);
         int ak = aOff;
-        int bk = bOff;
         for (int k0 = 0; k0 < kb; k0 += run) {
             int k1 = Math.min(kb, k0 + run);
             ShortVector s00 = ShortVector.zero(S), s01 = ShortVector.zero(S);
@@ -45,6 +45,7 @@ final class PanamaInt16GemmLoops implements Int16GemmLoops {
             ShortVector s20 = ShortVector.zero(S), s21 = ShortVector.zero(S);
             ShortVector s30 = ShortVector.zero(S), s31 = ShortVector.zero(S);
             for (int k = k0; k < k1; k++) {
+                int bk = bOff + rows[rOff + k];
                 ShortVector b0 = ShortVector.fromArray(S, b, bk);
                 ShortVector b1 = ShortVector.fromArray(S, b, bk + V);
                 ShortVector a0 = ShortVector.broadcast(S, a[ak + 0]);
@@ -60,7 +61,6 @@ final class PanamaInt16GemmLoops implements Int16GemmLoops {
                 s30 = s30.add(b0.mul(a3));
                 s31 = s31.add(b1.mul(a3));
                 ak += MR;
-                bk += 2 * V;
             }
             i00 = i00.add((IntVector) s00.convertShape(VectorOperators.S2I, I, 0));
             i01 = i01.add((IntVector) s00.convertShape(VectorOperators.S2I, I, 1));

@@ -1,0 +1,149 @@
+package dev.lowbit.ops;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Chooses among interchangeable ways of computing one node's result — exact kernels that return the
+ * same bits at different speeds, such as the int16, Winograd and float paths of a quantized
+ * convolution — by timing them on the node's first calls, separately for each input shape. Which
+ * way wins depends on the machine (vector width, caches, cores) and on the geometry in ways a fixed
+ * rule gets wrong (cuDNN's benchmark mode and ONNX Runtime's kernel tuning do the same); since every
+ * way is exact, the choice changes the speed and never the output.
+ *
+ * <p>Per shape, the ways take turns until each has run {@link #TRIALS} times (or declined: a way
+ * returns null when it does not apply to an input, e.g. a range too wide for int16 runs); the first
+ * runs of each are not counted ({@link #UNCOUNTED}), and the way with the least time of its other
+ * runs is used from then on (the least, not the median: noise on a shared machine only adds time). If the chosen way declines a later
+ * input, the first way in the list's order that applies runs instead.
+ *
+ * <p>{@code -Dlowbit.kernel.choice=first} turns the measuring off: then the first way that applies
+ * runs, every time, and callers give ways filtered by their fixed rules.
+ */
+final class FastestWay<T> {
+    /** How ways are chosen. */
+    enum Policy { MEASURE, FIRST }
+
+    /** {@code -Dlowbit.kernel.choice=measure|first}; tests set it directly. */
+    static volatile Policy policy = Policy.valueOf(System.getProperty("lowbit.kernel.choice", "measure")
+            .toUpperCase(Locale.ROOT));
+    /** Runs per way while measuring; the first {@link #UNCOUNTED} are not counted. */
+    static final int TRIALS = 6;
+    /**
+     * Early runs that pay for the JIT compiling the way's loops and for caches filled on first use
+     * (packed weights), and would make the ways tried first look slow.
+     */
+    static final int UNCOUNTED = 2;
+
+    private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
+
+    FastestWay() {
+        this(System::nanoTime);
+    }
+
+    /** With another clock (tests). */
+    FastestWay(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** Whether ways are chosen by measuring (else by the first that applies). */
+    static boolean measuring() {
+        return policy == Policy.MEASURE;
+    }
+
+    /**
+     * The result of one of {@code ways} (in order of preference, each returning null when it does not
+     * apply) for an input of this shape; null when none applies.
+     */
+    T run(int[] shape, List<Supplier<T>> ways) {
+        if (!measuring()) {
+            return firstApplicable(ways, -1);
+        }
+        Tally tally = tallies.computeIfAbsent(Arrays.toString(shape), k -> new Tally(ways.size()));
+        int chosen = tally.chosen;
+        if (chosen >= 0) {
+            T result = ways.get(chosen).get();
+            return result != null ? result : firstApplicable(ways, chosen);
+        }
+        int next = tally.next();
+        if (next < 0) {
+            return firstApplicable(ways, -1);
+        }
+        long start = clock.getAsLong();
+        T result = ways.get(next).get();
+        tally.record(next, result == null ? -1 : clock.getAsLong() - start);
+        return result != null ? result : firstApplicable(ways, next);
+    }
+
+    /** The index of the way chosen for this shape, or -1 while still measuring (for tests and reports). */
+    int chosen(int[] shape) {
+        Tally tally = tallies.get(Arrays.toString(shape));
+        return tally == null ? -1 : tally.chosen;
+    }
+
+    private T firstApplicable(List<Supplier<T>> ways, int skip) {
+        for (int i = 0; i < ways.size(); i++) {
+            if (i != skip) {
+                T result = ways.get(i).get();
+                if (result != null) {
+                    return result;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The measurements of one shape. */
+    private static final class Tally {
+        private final int[] runs;
+        private final long[] best;
+        private final boolean[] declined;
+        private volatile int chosen = -1;
+
+        Tally(int ways) {
+            runs = new int[ways];
+            best = new long[ways];
+            declined = new boolean[ways];
+            Arrays.fill(best, Long.MAX_VALUE);
+        }
+
+        /** The way with the fewest runs among those still measured; -1 when all declined. */
+        synchronized int next() {
+            int pick = -1;
+            for (int i = 0; i < runs.length; i++) {
+                if (!declined[i] && (pick < 0 || runs[i] < runs[pick])) {
+                    pick = i;
+                }
+            }
+            return pick;
+        }
+
+        /** One run of way i: its time in ns, or -1 when it declined. */
+        synchronized void record(int i, long nanos) {
+            if (nanos < 0) {
+                declined[i] = true;
+            } else if (runs[i]++ >= UNCOUNTED) {
+                best[i] = Math.min(best[i], nanos);
+            }
+            int pick = -1;
+            for (int w = 0; w < runs.length; w++) {
+                if (declined[w]) {
+                    continue;
+                }
+                if (runs[w] < TRIALS) {
+                    return;
+                }
+                if (pick < 0 || best[w] < best[pick]) {
+                    pick = w;
+                }
+            }
+            chosen = pick;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.lowbit.ops;
+
+import static dev.lowbit.ops.OrtReferee.random8;
+import static dev.lowbit.ops.OrtReferee.scalar8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.lowbit.onnx.Attribute;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
+import dev.lowbit.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A 7-bit QLinearConv and ConvInteger that all three exact ways accept (int16 runs, Winograd, the
+ * float kernels), run by one executor while {@link FastestWay} measures them and after it chose:
+ * every call's output equals the int32 reference kernels' (the weight fed at run time), with 1 and
+ * 2 threads.
+ */
+class ConvAccumulationTest {
+    private static final int CALLS = 3 * FastestWay.TRIALS + 4;
+
+    @Test
+    void everyWayAndTheChosenOneGiveTheReferenceBytes() {
+        Random r = new Random(17);
+        int cin = 48;
+        int cout = 40;
+        List<Tensor> xs = new ArrayList<>();
+        for (int i = 0; i < CALLS; i++) {
+            xs.add(random8(r, DType.UINT8, 0, 127, 2, cin, 9, 11)); // a ReLU's 7-bit range: int16 runs of 8
+        }
+        Tensor wt = random8(r, DType.INT8, -63, 63, cout, cin, 3, 3);
+        float[] ws = new float[cout];
+        int[] bias = new int[cout];
+        for (int c = 0; c < cout; c++) {
+            ws[c] = 0.002f + r.nextFloat() * 0.01f;
+            bias[c] = r.nextInt(4001) - 2000;
+        }
+        List<Tensor> others = List.of(Tensor.scalar(0.02f), scalar8(DType.UINT8, 0), wt, Tensor.of(ws, cout),
+                scalar8(DType.INT8, 0), Tensor.scalar(0.5f), scalar8(DType.UINT8, 3), Tensor.of(bias, cout));
+        List<Attribute> attrs = List.of(Attribute.ofInts("pads", 1, 1, 1, 1));
+        List<Tensor> convIntegerOthers = List.of(wt, scalar8(DType.UINT8, 0), scalar8(DType.INT8, 0));
+        for (int threads = 1; threads <= 2; threads++) {
+            List<Tensor> fast = runEach("QLinearConv", attrs, xs, others, -1, threads);
+            List<Tensor> reference = runEach("QLinearConv", attrs, xs, others, 2, threads);
+            List<Tensor> fastAcc = runEach("ConvInteger", attrs, xs, convIntegerOthers, -1, threads);
+            List<Tensor> referenceAcc = runEach("ConvInteger", attrs, xs, convIntegerOthers, 0, threads);
+            for (int i = 0; i < CALLS; i++) {
+                assertArrayEquals(reference.get(i).bytes(), fast.get(i).bytes(), "QLinearConv call " + i);
+                assertArrayEquals(referenceAcc.get(i).ints(), fastAcc.get(i).ints(), "ConvInteger call " + i);
+            }
+        }
+    }
+
+    private static List<Tensor> runEach(String op, List<Attribute> attrs, List<Tensor> xs, List<Tensor> others,
+            int fedIndex, int threads) {
+        int before = Parallel.threads();
+        Parallel.setThreads(threads);
+        try {
+            return OneNodeGraph.runEach(op, attrs, xs, others, fedIndex);
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}
