@@ -10,10 +10,11 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The Winograd F(2x2, 3x3) choice of {@link ExactFloatAccumulation} for quantized 3x3 convolutions
- * (stride 1, dilation 1, one group): {@link WinogradInt} when the geometry fits and it is faster
- * than the direct float kernels, which it is once there are enough channels for its 16 GEMMs to
- * outweigh the tile transforms (measured, see {@link #wins}).
+ * The Winograd F(2x2, 3x3) way of {@link ExactFloatAccumulation} for quantized 3x3 convolutions
+ * (stride 1, dilation 1, one group): {@link WinogradInt} when the geometry fits. Whether it is the
+ * faster way for a node is measured ({@link ConvAccumulation}, {@link FastestWay}); {@link #wins}
+ * is the fixed rule used when measuring is off: enough channels for its 16 GEMMs to outweigh the
+ * tile transforms.
  */
 final class ConvWinograd {
     /** When Winograd runs: AUTO by {@link #wins}, or always/never where it fits (for tests and measurements). */

@@ -25,10 +25,11 @@ final class Int16Accumulation {
     /** Below this many taps per output (C/group x kernel), im2col and packing outweigh the gain. */
     static final int MIN_DEPTH = 32;
     /**
-     * Above this many output positions per image the direct float convolution wins: measured single
-     * threaded with runs of 8 (Int16ConvBench, 3x3, 7-bit weights), int16 ran at 0.45-0.5x the float
-     * path at 56x56 and 28x28 outputs, 2.0x at 14x14 (256 channels) and 1.4x at 7x7 (512): on large
-     * maps the float kernels need no unrolled copy of the input, while this path packs one.
+     * The fixed rule's (see {@link #convolveWhereFaster}) largest output map. Measured with the
+     * in-place stride-1 path ({@code Int16DirectConv}; Int16ConvBench, 3x3, 7-bit weights, inputs
+     * [0, 127], batch 8, 2 threads) against the exact float ways, Winograd included: 0.94x at 64
+     * channels 56x56, 0.72x at 128 x 28x28, 1.10x at 256 x 14x14, 1.52x at 512 x 7x7. Where it wins
+     * depends on the machine and the data, which is why the engine measures ({@link FastestWay}).
      */
     static final int MAX_OUT_SIZE = 256;
     /**

@@ -39,17 +39,16 @@ final class Int16MatMul {
         this.columnSums = packed.extentSums();
     }
 
+    /** The fixed rule (used when the engine does not measure): B has enough columns for int16 to win. */
+    boolean wins() {
+        return packed.extent() >= MIN_COLUMNS;
+    }
+
     /**
      * For a node whose B (input {@code bIndex}, 2-D 8-bit) and B zero point are constants, B deep
      * enough ({@link Int16Accumulation#MIN_DEPTH}) and narrow enough for useful runs against 7-bit
      * activations; null otherwise.
      */
-    /** {@link #of} for an op to run: null as well when B has too few columns for the int16 path to win. */
-    static Int16MatMul forOp(OpContext ctx, int bIndex, int zeroPointIndex) {
-        Int16MatMul mm = of(ctx, bIndex, zeroPointIndex);
-        return mm != null && mm.packed.extent() >= MIN_COLUMNS ? mm : null;
-    }
-
     static Int16MatMul of(OpContext ctx, int bIndex, int zeroPointIndex) {
         Tensor b = ctx.constantInput(bIndex);
         if (b == null || (b.dtype() != DType.UINT8 && b.dtype() != DType.INT8) || b.rank() != 2

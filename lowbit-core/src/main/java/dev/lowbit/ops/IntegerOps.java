@@ -71,8 +71,7 @@ final class IntegerOps {
 
     private static dev.lowbit.exec.Op matMulInteger(OpContext ctx) {
         PackedB pre = PackedB.of(ctx, 1, 3);
-        ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 1, 3);
-        Int16MatMul int16 = Int16MatMul.forOp(ctx, 1, 3);
+        MatMulAccumulation fast = MatMulAccumulation.of(ctx, 1, 3, false);
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[1];
@@ -81,11 +80,9 @@ final class IntegerOps {
             boolean bu = QuantTensors.unsigned8(b, "MatMulInteger B");
             int[] az = QuantTensors.zeroPoints8(inputs.length > 2 ? inputs[2] : null, au, "a_zero_point");
             int[] bz = QuantTensors.zeroPoints8(bzT, bu, "b_zero_point");
-            MatMulResult res = az.length == 1 && int16 != null ? int16.multiply(a, au, az[0], b, bzT) : null;
+            MatMulResult res = az.length == 1 && fast != null ? fast.accumulate(a, au, az[0], b, bzT, b.dim(1)) : null;
             if (res == null) {
-                res = az.length == 1 && exact != null && exact.appliesTo(b, bzT, au, az[0])
-                        ? exactMatmul(exact, a, au, az[0], b.dim(1))
-                        : matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, bzT));
+                res = matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, bzT));
             }
             return new Tensor[] {Tensor.of(res.acc(), res.shape())};
         };

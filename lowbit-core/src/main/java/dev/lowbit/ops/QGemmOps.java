@@ -30,14 +30,12 @@ final class QGemmOps implements OpRegistry.Family {
             throw ctx.unsupported("QGemm with a float output (no y_scale)");
         }
         boolean transB = n.getInt("transB", 0) == 1;
-        ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, 3, 5, transB);
+        MatMulAccumulation fast = MatMulAccumulation.of(ctx, 3, 5, transB);
         return inputs -> {
             Tensor a = inputs[0];
             boolean au = QuantTensors.unsigned8(a, "QGemm A");
             int[] az = QuantTensors.zeroPoints8(inputs[2], au, "a_zero_point");
-            boolean exactApplies = exact != null && az.length == 1 && exact.appliesTo(inputs[3], inputs[5], au, az[0]);
-            // The float path took B's layout into account once, at load time.
-            Tensor b = transB && !exactApplies ? transpose(inputs[3]) : inputs[3];
+            Tensor b = inputs[3];
             boolean bu = QuantTensors.unsigned8(b, "QGemm B");
             float[] as = QuantTensors.scales(inputs[1], "a_scale");
             float[] bs = QuantTensors.scales(inputs[4], "b_scale");
@@ -48,9 +46,12 @@ final class QGemmOps implements OpRegistry.Family {
             if (as.length != 1 || ys.length != 1 || az.length != 1) {
                 throw new UnsupportedOpException("QGemm with non-scalar A or Y quantization is not supported");
             }
-            IntegerOps.MatMulResult res = exactApplies
-                    ? IntegerOps.exactMatmul(exact, a, au, az[0], transB ? b.dim(0) : b.dim(1))
-                    : IntegerOps.matmul(a, au, az, b, bu, bz, null);
+            // The fast ways took B's layout into account once, at load time; the reference needs [K, N].
+            IntegerOps.MatMulResult res = fast == null ? null
+                    : fast.accumulate(a, au, az[0], b, inputs[5], transB ? b.dim(0) : b.dim(1));
+            if (res == null) {
+                res = IntegerOps.matmul(a, au, az, transB ? transpose(b) : b, bu, bz, null);
+            }
             int cols = res.n();
             QuantTensors.checkCount(bs.length, cols, "b_scale");
             int[] bias = c == null ? new int[cols] : QuantTensors.ints(c);

@@ -54,6 +54,30 @@ class ConvAccumulationTest {
         }
     }
 
+    /** The same for QLinearMatMul and MatMulInteger with a 7-bit A [2, 24, 96] and B [96, 80]: int16 runs and float. */
+    @Test
+    void matMulWaysGiveTheReferenceBytes() {
+        Random r = new Random(19);
+        List<Tensor> as = new ArrayList<>();
+        for (int i = 0; i < CALLS; i++) {
+            as.add(random8(r, DType.UINT8, 0, 127, 2, 24, 96));
+        }
+        Tensor b = random8(r, DType.INT8, -63, 63, 96, 80);
+        List<Tensor> qOthers = List.of(Tensor.scalar(0.02f), scalar8(DType.UINT8, 0), b, Tensor.scalar(0.01f),
+                scalar8(DType.INT8, 0), Tensor.scalar(0.7f), scalar8(DType.UINT8, 5));
+        List<Tensor> iOthers = List.of(b, scalar8(DType.UINT8, 0), scalar8(DType.INT8, 0));
+        for (int threads = 1; threads <= 2; threads++) {
+            List<Tensor> fast = runEach("QLinearMatMul", List.of(), as, qOthers, -1, threads);
+            List<Tensor> reference = runEach("QLinearMatMul", List.of(), as, qOthers, 2, threads);
+            List<Tensor> fastAcc = runEach("MatMulInteger", List.of(), as, iOthers, -1, threads);
+            List<Tensor> referenceAcc = runEach("MatMulInteger", List.of(), as, iOthers, 0, threads);
+            for (int i = 0; i < CALLS; i++) {
+                assertArrayEquals(reference.get(i).bytes(), fast.get(i).bytes(), "QLinearMatMul call " + i);
+                assertArrayEquals(referenceAcc.get(i).ints(), fastAcc.get(i).ints(), "MatMulInteger call " + i);
+            }
+        }
+    }
+
     private static List<Tensor> runEach(String op, List<Attribute> attrs, List<Tensor> xs, List<Tensor> others,
             int fedIndex, int threads) {
         int before = Parallel.threads();
