@@ -11,12 +11,13 @@ import java.util.function.Supplier;
 /**
  * Chooses among interchangeable ways of computing one node's result — exact kernels that return the
  * same bits at different speeds, such as the int16, Winograd and float paths of a quantized
- * convolution — by timing them on the node's first calls, separately for each input shape. Which
+ * convolution — by timing them on the node's first calls, separately for each class of input shapes
+ * ({@link #key}: extents rounded up to powers of two, at most {@link #MAX_CLASSES}). Which
  * way wins depends on the machine (vector width, caches, cores) and on the geometry in ways a fixed
  * rule gets wrong (cuDNN's benchmark mode and ONNX Runtime's kernel tuning do the same); since every
  * way is exact, the choice changes the speed and never the output.
  *
- * <p>Per shape, the ways take turns until each has run {@link #TRIALS} times (or declined: a way
+ * <p>Per shape class, the ways take turns until each has run {@link #TRIALS} times (or declined: a way
  * returns null when it does not apply to an input, e.g. a range too wide for int16 runs); the first
  * runs of each are not counted ({@link #UNCOUNTED}), and the way with the least time of its other
  * runs is used from then on (the least, not the median: noise on a shared machine only adds time). If the chosen way declines a later
@@ -39,6 +40,9 @@ final class FastestWay<T> {
      * (packed weights), and would make the ways tried first look slow.
      */
     static final int UNCOUNTED = 2;
+
+    /** Shape classes measured per node at most; inputs of further classes take the first way that applies. */
+    static final int MAX_CLASSES = 32;
 
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
     private final LongSupplier clock;
@@ -65,7 +69,10 @@ final class FastestWay<T> {
         if (!measuring()) {
             return firstApplicable(ways, -1);
         }
-        Tally tally = tallies.computeIfAbsent(Arrays.toString(shape), k -> new Tally(ways.size()));
+        Tally tally = tally(shape, ways.size());
+        if (tally == null) {
+            return firstApplicable(ways, -1);
+        }
         int chosen = tally.chosen;
         if (chosen >= 0) {
             T result = ways.get(chosen).get();
@@ -83,8 +90,31 @@ final class FastestWay<T> {
 
     /** The index of the way chosen for this shape, or -1 while still measuring (for tests and reports). */
     int chosen(int[] shape) {
-        Tally tally = tallies.get(Arrays.toString(shape));
+        Tally tally = tallies.get(key(shape));
         return tally == null ? -1 : tally.chosen;
+    }
+
+    /** The measurements of the shape's class; null once {@link #MAX_CLASSES} classes are measured. */
+    private Tally tally(int[] shape, int ways) {
+        String key = key(shape);
+        Tally tally = tallies.get(key);
+        if (tally == null && tallies.size() < MAX_CLASSES) {
+            tally = tallies.computeIfAbsent(key, k -> new Tally(ways));
+        }
+        return tally;
+    }
+
+    /**
+     * The class of a shape: each extent rounded up to a power of two. A transformer called with a
+     * different sequence length each time would otherwise measure forever, running the slower ways
+     * on most calls; within a class the same way is (close to) the fastest.
+     */
+    static String key(int[] shape) {
+        int[] rounded = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            rounded[i] = shape[i] <= 1 ? shape[i] : Integer.highestOneBit(shape[i] - 1) << 1;
+        }
+        return Arrays.toString(rounded);
     }
 
     private T firstApplicable(List<Supplier<T>> ways, int skip) {

@@ -95,6 +95,30 @@ class FastestWayTest {
     }
 
     @Test
+    void shapesWithinAPowerOfTwoShareOneMeasurement() {
+        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        for (int call = 0; call < 3 * FastestWay.TRIALS; call++) {
+            f.run(new int[] {1, 65 + call % 60, 384}, ways(30, 20, 10)); // sequence lengths 65..124
+        }
+        assertEquals(2, f.chosen(new int[] {1, 100, 384}));
+        assertEquals(2, f.chosen(new int[] {1, 128, 300}));
+        assertEquals(-1, f.chosen(new int[] {1, 129, 384}));
+        assertEquals("[0, 1, 2, 4, 8, 16]", FastestWay.key(new int[] {0, 1, 2, 3, 5, 16}));
+    }
+
+    @Test
+    void pastTheLastMeasuredClassTheFirstApplicableWayRuns() {
+        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        for (int c = 0; c < FastestWay.MAX_CLASSES; c++) {
+            f.run(new int[] {1 << c}, ways(30, 20, 10));
+        }
+        int before = calls[0];
+        assertEquals(0, f.run(new int[] {3, 3, 3}, ways(30, 20, 10)));
+        assertEquals(before + 1, calls[0]);
+        assertEquals(-1, f.chosen(new int[] {3, 3, 3}));
+    }
+
+    @Test
     void firstPolicyRunsTheFirstApplicableWayWithoutMeasuring() {
         FastestWay.policy = FastestWay.Policy.FIRST;
         FastestWay<Integer> f = new FastestWay<>(() -> now);
