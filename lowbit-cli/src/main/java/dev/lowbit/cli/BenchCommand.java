@@ -54,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Keep warming up each engine until S seconds have passed as well (default ${DEFAULT-VALUE};"
                     + " 0 = exactly --warmup runs): the JVM compiles lowbit's hot loops while they run, and runs"
                     + " timed before that measure the compiler, not the engine; then until the JIT has been idle for"
-                    + " 2 s, at most 30 s).")
+                    + " 2 s and the integer ops have timed their kernels and chosen, at most 30 s).")
     double warmupSeconds;
 
     /** Warm-up (runs, then time, then until the JIT is idle) and timed runs of one engine. */

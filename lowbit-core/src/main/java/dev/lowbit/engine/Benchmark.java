@@ -1,6 +1,9 @@
 package dev.lowbit.engine;
 
+import dev.lowbit.ops.KernelChoices;
 import dev.lowbit.tensor.Tensor;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -27,7 +30,7 @@ public final class Benchmark {
     /**
      * Warms {@code engine} up: {@code runs} runs (each reported to {@code listener}), then more until
      * {@code seconds} have passed (at most 1000), then, when {@code seconds > 0}, until the JIT has compiled
-     * nothing for 2 s (at most 30 s in all). Timing before that measures the compiler: with a few runs a
+     * nothing for 2 s and every node has chosen its kernels ({@link KernelChoices}; at most 30 s in all). Timing before that measures the compiler: with a few runs a
      * batch-32 run of a small CNN finishes before its kernels are compiled, and on a 2-core machine the
      * compiler threads take a core from a 2-thread run, so timings varied twofold between JVM starts.
      */
@@ -47,16 +50,19 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * Runs until the JIT has compiled nothing for {@link #JIT_QUIET_SECONDS} and no kernel choice is
+     * still being measured ({@link KernelChoices}), at most until {@link #JIT_MAX_SECONDS} after start.
+     */
     private static void untilCompilerIdle(Engine engine, Map<String, Tensor> feed, long start) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            return;
-        }
-        long last = jit.getTotalCompilationTime();
-        long quietSince = System.nanoTime();
-        while (System.nanoTime() - quietSince < JIT_QUIET_SECONDS * 1e9 && System.nanoTime() - start < JIT_MAX_SECONDS * 1e9) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean monitored = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long last = monitored ? jit.getTotalCompilationTime() : 0;
+        long quietSince = monitored ? System.nanoTime() : 0;
+        while ((System.nanoTime() - quietSince < JIT_QUIET_SECONDS * 1e9 || KernelChoices.pending() > 0)
+                && System.nanoTime() - start < JIT_MAX_SECONDS * 1e9) {
             engine.run(feed);
-            long now = jit.getTotalCompilationTime();
+            long now = monitored ? jit.getTotalCompilationTime() : 0;
             if (now != last) {
                 last = now;
                 quietSince = System.nanoTime();

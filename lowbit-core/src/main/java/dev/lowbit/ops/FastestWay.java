@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -43,6 +44,9 @@ final class FastestWay<T> {
 
     /** Shape classes measured per node at most; inputs of further classes take the first way that applies. */
     static final int MAX_CLASSES = 32;
+
+    /** Shape classes still being measured, over all nodes of all sessions ({@link KernelChoices#pending}). */
+    static final AtomicInteger PENDING = new AtomicInteger();
 
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
     private final LongSupplier clock;
@@ -99,7 +103,10 @@ final class FastestWay<T> {
         String key = key(shape);
         Tally tally = tallies.get(key);
         if (tally == null && tallies.size() < MAX_CLASSES) {
-            tally = tallies.computeIfAbsent(key, k -> new Tally(ways));
+            tally = tallies.computeIfAbsent(key, k -> {
+                PENDING.incrementAndGet();
+                return new Tally(ways);
+            });
         }
         return tally;
     }
@@ -135,6 +142,7 @@ final class FastestWay<T> {
         private final long[] best;
         private final boolean[] declined;
         private volatile int chosen = -1;
+        private boolean settled;
 
         Tally(int ways) {
             runs = new int[ways];
@@ -161,6 +169,9 @@ final class FastestWay<T> {
             } else if (runs[i]++ >= UNCOUNTED) {
                 best[i] = Math.min(best[i], nanos);
             }
+            if (settled) {
+                return;
+            }
             int pick = -1;
             for (int w = 0; w < runs.length; w++) {
                 if (declined[w]) {
@@ -173,7 +184,9 @@ final class FastestWay<T> {
                     pick = w;
                 }
             }
-            chosen = pick;
+            chosen = pick; // -1 when every way declined: then the first that applies runs each time
+            settled = true;
+            PENDING.decrementAndGet();
         }
     }
 }

@@ -118,6 +118,23 @@ class FastestWayTest {
         assertEquals(-1, f.chosen(new int[] {3, 3, 3}));
     }
 
+    /** What bench's warm-up waits for: a class counts as pending from its first call until it has chosen. */
+    @Test
+    void pendingCountsClassesStillMeasuring() {
+        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        int before = KernelChoices.pending();
+        f.run(new int[] {7}, ways(30, 20, 10));
+        f.run(new int[] {70}, ways(-1, -1, -1));
+        assertEquals(before + 2, KernelChoices.pending());
+        for (int call = 1; call < 3 * FastestWay.TRIALS; call++) {
+            f.run(new int[] {7}, ways(30, 20, 10));
+        }
+        assertEquals(before + 1, KernelChoices.pending());
+        f.run(new int[] {70}, ways(-1, -1, -1));
+        f.run(new int[] {70}, ways(-1, -1, -1));
+        assertEquals(before, KernelChoices.pending(), "a class where every way declined is settled too");
+    }
+
     @Test
     void firstPolicyRunsTheFirstApplicableWayWithoutMeasuring() {
         FastestWay.policy = FastestWay.Policy.FIRST;
