@@ -10,9 +10,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The in-place stride-1 int16 convolution against the int32 reference convolution and the im2col
- * int16 path: random 2-d geometries (kernels 1-5 per axis, pads 0-3 each side including none and
- * asymmetric, one to several groups), centred u8/s8 inputs with the zero point inside, below or
+ * The in-place int16 convolution against the int32 reference convolution and the im2col int16
+ * path: random 2-d geometries (kernels 1-5 per axis, pads 0-3 each side including none and
+ * asymmetric, strides 1-3 and dilations 1-2 per axis, one to several groups), centred u8/s8 inputs with the zero point inside, below or
  * above the data, per-tensor and per-channel weight zero points, batches 1-3 and 1-3 threads (whole
  * images per thread and positions split across threads).
  */
@@ -46,10 +46,14 @@ class Int16DirectConvTest {
         int[] in = {1 + rnd.nextInt(20), 1 + rnd.nextInt(70)};
         int[] kernel = {1 + rnd.nextInt(5), 1 + rnd.nextInt(5)};
         int[] pads = {rnd.nextInt(4), rnd.nextInt(4), rnd.nextInt(4), rnd.nextInt(4)};
-        if (kernel[0] > in[0] + pads[0] + pads[2] || kernel[1] > in[1] + pads[1] + pads[3]) {
+        // Stride 1 half the time, else 2 or 3 per axis; dilation 1 or 2.
+        int[] strides = t % 2 == 0 ? new int[] {1, 1} : new int[] {1 + rnd.nextInt(3), 1 + rnd.nextInt(3)};
+        int[] dilations = {1 + rnd.nextInt(t % 3 == 0 ? 2 : 1), 1 + rnd.nextInt(t % 3 == 0 ? 2 : 1)};
+        if ((kernel[0] - 1) * dilations[0] + 1 > in[0] + pads[0] + pads[2]
+                || (kernel[1] - 1) * dilations[1] + 1 > in[1] + pads[1] + pads[3]) {
             return false;
         }
-        IntConv.Geometry g = IntConv.Geometry.of(in, kernel, new int[] {1, 1}, new int[] {1, 1}, pads, "NOTSET");
+        IntConv.Geometry g = IntConv.Geometry.of(in, kernel, strides, dilations, pads, "NOTSET");
         assertTrue(Int16DirectConv.handles(g));
         boolean xu = rnd.nextBoolean();
         boolean wu = rnd.nextBoolean();
@@ -88,7 +92,8 @@ class Int16DirectConvTest {
         int[] direct = Int16DirectConv.convolve(x, xu, xz, range.shift(), sums, batch, channels, pw, outChannels, g, run);
         String what = "trial " + t + " threads " + threads + " batch " + batch + " channels " + channels + "->"
                 + outChannels + " groups " + groups + " in " + Arrays.toString(in) + " kernel " + Arrays.toString(kernel)
-                + " pads " + Arrays.toString(pads);
+                + " pads " + Arrays.toString(pads) + " strides " + Arrays.toString(strides) + " dilations "
+                + Arrays.toString(dilations);
         assertArrayEquals(expected, im2col, what);
         assertArrayEquals(expected, direct, what);
         return true;
