@@ -23,6 +23,8 @@ import java.util.Set;
  * <ul>
  * <li>Conv, MatMul → QLinearConv, QLinearMatMul: activation in = out type; int8 activations only
  *     where ORT allows them (not on x86-64) and then with int8 weights; int32 bias.
+ * <li>MatMul with no QuantizeLinear after it → com.microsoft MatMulIntegerToFloat (float output),
+ *     with the same input type rules.
  * <li>Gemm → com.microsoft QGemm: if A is int8 so is B; output type = A's; beta 1 with a bias.
  * <li>Add, Mul → QLinearAdd, QLinearMul; AveragePool, GlobalAveragePool, LeakyRelu, Sigmoid →
  *     QLinear*; Concat → QLinearConcat (all com.microsoft): every quantized type equal.
@@ -127,7 +129,8 @@ public final class QOperatorWriter {
     private static boolean convert(Graph g, Node n, int opset, boolean int8Activations) {
         String op = n.opType();
         return switch (op) {
-            case "Conv", "MatMul" -> weighted(g, n, int8Activations);
+            case "Conv" -> weighted(g, n, int8Activations);
+            case "MatMul" -> weighted(g, n, int8Activations) || matMulToFloat(g, n, int8Activations);
             case "Gemm" -> gemm(g, n);
             case "Add", "Mul" -> binary(g, n);
             case "AveragePool", "GlobalAveragePool", "LeakyRelu", "Sigmoid" -> unary(g, n);
@@ -159,6 +162,59 @@ public final class QOperatorWriter {
         }
         replace(g, u, conv ? "QLinearConv" : "QLinearMatMul", "", inputs, conv ? op.attributes().values() : List.of());
         return true;
+    }
+
+    /**
+     * MatMulNodeGroupSelector without a QuantizeLinear: com.microsoft MatMulIntegerToFloat (A, B,
+     * a_scale, b_scale, a_zp, b_zp), the integer product scaled to float
+     * (MatMulReplaceWithQLinear's MatMulIntToFloatReplacer). ORT's type rules are QLinearMatMul's
+     * (an int8 A only where int8 is allowed, and then with an int8 B); its selector checks no
+     * parameter shapes, lowbit converts only the ones its kernel reproduces: per-tensor A, and a B
+     * per-tensor or, for a 2-D B, per column.
+     */
+    private static boolean matMulToFloat(Graph g, Node op, boolean int8Activations) {
+        QdqNodeUnit u = QdqNodeUnit.find(g, op, new int[] {0, 1}, NONE, false);
+        if (u == null || u.q() != null) {
+            return false;
+        }
+        Node a = u.dq()[0];
+        Node b = u.dq()[1];
+        DType in = u.inputType(g, 0);
+        DType w = u.inputType(g, 1);
+        if (!is8Bit(in) || !is8Bit(w) || (in == DType.INT8 && (!int8Activations || w != DType.INT8))
+                || !perTensor(g, a) || !perTensorOrColumn(g, b)) {
+            return false;
+        }
+        Node fused = new Node("MatMulIntegerToFloat", MS, op.name().isEmpty() ? op.output(0) + "_MatMulIntegerToFloat" : op.name(),
+                new ArrayList<>(List.of(a.input(0), b.input(0), a.input(1), b.input(1), optional(a, 2), optional(b, 2))),
+                new ArrayList<>(List.of(op.output(0))));
+        g.insertBefore(op, fused);
+        g.removeNode(op);
+        g.removeNode(a);
+        g.removeNode(b);
+        return true;
+    }
+
+    /** A DequantizeLinear with one float scale and at most one zero point, no blocks. */
+    private static boolean perTensor(Graph g, Node dq) {
+        Tensor scale = g.constant(dq.input(1));
+        Tensor zp = dq.hasInput(2) ? g.constant(dq.input(2)) : null;
+        return scale != null && scale.dtype() == DType.FLOAT && scale.size() == 1 && (!dq.hasInput(2) || (zp != null && zp.size() == 1))
+                && dq.getInt("block_size", 0) == 0;
+    }
+
+    /** {@link #perTensor}, or a 2-D constant quantized along its last axis (one scale per column). */
+    private static boolean perTensorOrColumn(Graph g, Node dq) {
+        if (perTensor(g, dq)) {
+            return true;
+        }
+        Tensor x = g.constant(dq.input(0));
+        Tensor scale = g.constant(dq.input(1));
+        Tensor zp = dq.hasInput(2) ? g.constant(dq.input(2)) : null;
+        long axis = dq.getInt("axis", 1);
+        return x != null && x.rank() == 2 && (axis == 1 || axis == -1) && dq.getInt("block_size", 0) == 0 && scale != null
+                && scale.dtype() == DType.FLOAT && scale.rank() == 1 && scale.size() == x.dim(1)
+                && (!dq.hasInput(2) || (zp != null && zp.rank() == 1 && zp.size() == x.dim(1)));
     }
 
     /**

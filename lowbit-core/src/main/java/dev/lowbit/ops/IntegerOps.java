@@ -1,5 +1,6 @@
 package dev.lowbit.ops;
 
+import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.tensor.DType;
@@ -69,9 +70,8 @@ final class IntegerOps {
         }
     }
 
-    private static dev.lowbit.exec.Op matMulInteger(OpContext ctx) {
-        PackedB pre = PackedB.of(ctx, 1, 3);
-        MatMulAccumulation fast = MatMulAccumulation.of(ctx, 1, 3, false);
+    private static Op matMulInteger(OpContext ctx) {
+        MatMulAccumulation accumulation = MatMulAccumulation.of(ctx, 1, 3);
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[1];
@@ -80,10 +80,7 @@ final class IntegerOps {
             boolean bu = QuantTensors.unsigned8(b, "MatMulInteger B");
             int[] az = QuantTensors.zeroPoints8(inputs.length > 2 ? inputs[2] : null, au, "a_zero_point");
             int[] bz = QuantTensors.zeroPoints8(bzT, bu, "b_zero_point");
-            MatMulResult res = az.length == 1 && fast != null ? fast.accumulate(a, au, az[0], b, bzT, b.dim(1)) : null;
-            if (res == null) {
-                res = matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, bzT));
-            }
+            MatMulResult res = accumulation.accumulateInts(a, au, az, b, bu, bz, bzT);
             return new Tensor[] {Tensor.of(res.acc(), res.shape())};
         };
     }

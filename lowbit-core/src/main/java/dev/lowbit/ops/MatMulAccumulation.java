@@ -6,45 +6,83 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The exact accumulators {@code sum_k (a - az)(b - bz)} of an 8-bit matmul with a constant 2-D B
- * (QLinearMatMul, MatMulInteger, QGemm) by the faster of the engine's exact ways for the input at
- * hand: int16 runs ({@link Int16MatMul}, narrow A and B) or the float kernels
- * ({@link ExactFloatAccumulation}). Both give the int32 reference's values bit for bit, so
- * {@link FastestWay} picks by timing them per A shape; with {@code -Dlowbit.kernel.choice=first}
- * the int16 way's fixed rule ({@link Int16MatMul#MIN_COLUMNS}) decides instead.
+ * The exact int32 accumulators {@code sum_k (a - az)(b - bz)} of an 8-bit matmul node
+ * (MatMulInteger, QLinearMatMul, QGemm, MatMulIntegerToFloat), by the fastest exact way the node
+ * allows. With a constant 2-D B there are two fast ways, the int16-run GEMM ({@link Int16MatMul},
+ * narrow A and B) and the float kernels on the shifted B ({@link ExactFloatAccumulation}); both give
+ * the int32 reference's values bit for bit, so {@link FastestWay} picks by timing them per A shape
+ * class (with {@code -Dlowbit.kernel.choice=first} the int16 way's fixed rule,
+ * {@link Int16MatMul#wins}, decides instead). Otherwise — a B that is not a constant, as in
+ * attention's activation x activation products, or a per-row A zero point — the int32 kernels run,
+ * on B packed once at load when it is a constant ({@link IntegerOps.PackedB}). One place chooses,
+ * so every op chooses alike.
  */
 final class MatMulAccumulation {
+    private final IntegerOps.PackedB packed;
     private final ExactFloatAccumulation exact;
     private final Int16MatMul int16;
-    private final FastestWay<IntegerOps.MatMulResult> fastest = new FastestWay<>();
+    private final FastestWay<Tensor> fastest = new FastestWay<>();
 
-    private MatMulAccumulation(ExactFloatAccumulation exact, Int16MatMul int16) {
+    private MatMulAccumulation(IntegerOps.PackedB packed, ExactFloatAccumulation exact, Int16MatMul int16) {
+        this.packed = packed;
         this.exact = exact;
         this.int16 = int16;
     }
 
-    /**
-     * For the node of {@code ctx} with B at input {@code bIndex} ([K, N], or [N, K] when
-     * {@code transposed}: the int16 way then does not apply) and its zero point at
-     * {@code zeroPointIndex}; null when neither way can be prepared (B not a constant).
-     */
-    static MatMulAccumulation of(OpContext ctx, int bIndex, int zeroPointIndex, boolean transposed) {
-        ExactFloatAccumulation exact = ExactFloatAccumulation.matMul(ctx, bIndex, zeroPointIndex, transposed);
-        Int16MatMul int16 = transposed ? null : Int16MatMul.of(ctx, bIndex, zeroPointIndex);
-        return exact == null && int16 == null ? null : new MatMulAccumulation(exact, int16);
+    /** For a node whose B [K, N] is input {@code bIndex} and B zero point input {@code zeroPointIndex}. */
+    static MatMulAccumulation of(OpContext ctx, int bIndex, int zeroPointIndex) {
+        return new MatMulAccumulation(IntegerOps.PackedB.of(ctx, bIndex, zeroPointIndex),
+                ExactFloatAccumulation.matMul(ctx, bIndex, zeroPointIndex), Int16MatMul.of(ctx, bIndex, zeroPointIndex));
     }
 
     /**
-     * The accumulators of A (zero point az) times B (zero point tensor bzT) with B's {@code n}
-     * columns, or null when no fast way applies (other tensors than the constants these were made
-     * from, shapes they reject) and the caller runs the int32 reference kernels.
+     * For QGemm's B stored transposed ([N, K], transB = 1): only the float way (which takes B's
+     * layout into account once, at load); {@link #fast} then, the caller transposing for the rest.
      */
-    IntegerOps.MatMulResult accumulate(Tensor a, boolean au, int az, Tensor b, Tensor bzT, int n) {
+    static MatMulAccumulation transposed(OpContext ctx, int bIndex, int zeroPointIndex) {
+        return new MatMulAccumulation(null, ExactFloatAccumulation.matMul(ctx, bIndex, zeroPointIndex, true), null);
+    }
+
+    /**
+     * The accumulators by a fast way: FLOAT (exact integers, from the float kernels) or INT32, shaped
+     * as the matmul's output; null when neither applies (B or its zero point not the constants these
+     * were made from, shapes they reject, A's range too wide for int16 runs and the float sums).
+     */
+    Tensor fast(Tensor a, boolean au, int az, Tensor b, Tensor bzTensor) {
         boolean measured = FastestWay.measuring();
-        boolean exactApplies = exact != null && exact.appliesTo(b, bzT, au, az);
-        List<Supplier<IntegerOps.MatMulResult>> ways = List.of(
-                () -> int16 == null || (!measured && !int16.wins()) ? null : int16.multiply(a, au, az, b, bzT),
-                () -> exactApplies ? IntegerOps.exactMatmul(exact, a, au, az, n) : null);
+        boolean exactApplies = exact != null && exact.appliesTo(b, bzTensor, au, az);
+        List<Supplier<Tensor>> ways = List.of(
+                () -> int16 == null || (!measured && !int16.wins()) ? null : ints(int16.multiply(a, au, az, b, bzTensor)),
+                () -> exactApplies ? exact.accumulate(a, au, az) : null);
         return fastest.run(a.shapeRef(), ways);
+    }
+
+    /**
+     * The accumulators of A [..., M, K] times B [..., K, N], FLOAT (exact integers) or INT32.
+     * {@code az} has 1 or M values, {@code bz} 1 or N; {@code bzTensor} is the run's B zero point
+     * input (null if absent), which the load-time ways check they were made for.
+     */
+    Tensor accumulate(Tensor a, boolean au, int[] az, Tensor b, boolean bu, int[] bz, Tensor bzTensor) {
+        Tensor acc = az.length == 1 ? fast(a, au, az[0], b, bzTensor) : null;
+        if (acc != null) {
+            return acc;
+        }
+        return ints(IntegerOps.matmul(a, au, az, b, bu, bz, packed == null ? null : packed.packedFor(b, bzTensor)));
+    }
+
+    /** {@link #accumulate} as int32 values. */
+    IntegerOps.MatMulResult accumulateInts(Tensor a, boolean au, int[] az, Tensor b, boolean bu, int[] bz, Tensor bzTensor) {
+        return asInts(accumulate(a, au, az, b, bu, bz, bzTensor), a, b.rank() == 1 ? 1 : b.dim(b.rank() - 1));
+    }
+
+    /** FLOAT or INT32 accumulators of A times a B of n columns as int32 values (a FLOAT array goes back to the pool). */
+    static IntegerOps.MatMulResult asInts(Tensor acc, Tensor a, int n) {
+        int[] shape = acc.shape();
+        int m = a.rank() == 1 ? 1 : a.dim(a.rank() - 2);
+        return new IntegerOps.MatMulResult(ExactFloatAccumulation.toInts(acc), shape, m, n);
+    }
+
+    private static Tensor ints(IntegerOps.MatMulResult r) {
+        return r == null ? null : Tensor.of(r.acc(), r.shape());
     }
 }

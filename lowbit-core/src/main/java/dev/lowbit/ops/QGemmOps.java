@@ -30,7 +30,7 @@ final class QGemmOps implements OpRegistry.Family {
             throw ctx.unsupported("QGemm with a float output (no y_scale)");
         }
         boolean transB = n.getInt("transB", 0) == 1;
-        MatMulAccumulation fast = MatMulAccumulation.of(ctx, 3, 5, transB);
+        MatMulAccumulation accumulation = transB ? MatMulAccumulation.transposed(ctx, 3, 5) : MatMulAccumulation.of(ctx, 3, 5);
         return inputs -> {
             Tensor a = inputs[0];
             boolean au = QuantTensors.unsigned8(a, "QGemm A");
@@ -47,11 +47,9 @@ final class QGemmOps implements OpRegistry.Family {
                 throw new UnsupportedOpException("QGemm with non-scalar A or Y quantization is not supported");
             }
             // The fast ways took B's layout into account once, at load time; the reference needs [K, N].
-            IntegerOps.MatMulResult res = fast == null ? null
-                    : fast.accumulate(a, au, az[0], b, inputs[5], transB ? b.dim(0) : b.dim(1));
-            if (res == null) {
-                res = IntegerOps.matmul(a, au, az, transB ? transpose(b) : b, bu, bz, null);
-            }
+            Tensor fastAcc = accumulation.fast(a, au, az[0], b, inputs[5]);
+            IntegerOps.MatMulResult res = fastAcc != null ? MatMulAccumulation.asInts(fastAcc, a, transB ? b.dim(0) : b.dim(1))
+                    : IntegerOps.matmul(a, au, az, transB ? transpose(b) : b, bu, bz, null);
             int cols = res.n();
             QuantTensors.checkCount(bs.length, cols, "b_scale");
             int[] bias = c == null ? new int[cols] : QuantTensors.ints(c);

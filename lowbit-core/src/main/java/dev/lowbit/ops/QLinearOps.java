@@ -25,8 +25,7 @@ final class QLinearOps {
     }
 
     private static Op matMul(OpContext ctx) {
-        IntegerOps.PackedB pre = IntegerOps.PackedB.of(ctx, 3, 5);
-        MatMulAccumulation fast = MatMulAccumulation.of(ctx, 3, 5, false);
+        MatMulAccumulation accumulation = MatMulAccumulation.of(ctx, 3, 5);
         return inputs -> {
             Tensor a = inputs[0];
             Tensor b = inputs[3];
@@ -42,10 +41,7 @@ final class QLinearOps {
                 throw new UnsupportedOpException("QLinearMatMul with non-scalar a or y quantization is not supported");
             }
             QuantTensors.unsigned8(yzT, "y_zero_point"); // the output type: u8 or s8, independent of a's
-            IntegerOps.MatMulResult res = fast == null ? null : fast.accumulate(a, au, az[0], b, inputs[5], b.dim(1));
-            if (res == null) {
-                res = IntegerOps.matmul(a, au, az, b, bu, bz, pre == null ? null : pre.packedFor(b, inputs[5]));
-            }
+            IntegerOps.MatMulResult res = accumulation.accumulateInts(a, au, az, b, bu, bz, inputs[5]);
             int n = res.n();
             QuantTensors.checkCount(bs.length, n, "b_scale");
             float[] mult = new float[n];

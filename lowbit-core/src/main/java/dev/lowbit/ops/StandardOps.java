@@ -28,6 +28,7 @@ public final class StandardOps implements OpRegistry.Family {
                 new NormalizationOps(),
                 new QuantOps(),
                 new QGemmOps(),
+                new MatMulIntegerToFloatOps(),
                 new QLinearBinaryOps(),
                 new QLinearPoolOps(),
                 new QLinearTableOps(),

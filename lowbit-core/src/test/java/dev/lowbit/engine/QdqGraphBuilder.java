@@ -30,6 +30,16 @@ final class QdqGraphBuilder {
         return name;
     }
 
+    /** An input whose leading dimensions are symbolic (batch, sequence), as transformer exports declare them. */
+    String dynamicInput(String name, int... trailing) {
+        List<ValueInfo.Dim> dims = new ArrayList<>(List.of(ValueInfo.Dim.symbolic("batch"), ValueInfo.Dim.symbolic("sequence")));
+        for (int d : trailing) {
+            dims.add(ValueInfo.Dim.of(d));
+        }
+        g.inputs().add(new ValueInfo(name, DType.FLOAT, dims));
+        return name;
+    }
+
     private String constant(Tensor t) {
         String n = "c" + id++;
         g.setInitializer(n, t);
@@ -83,6 +93,23 @@ final class QdqGraphBuilder {
         Node dq = new Node("DequantizeLinear", "dq" + id, List.of(constant(w), constant(Tensor.of(s, shape[0])),
                 constant(Tensor.zeros(DType.INT8, shape[0]))), List.of("w" + id));
         dq.set(Attribute.ofInt("axis", 0));
+        g.addNode(dq);
+        return "w" + id++;
+    }
+
+    /** Int8 MatMul weights [k, n] (symmetric) with one scale per column (axis 1), behind a DequantizeLinear. */
+    String matMulWeights(int k, int n) {
+        Tensor w = Tensor.zeros(DType.INT8, k, n);
+        for (int i = 0; i < w.size(); i++) {
+            w.bytes()[i] = (byte) (r.nextInt(255) - 127);
+        }
+        float[] s = new float[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = 0.004f + 0.004f * r.nextFloat();
+        }
+        Node dq = new Node("DequantizeLinear", "dq" + id, List.of(constant(w), constant(Tensor.of(s, n)),
+                constant(Tensor.zeros(DType.INT8, n))), List.of("w" + id));
+        dq.set(Attribute.ofInt("axis", 1));
         g.addNode(dq);
         return "w" + id++;
     }
