@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * rule gets wrong (cuDNN's benchmark mode and ONNX Runtime's kernel tuning do the same); since every
  * way is exact, the choice changes the speed and never the output.
  *
- * <p>Per shape class, the ways take turns until each has run {@link #TRIALS} times (or declined: a way
+ * <p>Per shape class, the ways first take turns untimed for {@link #WARM_UP_NANOS} (the JIT compiles
+ * them meanwhile), then in turn until each has run {@link #TRIALS} times (or declined: a way
  * returns null when it does not apply to an input, e.g. a range too wide for int16 runs); the first
  * runs of each are not counted ({@link #UNCOUNTED}), and the way with the least time of its other
  * runs is used from then on (the least, not the median: noise on a shared machine only adds time). If the chosen way declines a later
@@ -35,12 +36,16 @@ final class FastestWay<T> {
     static volatile Policy policy = Policy.valueOf(System.getProperty("lowbit.kernel.choice", "measure")
             .toUpperCase(Locale.ROOT));
     /** Runs per way while measuring; the first {@link #UNCOUNTED} are not counted. */
-    static final int TRIALS = 6;
+    static final int TRIALS = 5;
+    /** Measured runs of each way not counted: the first pays for caches filled on first use (packed weights). */
+    static final int UNCOUNTED = 1;
     /**
-     * Early runs that pay for the JIT compiling the way's loops and for caches filled on first use
-     * (packed weights), and would make the ways tried first look slow.
+     * How long a shape class takes turns through its ways untimed before measuring: the JIT compiles
+     * a way's loops only once they have run a while, in the background, and until then a kernel runs
+     * several times slower than it will, which made small models' nodes (a few hundred microseconds
+     * a call) choose from the order they tried the ways in.
      */
-    static final int UNCOUNTED = 2;
+    static final long WARM_UP_NANOS = 1_000_000_000L;
 
     /** Shape classes measured per node at most; inputs of further classes take the first way that applies. */
     static final int MAX_CLASSES = 32;
@@ -51,13 +56,16 @@ final class FastestWay<T> {
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
     private final LongSupplier clock;
 
+    private final long warmUpNanos;
+
     FastestWay() {
-        this(System::nanoTime);
+        this(System::nanoTime, WARM_UP_NANOS);
     }
 
-    /** With another clock (tests). */
-    FastestWay(LongSupplier clock) {
+    /** With another clock and warm-up (tests). */
+    FastestWay(LongSupplier clock, long warmUpNanos) {
         this.clock = clock;
+        this.warmUpNanos = warmUpNanos;
     }
 
     /** Whether ways are chosen by measuring (else by the first that applies). */
@@ -82,13 +90,14 @@ final class FastestWay<T> {
             T result = ways.get(chosen).get();
             return result != null ? result : firstApplicable(ways, chosen);
         }
-        int next = tally.next();
+        long start = clock.getAsLong();
+        boolean warming = start - tally.born < warmUpNanos;
+        int next = warming ? tally.nextTurn() : tally.next();
         if (next < 0) {
             return firstApplicable(ways, -1);
         }
-        long start = clock.getAsLong();
         T result = ways.get(next).get();
-        tally.record(next, result == null ? -1 : clock.getAsLong() - start);
+        tally.record(next, result == null ? -1 : clock.getAsLong() - start, !warming);
         return result != null ? result : firstApplicable(ways, next);
     }
 
@@ -105,7 +114,7 @@ final class FastestWay<T> {
         if (tally == null && tallies.size() < MAX_CLASSES) {
             tally = tallies.computeIfAbsent(key, k -> {
                 PENDING.incrementAndGet();
-                return new Tally(ways);
+                return new Tally(ways, clock.getAsLong());
             });
         }
         return tally;
@@ -141,10 +150,14 @@ final class FastestWay<T> {
         private final int[] runs;
         private final long[] best;
         private final boolean[] declined;
+        /** When the class was first seen: its warm-up runs until {@link #warmUpNanos} later. */
+        private final long born;
         private volatile int chosen = -1;
         private boolean settled;
+        private int turn;
 
-        Tally(int ways) {
+        Tally(int ways, long born) {
+            this.born = born;
             runs = new int[ways];
             best = new long[ways];
             declined = new boolean[ways];
@@ -162,12 +175,26 @@ final class FastestWay<T> {
             return pick;
         }
 
-        /** One run of way i: its time in ns, or -1 when it declined. */
-        synchronized void record(int i, long nanos) {
+        /** During the warm-up: the ways in turn, skipping those that declined; -1 when all did. */
+        synchronized int nextTurn() {
+            for (int tries = 0; tries < runs.length; tries++) {
+                int i = turn++ % runs.length;
+                if (!declined[i]) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** One run of way i: its time in ns, or -1 when it declined; {@code counted} false in the warm-up. */
+        synchronized void record(int i, long nanos, boolean counted) {
             if (nanos < 0) {
                 declined[i] = true;
-            } else if (runs[i]++ >= UNCOUNTED) {
+            } else if (counted && runs[i]++ >= UNCOUNTED) {
                 best[i] = Math.min(best[i], nanos);
+            }
+            if (!counted) {
+                return;
             }
             if (settled) {
                 return;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A 7-bit QLinearConv and ConvInteger that all three exact ways accept (int16 runs, Winograd, the
- * float kernels), run by one executor while {@link FastestWay} measures them and after it chose:
+ * float kernels), run by one executor while {@link FastestWay} takes turns through them:
  * every call's output equals the int32 reference kernels' (the weight fed at run time), with 1 and
  * 2 threads.
  */

@@ -37,7 +37,7 @@ class FastestWayTest {
 
     @Test
     void measuresEachWayThenKeepsTheFastest() {
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         int[] shape = {2, 3};
         for (int call = 0; call < 3 * FastestWay.TRIALS; call++) {
             assertEquals(-1, f.chosen(shape), "still measuring at call " + call);
@@ -53,10 +53,32 @@ class FastestWayTest {
         assertEquals(FastestWay.TRIALS + 10, calls[1]);
     }
 
+    /** During the warm-up the ways take turns untimed: a way slow only while the JIT compiles it still wins. */
+    @Test
+    void warmUpRunsEveryWayUntimedFirst() {
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 1000);
+        int[] shape = {5};
+        int[] runs0 = new int[1];
+        Supplier<Integer> compiling = () -> {
+            now += runs0[0]++ < 4 ? 400 : 10; // 1600 ticks of "interpreted" runs, then fast
+            return 0;
+        };
+        for (int call = 0; call < 5; call++) { // starting at ticks 0, 400, 430, 830, 860: all before 1000
+            f.run(shape, List.of(compiling, way(1, 30)));
+        }
+        assertEquals(3, runs0[0], "turns: 0, 1, 0, 1, 0");
+        assertEquals(2, calls[1]);
+        assertEquals(-1, f.chosen(shape));
+        for (int call = 0; call < 4 * FastestWay.TRIALS; call++) {
+            f.run(shape, List.of(compiling, way(1, 30)));
+        }
+        assertEquals(0, f.chosen(shape));
+    }
+
     @Test
     void uncountedFirstRunsDoNotDecide() {
         // Way 0 is slow only on its first runs (a JIT compiling it), then fastest.
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         int[] shape = {1};
         int[] runs0 = new int[1];
         for (int call = 0; call < 2 * FastestWay.TRIALS; call++) {
@@ -70,7 +92,7 @@ class FastestWayTest {
 
     @Test
     void declinedWaysAreSkippedAndTheChosenFallsBackInOrder() {
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         int[] shape = {4};
         // The first call: way 0 declines and way 1 answers (not timed); then 1 and 2 take turns.
         for (int call = 0; call < 2 * FastestWay.TRIALS + 1; call++) {
@@ -85,7 +107,7 @@ class FastestWayTest {
 
     @Test
     void shapesAreMeasuredSeparately() {
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         for (int call = 0; call < 3 * FastestWay.TRIALS; call++) {
             f.run(new int[] {1, 8}, ways(10, 20, 30));
             f.run(new int[] {8, 1}, ways(30, 20, 10));
@@ -96,7 +118,7 @@ class FastestWayTest {
 
     @Test
     void shapesWithinAPowerOfTwoShareOneMeasurement() {
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         for (int call = 0; call < 3 * FastestWay.TRIALS; call++) {
             f.run(new int[] {1, 65 + call % 60, 384}, ways(30, 20, 10)); // sequence lengths 65..124
         }
@@ -108,7 +130,7 @@ class FastestWayTest {
 
     @Test
     void pastTheLastMeasuredClassTheFirstApplicableWayRuns() {
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         for (int c = 0; c < FastestWay.MAX_CLASSES; c++) {
             f.run(new int[] {1 << c}, ways(30, 20, 10));
         }
@@ -121,7 +143,7 @@ class FastestWayTest {
     /** What bench's warm-up waits for: a class counts as pending from its first call until it has chosen. */
     @Test
     void pendingCountsClassesStillMeasuring() {
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         int before = KernelChoices.pending();
         f.run(new int[] {7}, ways(30, 20, 10));
         f.run(new int[] {70}, ways(-1, -1, -1));
@@ -138,7 +160,7 @@ class FastestWayTest {
     @Test
     void firstPolicyRunsTheFirstApplicableWayWithoutMeasuring() {
         FastestWay.policy = FastestWay.Policy.FIRST;
-        FastestWay<Integer> f = new FastestWay<>(() -> now);
+        FastestWay<Integer> f = new FastestWay<>(() -> now, 0);
         for (int call = 0; call < 3 * FastestWay.TRIALS; call++) {
             assertEquals(1, f.run(new int[] {3}, ways(-1, 90, 10)));
         }
