@@ -22,8 +22,9 @@ import java.util.function.Supplier;
  * them meanwhile), then in turn until each has run {@link #TRIALS} times (or declined: a way
  * returns null when it does not apply to an input, e.g. a range too wide for int16 runs); the first
  * runs of each are not counted ({@link #UNCOUNTED}), and the way with the least time of its other
- * runs is used from then on (the least, not the median: noise on a shared machine only adds time). If the chosen way declines a later
- * input, the first way in the list's order that applies runs instead.
+ * runs is used from then on (the least, not the median: noise on a shared machine only adds time).
+ * If the chosen way declines a later input, the first way in the list's order that applies runs
+ * instead.
  *
  * <p>{@code -Dlowbit.kernel.choice=first} turns the measuring off: then the first way that applies
  * runs, every time, and callers give ways filtered by their fixed rules.
