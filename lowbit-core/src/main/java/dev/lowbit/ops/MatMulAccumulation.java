@@ -1,7 +1,12 @@
 package dev.lowbit.ops;
 
 import dev.lowbit.exec.OpContext;
+import dev.lowbit.tensor.BufferPool;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.Int16Gemm;
+import dev.lowbit.tensor.kernels.IntQuantize;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -13,9 +18,11 @@ import java.util.function.Supplier;
  * the int32 reference's values bit for bit, so {@link FastestWay} picks by timing them per A shape
  * class (with {@code -Dlowbit.kernel.choice=first} the int16 way's fixed rule,
  * {@link Int16MatMul#wins}, decides instead). Otherwise — a B that is not a constant, as in
- * attention's activation x activation products, or a per-row A zero point — the int32 kernels run,
- * on B packed once at load when it is a constant ({@link IntegerOps.PackedB}). One place chooses,
- * so every op chooses alike.
+ * attention's activation x activation products — both operands are shifted to floats per call and
+ * multiplied by the float MatMul when the sums provably stay exact ({@link #bothShifted}), and
+ * failing that (or with per-row or per-column zero points) the int32 kernels run, on B packed once
+ * at load when it is a constant ({@link IntegerOps.PackedB}). One place chooses, so every op
+ * chooses alike.
  */
 final class MatMulAccumulation {
     private final IntegerOps.PackedB packed;
@@ -64,10 +71,47 @@ final class MatMulAccumulation {
      */
     Tensor accumulate(Tensor a, boolean au, int[] az, Tensor b, boolean bu, int[] bz, Tensor bzTensor) {
         Tensor acc = az.length == 1 ? fast(a, au, az[0], b, bzTensor) : null;
+        if (acc == null && az.length == 1 && bz.length == 1) {
+            acc = bothShifted(a, au, az[0], b, bu, bz[0]);
+        }
         if (acc != null) {
             return acc;
         }
         return ints(IntegerOps.matmul(a, au, az, b, bu, bz, packed == null ? null : packed.packedFor(b, bzTensor)));
+    }
+
+    /**
+     * A and B both shifted to floats ({@code a - az}, {@code b - bz}) and multiplied by the float
+     * MatMul, when every partial sum provably stays an integer float32 holds exactly:
+     * {@code K * max|a - az| * max|b - bz| <= 2^24} on the operands' actual ranges. For products of
+     * two activations (attention's Q x K^T and P x V, whose B changes every call): a head's
+     * K = 32..128 with 8-bit operands stays far below the bound. Null when the bound fails.
+     */
+    static Tensor bothShifted(Tensor a, boolean au, int az, Tensor b, boolean bu, int bz) {
+        if (a.rank() < 1 || b.rank() < 1) {
+            return null;
+        }
+        int k = a.dim(a.rank() - 1);
+        long maxA = Int16Gemm.Range.of(a.bytes(), 0, a.size(), au).including(az).maxAbsFrom(az);
+        long maxB = Int16Gemm.Range.of(b.bytes(), 0, b.size(), bu).including(bz).maxAbsFrom(bz);
+        if ((double) k * maxA * maxB > ExactFloatAccumulation.EXACT_LIMIT) {
+            return null;
+        }
+        float[] af = shifted(a, au, az);
+        float[] bf = shifted(b, bu, bz);
+        Tensor y = MatMulOps.matMul("integer MatMul", Tensor.wrap(DType.FLOAT, a.shape(), af),
+                Tensor.wrap(DType.FLOAT, b.shape(), bf), null);
+        BufferPool.release(af);
+        BufferPool.release(bf);
+        return y;
+    }
+
+    private static float[] shifted(Tensor x, boolean unsigned, int zeroPoint) {
+        byte[] xb = x.bytes();
+        float[] out = BufferPool.floatsUninitialized(xb.length);
+        Parallel.forRange(xb.length, 1 << 16, (start, end) ->
+                IntQuantize.shiftedFloats(xb, start, end - start, unsigned, zeroPoint, out, start));
+        return out;
     }
 
     /** {@link #accumulate} as int32 values. */

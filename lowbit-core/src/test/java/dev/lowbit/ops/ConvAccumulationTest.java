@@ -3,6 +3,8 @@ package dev.lowbit.ops;
 import static dev.lowbit.ops.OrtReferee.random8;
 import static dev.lowbit.ops.OrtReferee.scalar8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.onnx.Attribute;
 import dev.lowbit.tensor.DType;
@@ -76,6 +78,46 @@ class ConvAccumulationTest {
                 assertArrayEquals(referenceAcc.get(i).ints(), fastAcc.get(i).ints(), "MatMulInteger call " + i);
             }
         }
+    }
+
+    /**
+     * Products of two activations (B fed at run time, as attention's): both operands shifted to
+     * floats when K * max|a - az| * max|b - bz| <= 2^24, else the int32 kernels; both equal the
+     * int32 reference, for u8/s8 and zero points inside and outside the data, below and above the bound.
+     */
+    @Test
+    void activationTimesActivationEqualsTheReference() {
+        Random r = new Random(23);
+        int[] ways = new int[2];
+        for (int trial = 0; trial < 12; trial++) {
+            int k = trial < 6 ? 32 + r.nextInt(100) : 400 + r.nextInt(200); // larger K: past the bound
+            boolean au = r.nextBoolean();
+            boolean bu = r.nextBoolean();
+            Tensor a = random8(r, au ? DType.UINT8 : DType.INT8, au ? 0 : -128, au ? 255 : 127, 3, 5, k);
+            Tensor b = random8(r, bu ? DType.UINT8 : DType.INT8, bu ? 0 : -128, bu ? 255 : 127, 3, k, 7);
+            int az = (au ? 0 : -128) + r.nextInt(256);
+            int bz = (bu ? 0 : -128) + r.nextInt(256);
+            int[] expected = IntegerOps.matmul(a, au, new int[] {az}, b, bu, new int[] {bz}, null).acc();
+            Tensor got = MatMulAccumulation.bothShifted(a, au, az, b, bu, bz);
+            long maxA = 0;
+            long maxB = 0;
+            for (int i = 0; i < a.size(); i++) {
+                maxA = Math.max(maxA, Math.abs((au ? a.bytes()[i] & 0xFF : a.bytes()[i]) - az));
+            }
+            for (int i = 0; i < b.size(); i++) {
+                maxB = Math.max(maxB, Math.abs((bu ? b.bytes()[i] & 0xFF : b.bytes()[i]) - bz));
+            }
+            boolean fits = (double) k * maxA * maxB <= ExactFloatAccumulation.EXACT_LIMIT;
+            assertEquals(fits, got != null, "trial " + trial + " k " + k);
+            ways[fits ? 0 : 1]++;
+            if (got != null) {
+                assertArrayEquals(expected, ExactFloatAccumulation.toInts(got), "trial " + trial);
+            }
+            List<Tensor> others = List.of(b, scalar8(a.dtype(), az), scalar8(b.dtype(), bz));
+            Tensor viaOp = OneNodeGraph.run("MatMulInteger", List.of(), a, others, 0);
+            assertArrayEquals(expected, viaOp.ints(), "MatMulInteger with a fed B, trial " + trial);
+        }
+        assertTrue(ways[0] > 0 && ways[1] > 0, "both within and past the bound: " + ways[0] + ", " + ways[1]);
     }
 
     private static List<Tensor> runEach(String op, List<Attribute> attrs, List<Tensor> xs, List<Tensor> others,
