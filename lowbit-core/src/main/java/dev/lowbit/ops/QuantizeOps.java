@@ -126,8 +126,13 @@ final class QuantizeOps {
             }
             Layout l = p.layout(x.shapeRef(), scale, zp);
             float[] y = new float[x.size()];
-            QuantMath.dequantize(QuantTensors.ints(x), l, QuantTensors.scales(scale, "DequantizeLinear scale"),
-                    zp == null ? null : QuantTensors.ints(zp), y);
+            float[] scales = QuantTensors.scales(scale, "DequantizeLinear scale");
+            int[] zeroPoints = zp == null ? null : QuantTensors.ints(zp);
+            if (x.dtype() == DType.UINT8 || x.dtype() == DType.INT8) {
+                QuantMath.dequantize(x.bytes(), x.dtype() == DType.UINT8, l, scales, zeroPoints, y);
+            } else {
+                QuantMath.dequantize(QuantTensors.ints(x), l, scales, zeroPoints, y);
+            }
             return new Tensor[] {Tensor.of(y, x.shapeRef())};
         };
     }

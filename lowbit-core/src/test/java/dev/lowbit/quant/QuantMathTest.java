@@ -104,4 +104,36 @@ class QuantMathTest {
         assertEquals(0, QuantMath.dynamicUint8(new float[] {1f, 5f}).zeroPoint());
         assertEquals(255, QuantMath.dynamicUint8(new float[] {-1f, -5f}).zeroPoint());
     }
+    /** The byte dequantize equals the int one bit for bit: per tensor, per axis and blocked, u8 and s8, with and without zero points. */
+    @Test
+    void byteDequantizeEqualsIntDequantize() {
+        Random r = new Random(31);
+        int[] shape = {3, 5, 7};
+        int n = 3 * 5 * 7;
+        Layout[] layouts = {Layout.perTensor(n), Layout.perAxis(shape, 0),
+            Layout.perAxis(shape, 1), Layout.perAxis(shape, 2), Layout.blocked(shape, 2, 3)};
+        for (Layout l : layouts) {
+            for (boolean unsigned : new boolean[] {true, false}) {
+                byte[] q = new byte[n];
+                r.nextBytes(q);
+                int[] widened = new int[n];
+                for (int i = 0; i < n; i++) {
+                    widened[i] = unsigned ? q[i] & 0xFF : q[i];
+                }
+                float[] scales = new float[l.scaleCount()];
+                int[] zps = new int[l.scaleCount()];
+                for (int i = 0; i < scales.length; i++) {
+                    scales[i] = 1e-3f + r.nextFloat() * 0.1f;
+                    zps[i] = (unsigned ? 0 : -128) + r.nextInt(256);
+                }
+                for (int[] zp : new int[][] {zps, null}) {
+                    float[] expected = new float[n];
+                    float[] got = new float[n];
+                    QuantMath.dequantize(widened, l, scales, zp, expected);
+                    QuantMath.dequantize(q, unsigned, l, scales, zp, got);
+                    assertArrayEquals(expected, got, 0f, l + " unsigned " + unsigned + " zp " + (zp != null));
+                }
+            }
+        }
+    }
 }
