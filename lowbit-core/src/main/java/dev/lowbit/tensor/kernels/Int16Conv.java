@@ -4,8 +4,9 @@ import dev.lowbit.tensor.Parallel;
 import java.util.Arrays;
 
 /**
- * Integer convolution on {@link Int16Gemm}: per image and group, the input is unrolled by
- * {@link IntConv#im2col} with a shift c subtracted, packed into int16 B panels and multiplied by the
+ * Integer convolution on {@link Int16Gemm} for any number of spatial axes (the engine runs 2-D ones
+ * in place, {@link Int16DirectConv}, and this is also their reference in tests): per image and
+ * group, the input is unrolled by {@link IntConv#im2col} with a shift c subtracted, packed into int16 B panels and multiplied by the
  * group's weights, packed once as int16 A panels ({@code w - wz}); then {@code (c - xz) * sum_k (w - wz)}
  * is added per output channel in int32. Exact under the bound of {@link Int16Gemm} (the caller picks
  * c and the run length from the actual input and weight maxima).
@@ -85,21 +86,14 @@ public final class Int16Conv {
         // Whole images per thread when there are enough of them; otherwise the GEMM itself splits.
         boolean perItem = items >= Parallel.threads();
         Parallel.forRange(items, perItem ? 1 : items, (start, end) -> {
-            boolean direct = Int16Im2col.handles(g);
-            int[] cols = direct ? null : new int[kRows * outSize];
-            short[] row = direct ? new short[(outSize + Int16Gemm.nr() - 1) / Int16Gemm.nr() * Int16Gemm.nr()] : null;
+            int[] cols = new int[kRows * outSize];
             short[] packed = new short[Int16Gemm.Packed.size(outSize, kRows, Int16Gemm.nr())];
             for (int t = start; t < end; t++) {
                 int n = t / groups;
                 int grp = t % groups;
                 int xOff = (n * channels + grp * cg) * inSize;
-                Int16Gemm.Packed b;
-                if (direct) {
-                    b = Int16Im2col.pack(x, xOff, xUnsigned, shift, xZero - shift, cg, g, packed, row);
-                } else {
-                    IntConv.im2col(x, xOff, xUnsigned, shift, xZero - shift, cg, g, cols);
-                    b = Int16Gemm.packRows(cols, 0, kRows, outSize, packed);
-                }
+                IntConv.im2col(x, xOff, xUnsigned, shift, xZero - shift, cg, g, cols);
+                Int16Gemm.Packed b = Int16Gemm.packRows(cols, 0, kRows, outSize, packed);
                 int cOff = (n * outChannels + grp * mg) * outSize;
                 Int16Gemm.multiply(weights[grp], b, acc, cOff, outSize, run);
                 correct(acc, cOff, outSize, shift - xZero, weightSums, grp * mg, mg);
