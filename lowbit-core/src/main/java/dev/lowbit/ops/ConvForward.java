@@ -12,6 +12,7 @@ import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.Clamp;
 import dev.lowbit.tensor.kernels.ConvEpilogue;
 import dev.lowbit.tensor.kernels.ConvDepthwiseBlocked;
+import dev.lowbit.tensor.kernels.ConvDepthwiseInPlace;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvDirectKernel;
 import dev.lowbit.tensor.kernels.ConvGeometry;
@@ -24,7 +25,9 @@ import java.util.Arrays;
 
 /**
  * Conv, by one of four paths: depthwise convolutions (one input and one output channel per group)
- * run a direct per-plane kernel, or on small maps channel-blocked ({@link ConvDepthwiseBlocked}); 1x1 convolutions a GEMM per image on the input as it lies
+ * run in place on small stride-1 maps ({@link ConvDepthwiseInPlace}), else channel-blocked on small
+ * maps ({@link ConvDepthwiseBlocked}), else a direct per-plane kernel; 1x1 convolutions a GEMM per
+ * image on the input as it lies
  * ({@link ConvPointwise}); 2-D convolutions on feature maps big enough that little of a
  * register tile is wasted run {@link ConvDirect} (no im2col); the rest (tiny maps, 1-D, 3-D) run
  * {@link ConvGemm}, an im2col GEMM whose columns span the images of the batch, with taps that only
@@ -45,6 +48,8 @@ public final class ConvForward {
     private final boolean constantBias;
     /** Constant depthwise weights and bias in channel blocks, made on first use. */
     private volatile ConvDepthwiseBlocked.Weights blockedDepthwise;
+    /** The in-place depthwise plan of the last input geometry seen (it depends on the input's size only). */
+    private volatile InPlacePlan inPlacePlan;
     /** Constant weights packed for the direct kernel, made on first use (not every Conv takes that path). */
     private volatile float[][] directPacked;
     /** Constant weights cut to tap windows of small inputs and packed, per window. */
@@ -52,6 +57,9 @@ public final class ConvForward {
 
     /** {@code -Dlowbit.conv.direct=false} turns the direct path off (for measurements). */
     private static final boolean DIRECT_ENABLED = !"false".equals(System.getProperty("lowbit.conv.direct"));
+
+    /** {@code -Dlowbit.depthwise.inplace=false} turns the in-place depthwise path off (for measurements). */
+    private static final boolean IN_PLACE_ENABLED = !"false".equals(System.getProperty("lowbit.depthwise.inplace"));
 
     /** Node attributes (set only by lowbit's own graph optimiser) asking for a clamp of the output. */
     public static final String FUSED_MIN = "lowbit_fused_clip_min";
@@ -121,6 +129,19 @@ public final class ConvForward {
             blockedDepthwise = made;
         }
         return made;
+    }
+
+    private record InPlacePlan(int[] in, ConvDepthwiseInPlace.Plan plan) {
+    }
+
+    private ConvDepthwiseInPlace.Plan inPlacePlan(ConvGeometry geo) {
+        InPlacePlan cached = inPlacePlan;
+        if (cached != null && Arrays.equals(cached.in(), geo.in())) {
+            return cached.plan();
+        }
+        ConvDepthwiseInPlace.Plan plan = ConvDepthwiseInPlace.Plan.of(geo, depthwise.blockLanes());
+        inPlacePlan = new InPlacePlan(geo.in().clone(), plan);
+        return plan;
     }
 
     /** Weights W[filters, k] packed per group for the GEMM. */
@@ -215,6 +236,11 @@ public final class ConvForward {
         // The direct kernel is for depthwise convs (one input and one output channel per group); a conv
         // from one input channel to many filters (a stem) is a GEMM over all filters at once.
         boolean direct = cg == 1 && mg == 1 && rank == 2;
+        if (direct && IN_PLACE_ENABLED && ConvDepthwiseInPlace.suits(geo)) {
+            ConvDepthwiseInPlace.run(depthwise, inPlacePlan(geo), xs, ws, bs, batch, channels, ys, rs, clamp,
+                    clampMin, clampMax);
+            return y;
+        }
         if (direct && ConvDepthwiseBlocked.suits(geo)) {
             ConvDepthwiseBlocked.run(depthwise, geo, blockedWeights(ws, bs, group, taps), xs, batch, channels, ys, rs,
                     clamp, clampMin, clampMax);

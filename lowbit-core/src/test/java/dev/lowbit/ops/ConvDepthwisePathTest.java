@@ -17,8 +17,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Depthwise Conv (one input and one output channel per group: phase planes + a flat vector loop per
- * channel) with fused residual and clamp, against the naive reference of {@link ConvOpsTest}: strides
+ * Depthwise Conv (one input and one output channel per group: in place for stride 1 and rows as wide
+ * as the input's, else channel-blocked on small maps or phase planes + a flat vector loop per channel)
+ * with fused residual and clamp, against the naive reference of {@link ConvOpsTest}: strides
  * 1 to 3 (MobileNet's stride 2 included), dilations, asymmetric pads, odd sizes from 1x1 to wide rows,
  * batch 1 and more, 1 to 3 threads (which must agree exactly).
  */
@@ -46,6 +47,13 @@ class ConvDepthwisePathTest {
                 int dH = trial % 8 == 0 ? 2 : 1, dW = trial % 6 == 0 ? 2 : 1;
                 int pt = rnd.nextInt(kH), pl = rnd.nextInt(kW), pb = rnd.nextInt(kH), pr = rnd.nextInt(kW);
                 int spanH = (kH - 1) * dH + 1, spanW = (kW - 1) * dW + 1;
+                if (trial % 3 == 0) {
+                    // stride 1, rows as wide as the input's: the in-place path (ConvDepthwiseInPlace)
+                    sH = 1;
+                    sW = 1;
+                    pl = rnd.nextInt(spanW);
+                    pr = spanW - 1 - pl;
+                }
                 if (h + pt + pb < spanH || w + pl + pr < spanW) {
                     pb += spanH;
                     pr += spanW;

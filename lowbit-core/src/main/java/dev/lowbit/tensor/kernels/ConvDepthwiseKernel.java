@@ -152,6 +152,52 @@ public abstract class ConvDepthwiseKernel {
     protected abstract void interleavedRow(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
             float[] bias, int bOff, float lo, float hi, float[] o, int oOff);
 
+    /**
+     * Channels [c0, c1) of one image by {@link ConvDepthwiseInPlace}: for each output position i of
+     * channel c's plane, y[yOff + c * outPlane + i] = min(max(bias[c] + sum over taps t, in order, of
+     * w[c * taps + t] * (valid ? x[xOff + c * inPlane + i + offsets[t]] : 0) (+ res at y's index),
+     * lo), hi), each tap a fused multiply-add (bias null: 0; res null: no add). Lanes of a chunk are
+     * the kernel's vector lanes ({@link #blockLanes}).
+     */
+    protected abstract void inPlacePlanes(ConvDepthwiseInPlace.Plan plan, float[] x, int xOff, float[] w,
+            float[] bias, int c0, int c1, float[] res, float lo, float hi, float[] y, int yOff);
+
+    /**
+     * {@link #inPlacePlanes} one position at a time: the reference, and the plain-Java kernel (its
+     * fused multiply-adds are the vector kernels', so both give the same bits).
+     */
+    protected static void inPlacePlanesScalar(ConvDepthwiseInPlace.Plan plan, float[] x, int xOff, float[] w,
+            float[] bias, int c0, int c1, float[] res, float lo, float hi, float[] y, int yOff) {
+        for (int c = c0; c < c1; c++) {
+            int in = xOff + c * plan.inPlane(), out = yOff + c * plan.outPlane();
+            float b = bias == null ? 0f : bias[c];
+            for (int j = 0; j < plan.chunks(); j++) {
+                inPlaceChunkScalar(plan, x, in, w, c * plan.taps(), b, res, lo, hi, y, out, j);
+            }
+        }
+    }
+
+    /** Chunk {@code j} of one plane of {@link #inPlacePlanes}, one position at a time. */
+    protected static void inPlaceChunkScalar(ConvDepthwiseInPlace.Plan plan, float[] x, int in, float[] w, int wOff,
+            float bias, float[] res, float lo, float hi, float[] y, int out, int j) {
+        int taps = plan.taps(), lanes = plan.lanes();
+        int[] offsets = plan.offsets();
+        boolean[] valid = plan.valid();
+        int end = Math.min(plan.outPlane(), (j + 1) * lanes);
+        for (int i = j * lanes; i < end; i++) {
+            int v = j * taps * lanes + i % lanes;
+            float acc = bias;
+            for (int t = 0; t < taps; t++) {
+                float xv = valid[v + t * lanes] ? x[in + i + offsets[t]] : 0f;
+                acc = Math.fma(xv, w[wOff + t], acc);
+            }
+            if (res != null) {
+                acc += res[out + i];
+            }
+            y[out + i] = Math.min(Math.max(acc, lo), hi);
+        }
+    }
+
     /** Scalar loop for output columns [ow0, outW). */
     protected static void rowScalar(int[] taps, int outW, float[] s, int src, float[] w, int wOff, float bias,
             float[] y, int yOff, int ow0) {

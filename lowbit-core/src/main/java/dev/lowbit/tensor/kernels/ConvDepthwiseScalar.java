@@ -50,4 +50,10 @@ final class ConvDepthwiseScalar extends ConvDepthwiseKernel {
             }
         }
     }
+
+    @Override
+    protected void inPlacePlanes(ConvDepthwiseInPlace.Plan plan, float[] x, int xOff, float[] w, float[] bias,
+            int c0, int c1, float[] res, float lo, float hi, float[] y, int yOff) {
+        inPlacePlanesScalar(plan, x, xOff, w, bias, c0, c1, res, lo, hi, y, yOff);
+    }
 }

@@ -2,6 +2,7 @@ package dev.lowbit.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
@@ -41,6 +42,41 @@ class LoopsAgreementTest {
         t.int16MicroKernelWrapsAlike();
         t.resampleRows();
         t.depthwiseBlocks();
+        t.depthwiseInPlaceIsBitExact();
+    }
+
+    /**
+     * In-place depthwise convolution (masked vector taps against one position at a time; both fuse
+     * every multiply-add, so exactly equal) for stride 1 and rows as wide as the input's: planes of
+     * 1 to 17 rows and columns, 1x1 to 5x5 kernels, dilation 1 and 2, vertical padding of any kind, a
+     * tensor whose first and last planes put taps outside the array, residual or not, clamp or not.
+     */
+    @Test
+    void depthwiseInPlaceIsBitExact() {
+        ConvDepthwiseKernel fk = FAST.depthwiseConv(), sk = SCALAR.depthwiseConv();
+        for (int trial = 0; trial < 120; trial++) {
+            int channels = 1 + rnd.nextInt(20), h = 1 + rnd.nextInt(17), w = 1 + rnd.nextInt(17);
+            int kH = 1 + rnd.nextInt(5), kW = 1 + rnd.nextInt(5), d = 1 + rnd.nextInt(2);
+            int spanH = (kH - 1) * d + 1, spanW = (kW - 1) * d + 1;
+            int pl = rnd.nextInt(spanW), pt = rnd.nextInt(spanH), pb = rnd.nextInt(spanH);
+            int oh = h + pt + pb - spanH + 1;
+            if (oh < 1 || w < 1) {
+                continue;
+            }
+            ConvGeometry geo = new ConvGeometry(new int[] {h, w}, new int[] {kH, kW}, new int[] {1, 1},
+                    new int[] {d, d}, new int[] {pt, pl}, new int[] {oh, w});
+            assertTrue(ConvDepthwiseInPlace.suits(geo));
+            float[] x = random(2 * channels * h * w), wt = random(channels * kH * kW);
+            float[] bias = trial % 4 == 0 ? null : random(channels);
+            float[] res = trial % 3 == 0 ? null : random(2 * channels * oh * w);
+            boolean clamp = trial % 2 == 0;
+            float[] fast = new float[2 * channels * oh * w], plain = new float[fast.length];
+            ConvDepthwiseInPlace.run(fk, ConvDepthwiseInPlace.Plan.of(geo, fk.blockLanes()), x, wt, bias, 2,
+                    channels, fast, res, clamp, -0.5f, 0.5f);
+            ConvDepthwiseInPlace.run(sk, ConvDepthwiseInPlace.Plan.of(geo, fk.blockLanes()), x, wt, bias, 2,
+                    channels, plain, res, clamp, -0.5f, 0.5f);
+            assertArrayEquals(plain, fast, 0f, "trial " + trial + " " + h + "x" + w + " k" + kH + "x" + kW);
+        }
     }
 
     /**
