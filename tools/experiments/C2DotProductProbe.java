@@ -47,9 +47,13 @@ public class C2DotProductProbe {
     public static void main(String[] args) {
         int n = 256, reps = 2_000_000;
         short[] a = new short[2 * n], b = new short[2 * n];
+        short[] b1 = new short[2 * n], b2 = new short[2 * n], b3 = new short[2 * n];
         for (int i = 0; i < 2 * n; i++) {
             a[i] = (short) (i % 13 - 6);
             b[i] = (short) (i % 7 - 3);
+            b1[i] = (short) (i % 5 - 2);
+            b2[i] = (short) (i % 11 - 5);
+            b3[i] = (short) (i % 3 - 1);
         }
         int[] c = new int[n];
         float[] fc = new float[n], fa = new float[n], fb = new float[n];
@@ -62,7 +66,7 @@ public class C2DotProductProbe {
             double mem = 2.0 * n * reps / (System.nanoTime() - t);
             t = System.nanoTime();
             for (int r = 0; r < reps / 4; r++) {
-                fourPairs(c, a, b, b, b, b, n);
+                fourPairs(c, a, b, b1, b2, b3, n); // distinct arrays: the same one four times lets C2 share the loads
             }
             double four = 2.0 * n * reps / (System.nanoTime() - t);
             t = System.nanoTime();
