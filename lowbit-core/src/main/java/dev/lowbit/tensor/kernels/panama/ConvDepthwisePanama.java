@@ -173,9 +173,11 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
 
     /**
      * Channel by channel, each plane's chunks of V positions as vectors, every tap a masked load (off
-     * the input's edges nothing is read) and a fused multiply-add. A loop over the taps: unrolled
-     * for 3x3 with the weights held in registers, the method was too big for the client compiler
-     * (see row9Masked) and 1.5x slower in the server compiler's code.
+     * the input's edges nothing is read) and a fused multiply-add. Two chunks at a time: each tap's
+     * add waits for the previous one, and with one chain in flight the loop ran at the FMA's latency
+     * (160 channels 7x7, 32 images: 150 against 220 us; four chains were no faster). A loop over the
+     * taps: unrolled for 3x3 with the weights held in registers, the method was too big for the
+     * client compiler (see row9Masked) and 1.5x slower in the server compiler's code.
      */
     @Override
     protected void inPlacePlanes(ConvDepthwiseInPlace.Plan plan, float[] x, int xOff, float[] w, float[] bias,
@@ -194,7 +196,25 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
         boolean[] valid = plan.valid();
         FloatVector vb = FloatVector.broadcast(S, bias);
         int lowest = plan.minOffset(), highest = plan.maxOffset() + V;
-        for (int j = 0; j < plan.chunks(); j++) {
+        int chunks = plan.chunks();
+        int j = 0;
+        for (; j + 1 < chunks; j += 2) {
+            int p = in + j * V, v = j * taps * V;
+            if (p + lowest < 0 || p + V + highest > x.length) {
+                break;
+            }
+            FloatVector acc0 = vb, acc1 = vb;
+            for (int t = 0; t < taps; t++) {
+                FloatVector wt = FloatVector.broadcast(S, w[wOff + t]);
+                VectorMask<Float> m0 = VectorMask.fromArray(S, valid, v + t * V);
+                VectorMask<Float> m1 = VectorMask.fromArray(S, valid, v + (taps + t) * V);
+                acc0 = FloatVector.fromArray(S, x, p + offsets[t], m0).fma(wt, acc0);
+                acc1 = FloatVector.fromArray(S, x, p + V + offsets[t], m1).fma(wt, acc1);
+            }
+            finishChunk(acc0, plan.outPlane(), j * V, res, lo, hi, y, out);
+            finishChunk(acc1, plan.outPlane(), (j + 1) * V, res, lo, hi, y, out);
+        }
+        for (; j < chunks; j++) {
             int p = in + j * V, v = j * taps * V;
             if (p + lowest < 0 || p + highest > x.length) {
                 // Taps past the array's ends (the first and last planes of a tensor): a masked load
