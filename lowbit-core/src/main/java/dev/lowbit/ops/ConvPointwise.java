@@ -98,7 +98,7 @@ final class ConvPointwise {
         int block = kernel.nr() * PANELS_PER_TASK;
         int tasks = (total + block - 1) / block;
         Parallel.forRange(tasks, 1, (t0, t1) -> {
-            BatchScratch scratch = SCRATCH.get();
+            ConvScratch scratch = ConvScratch.get();
             float[] packed = scratch.packed(GemmPacked.size(block, channels, kernel.nr()));
             float[] tile = scratch.tile(filters * block);
             for (int t = t0; t < t1; t++) {
@@ -151,28 +151,6 @@ final class ConvPointwise {
                         p.residual(), at, p.clamp(), p.lo(), p.hi());
             }
             r += run;
-        }
-    }
-
-    private static final ThreadLocal<BatchScratch> SCRATCH = ThreadLocal.withInitial(BatchScratch::new);
-
-    /** Per-thread packed columns and output tile of {@link #runBatched}, grown to the largest seen. */
-    private static final class BatchScratch {
-        private float[] packed = new float[0];
-        private float[] tile = new float[0];
-
-        float[] packed(int n) {
-            if (packed.length < n) {
-                packed = new float[n];
-            }
-            return packed;
-        }
-
-        float[] tile(int n) {
-            if (tile.length < n) {
-                tile = new float[n];
-            }
-            return tile;
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.lowbit.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.exec.Op;
 import dev.lowbit.onnx.Attribute;
@@ -9,13 +11,18 @@ import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.Clamp;
+import dev.lowbit.tensor.kernels.ConvGeometry;
+import dev.lowbit.tensor.kernels.Gemm;
+import dev.lowbit.tensor.kernels.GemmPacked;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * 1x1 Convs with a constant weight (the per-image GEMM of {@link ConvPointwise}, and the batched
- * GEMM below its minimum map size) with bias, fused residual and clamp, against the naive reference
- * of {@link ConvOpsTest}; 1 to 3 threads must agree exactly.
+ * 1x1 Convs with a constant weight (the per-image GEMM of {@link ConvPointwise}, its GEMM whose
+ * columns run across the images of a batch on small maps, and the im2col GEMM below its minimum map
+ * size) with bias, fused residual and clamp, against the naive reference of {@link ConvOpsTest}; 1 to
+ * 3 threads must agree exactly. The cross-image GEMM is also checked on its own: maps from 1x1 to
+ * 16x16, channel counts past the GEMM's K block, column blocks ending inside an image.
  */
 class ConvPointwisePathTest {
     private static Tensor random(Random rnd, int... shape) {
@@ -69,5 +76,89 @@ class ConvPointwisePathTest {
         } finally {
             Parallel.setThreads(threadsBefore);
         }
+    }
+
+    @Test
+    void batchedColumnsMatchReference() {
+        Random rnd = new Random(3);
+        int threadsBefore = Parallel.threads();
+        try {
+            for (int trial = 0; trial < 40; trial++) {
+                int batch = 2 + rnd.nextInt(6);
+                int channels = trial % 8 == 0 ? 257 + rnd.nextInt(60) : 1 + rnd.nextInt(70);
+                int filters = 1 + rnd.nextInt(50);
+                int h = 1 + rnd.nextInt(16), w = 1 + rnd.nextInt(16);
+                ConvGeometry geo = new ConvGeometry(new int[] {h, w}, new int[] {1, 1}, new int[] {1, 1},
+                        new int[] {1, 1}, new int[] {0, 0}, new int[] {h, w});
+                Tensor x = random(rnd, batch, channels, h, w), wt = random(rnd, filters, channels, 1, 1);
+                float[] b = trial % 3 == 0 ? null : random(rnd, filters).floats();
+                float[] r = trial % 2 == 0 ? random(rnd, batch, filters, h, w).floats() : null;
+                boolean clamp = trial % 4 != 1;
+                float[] expected = ConvOpsTest.referenceConv(x, wt, b, 1, new int[] {1, 1}, new int[] {1, 1},
+                        new int[] {0, 0}, new int[] {h, w});
+                for (int i = 0; i < expected.length; i++) {
+                    float v = expected[i] + (r != null ? r[i] : 0f);
+                    expected[i] = clamp ? Clamp.reference(v, 0f, 6f) : v;
+                }
+                GemmPacked packed = Gemm.packA(false, filters, channels, wt.floats(), 0, channels);
+                String what = "trial " + trial + " batch " + batch + " " + channels + " -> " + filters + " at " + h
+                        + "x" + w;
+                float[] single = null;
+                for (int threads : new int[] {1, 2, 3}) {
+                    Parallel.setThreads(threads);
+                    float[] y = new float[expected.length];
+                    ConvPointwise.runBatched(packed, new ConvGemm.Problem(geo, batch, channels, filters, 1,
+                            x.floats(), new GemmPacked[] {packed}, b, r, y, clamp, 0f, 6f));
+                    for (int i = 0; i < expected.length; i++) {
+                        float tol = 1e-5f * (1 + channels) * (1 + Math.abs(expected[i]));
+                        assertEquals(expected[i], y[i], tol, what + " threads " + threads + " element " + i);
+                    }
+                    if (single == null) {
+                        single = y;
+                    } else {
+                        assertArrayEquals(single, y, what + ": thread counts disagree");
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(threadsBefore);
+        }
+    }
+
+    /** The Conv op on 7x7 maps over a batch (the batched path where its panels are wide) against the reference. */
+    @Test
+    void convOpOnSmallMapsOverABatch() {
+        Random rnd = new Random(8);
+        int batch = 4, channels = 40, filters = 24;
+        Tensor x = random(rnd, batch, channels, 7, 7), wt = random(rnd, filters, channels, 1, 1);
+        Tensor b = random(rnd, filters), r = random(rnd, batch, filters, 7, 7);
+        Tensor y = ConvFusedPathsTest.conv(wt, true, true, Attribute.ofInts("kernel_shape", 1, 1))
+                .run(new Tensor[] {x, wt, b, r})[0];
+        float[] expected = ConvOpsTest.referenceConv(x, wt, b.floats(), 1, new int[] {1, 1}, new int[] {1, 1},
+                new int[] {0, 0}, new int[] {7, 7});
+        for (int i = 0; i < expected.length; i++) {
+            float e = Clamp.reference(expected[i] + r.floats()[i], 0f, 6f);
+            assertEquals(e, y.floats()[i], 1e-4f, "element " + i);
+        }
+    }
+
+    @Test
+    void choosesBatchedColumnsOnlyWherePanelsWouldBePadding() {
+        int nr = Gemm.kernel().nr();
+        if (nr >= 16) { // 49 positions in 64 lanes (the plain-Java kernel's narrow panels waste little)
+            assertTrue(ConvPointwise.batchedColumns(problem(7, 32)), "7x7 over 32 images");
+        }
+        assertFalse(ConvPointwise.batchedColumns(problem(7, 1)), "a single image");
+        int exact = (int) Math.sqrt(nr * 4.0);
+        if (exact * exact == nr * 4) {
+            assertFalse(ConvPointwise.batchedColumns(problem(exact, 8)), exact + "x" + exact + " fills its panels");
+        }
+        assertFalse(ConvPointwise.batchedColumns(problem(32, 8)), "32x32 is past the small maps");
+    }
+
+    private static ConvGemm.Problem problem(int side, int batch) {
+        ConvGeometry geo = new ConvGeometry(new int[] {side, side}, new int[] {1, 1}, new int[] {1, 1},
+                new int[] {1, 1}, new int[] {0, 0}, new int[] {side, side});
+        return new ConvGemm.Problem(geo, batch, 8, 8, 1, null, null, null, null, null, false, 0f, 0f);
     }
 }

@@ -17,8 +17,8 @@ import java.util.Arrays;
  * transposing channel blocks into an interleaved buffer and back ({@link ConvDepthwiseBlocked}) or
  * copying each plane into zero-bordered phase planes. Measured in one JVM, 2 threads, 3x3 kernels,
  * best of 12 (in place / per plane / channel-blocked, microseconds): 160 channels 7x7, 32 images:
- * 219 / 382 / 266; 64 channels 14x14, 32 images: 258 / 299 / 395; 144 channels 28x28, 8 images: 555 /
- * 631 / 825. Same bits as the per-plane path (the same fused multiply-adds in the same order).
+ * 150 / 361 / 244; 64 channels 14x14, 32 images: 185 / 272 / 352; 144 channels 28x28, 8 images: 372 /
+ * 410 / 800. Same bits as the per-plane path (the same fused multiply-adds in the same order).
  */
 public final class ConvDepthwiseInPlace {
     /** Channels per parallel task. */
@@ -29,8 +29,9 @@ public final class ConvDepthwiseInPlace {
 
     /**
      * Output planes up to this many positions go in place. Past it the validity table outgrows the L1
-     * cache (taps bytes per position) and the per-plane path, whose rows need no masks, wins: at
-     * 112x112, 3x3, 0.49 against 0.25 ms for 2 images of 32 channels; up to 28x28 in place wins.
+     * cache (taps bytes per position) and the per-plane path, whose rows need no masks, is as fast or
+     * faster: at 56x56, 3x3, 2 images of 32 channels, 84 against 81 us; at 112x112 361 against 307 us;
+     * up to 28x28 in place wins.
      */
     static final int MAX_POSITIONS = 1024;
 
