@@ -24,7 +24,7 @@ public final class QdqFusion {
      * The model to execute, optimised as runtimes do before running (ONNX Runtime's default graph
      * optimisations): no-op nodes removed, constant subgraphs folded, BatchNormalization folded into
      * the preceding Conv/Gemm, QDQ patterns fused into integer ops, decomposed LayerNorm and GELU
-     * fused into single ops, scales, bias rows and transposes around float MatMuls folded into them, and Relu/Clip fused into the float Conv before them. The caller's model is not
+     * fused into single ops, scales, bias rows and transposes around float MatMuls folded into them, Relu/Clip fused into the float Conv before them, and stacks of 1x1 and depthwise Convs run on channel-blocked activations ({@link BlockedLayout}). The caller's model is not
      * changed; graph inputs and outputs keep their names.
      */
     public static Model forExecution(Model m) {
@@ -57,6 +57,7 @@ public final class QdqFusion {
         MatMulFusion.apply(copy.graph());
         ResidualFusion.apply(copy.graph());
         ActivationFusion.apply(copy.graph());
+        BlockedLayout.apply(copy.graph());
         return copy;
     }
 }

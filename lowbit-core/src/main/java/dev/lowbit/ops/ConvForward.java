@@ -93,6 +93,11 @@ public final class ConvForward {
                 ? packWeights(w.floats(), w.dim(0), w.size() / w.dim(0)) : null;
     }
 
+    /** The Conv of {@code ctx}'s node, for ops that run convolutions as parts of their own work. */
+    static ConvForward of(OpContext ctx) {
+        return new ConvForward(ctx);
+    }
+
     static Op create(OpContext ctx) {
         ConvForward conv = new ConvForward(ctx);
         return inputs -> new Tensor[] {conv.run(inputs[0], inputs[1], inputs.length > 2 ? inputs[2] : null,
@@ -290,7 +295,7 @@ public final class ConvForward {
         return y;
     }
 
-    private ConvGeometry geometry(int[] xShape, int[] wShape, int rank) {
+    ConvGeometry geometry(int[] xShape, int[] wShape, int rank) {
         int[] in = Arrays.copyOfRange(xShape, 2, xShape.length);
         int[] kernel = attrs.kernel(wShape, label);
         int[] strides = attrs.strides(rank);

@@ -14,6 +14,7 @@ public final class ConvOps implements OpRegistry.Family {
     public void register(OpRegistry r) {
         r.register("Conv", ConvForward::create);
         r.register("ConvTranspose", ConvTransposeForward::create);
+        BlockedConvOps.register(r);
     }
 
     /** The attributes Conv and ConvTranspose share, validated at load time. */

@@ -103,9 +103,12 @@ class ConvFusedPathsTest {
                         Tensor y = conv(constW, residual, clamp, attrs).run(new Tensor[] {x, wt, b, r})[0];
                         assertArrayEquals(new int[] {batch, mg * group, oh, ow}, y.shapeRef(), what);
                         assertClose(expected, y.floats(), what);
+                        if (constW == null) {
+                            continue; // a weight known only at run time may take another path, in another order
+                        }
                         if (single == null) {
                             single = y.floats();
-                        } else if (constW != null) {
+                        } else {
                             assertArrayEquals(single, y.floats(), what + ": thread counts disagree");
                         }
                     }

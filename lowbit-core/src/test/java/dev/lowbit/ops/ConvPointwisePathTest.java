@@ -2,8 +2,6 @@ package dev.lowbit.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lowbit.exec.Op;
 import dev.lowbit.onnx.Attribute;
@@ -18,11 +16,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * 1x1 Convs with a constant weight (the per-image GEMM of {@link ConvPointwise}, its GEMM whose
- * columns run across the images of a batch on small maps, and the im2col GEMM below its minimum map
- * size) with bias, fused residual and clamp, against the naive reference of {@link ConvOpsTest}; 1 to
- * 3 threads must agree exactly. The cross-image GEMM is also checked on its own: maps from 1x1 to
- * 16x16, channel counts past the GEMM's K block, column blocks ending inside an image.
+ * 1x1 Convs with a constant weight ({@link ConvPointwise}'s direct kernel, and the im2col GEMM below
+ * its minimum map size) with bias, fused residual and clamp, against the naive reference of
+ * {@link ConvOpsTest}; 1 to 3 threads must agree exactly.
  */
 class ConvPointwisePathTest {
     private static Tensor random(Random rnd, int... shape) {
@@ -78,16 +74,22 @@ class ConvPointwisePathTest {
         }
     }
 
+    /**
+     * {@link ConvPointwise#run} on its own: maps from 1 to 300 positions (partial vectors, the input
+     * array's last image, whose loads would run past the array), channel counts past the packing's
+     * K block, filter counts ending inside a weight panel, batches smaller and larger than the
+     * threads, so that images or weight panels are split.
+     */
     @Test
-    void batchedColumnsMatchReference() {
+    void directMatchesReferenceOverThreads() {
         Random rnd = new Random(3);
         int threadsBefore = Parallel.threads();
         try {
             for (int trial = 0; trial < 40; trial++) {
-                int batch = 2 + rnd.nextInt(6);
+                int batch = 1 + rnd.nextInt(6);
                 int channels = trial % 8 == 0 ? 257 + rnd.nextInt(60) : 1 + rnd.nextInt(70);
                 int filters = 1 + rnd.nextInt(50);
-                int h = 1 + rnd.nextInt(16), w = 1 + rnd.nextInt(16);
+                int h = 1 + rnd.nextInt(trial % 5 == 0 ? 20 : 8), w = 1 + rnd.nextInt(15);
                 ConvGeometry geo = new ConvGeometry(new int[] {h, w}, new int[] {1, 1}, new int[] {1, 1},
                         new int[] {1, 1}, new int[] {0, 0}, new int[] {h, w});
                 Tensor x = random(rnd, batch, channels, h, w), wt = random(rnd, filters, channels, 1, 1);
@@ -107,7 +109,7 @@ class ConvPointwisePathTest {
                 for (int threads : new int[] {1, 2, 3}) {
                     Parallel.setThreads(threads);
                     float[] y = new float[expected.length];
-                    ConvPointwise.runBatched(packed, new ConvGemm.Problem(geo, batch, channels, filters, 1,
+                    ConvPointwise.run(packed, new ConvGemm.Problem(geo, batch, channels, filters, 1,
                             x.floats(), new GemmPacked[] {packed}, b, r, y, clamp, 0f, 6f));
                     for (int i = 0; i < expected.length; i++) {
                         float tol = 1e-5f * (1 + channels) * (1 + Math.abs(expected[i]));
@@ -125,7 +127,7 @@ class ConvPointwisePathTest {
         }
     }
 
-    /** The Conv op on 7x7 maps over a batch (the batched path where its panels are wide) against the reference. */
+    /** The Conv op on 7x7 maps over a batch (49 positions: three whole vectors and a partial one) against the reference. */
     @Test
     void convOpOnSmallMapsOverABatch() {
         Random rnd = new Random(8);
@@ -140,25 +142,5 @@ class ConvPointwisePathTest {
             float e = Clamp.reference(expected[i] + r.floats()[i], 0f, 6f);
             assertEquals(e, y.floats()[i], 1e-4f, "element " + i);
         }
-    }
-
-    @Test
-    void choosesBatchedColumnsOnlyWherePanelsWouldBePadding() {
-        int nr = Gemm.kernel().nr();
-        if (nr >= 16) { // 49 positions in 64 lanes (the plain-Java kernel's narrow panels waste little)
-            assertTrue(ConvPointwise.batchedColumns(problem(7, 32)), "7x7 over 32 images");
-        }
-        assertFalse(ConvPointwise.batchedColumns(problem(7, 1)), "a single image");
-        int exact = (int) Math.sqrt(nr * 4.0);
-        if (exact * exact == nr * 4) {
-            assertFalse(ConvPointwise.batchedColumns(problem(exact, 8)), exact + "x" + exact + " fills its panels");
-        }
-        assertFalse(ConvPointwise.batchedColumns(problem(32, 8)), "32x32 is past the small maps");
-    }
-
-    private static ConvGemm.Problem problem(int side, int batch) {
-        ConvGeometry geo = new ConvGeometry(new int[] {side, side}, new int[] {1, 1}, new int[] {1, 1},
-                new int[] {1, 1}, new int[] {0, 0}, new int[] {side, side});
-        return new ConvGemm.Problem(geo, batch, 8, 8, 1, null, null, null, null, null, false, 0f, 0f);
     }
 }

@@ -57,8 +57,7 @@ public final class ConvDepthwiseBlocked {
         int lanes = kernel.blockLanes();
         int blocks = (channels + lanes - 1) / lanes;
         int outH = geo.out()[0], outW = geo.out()[1];
-        int padH = (outH - 1) * geo.strides()[0] + (geo.kernel()[0] - 1) * geo.dilations()[0] + 1;
-        int padW = (outW - 1) * geo.strides()[1] + (geo.kernel()[1] - 1) * geo.dilations()[1] + 1;
+        int padH = paddedH(geo), padW = paddedW(geo);
         int[] taps = tapOffsets(geo, padW, lanes);
         int step = geo.strides()[1] * lanes;
         int rowStep = geo.strides()[0] * padW * lanes;
@@ -80,6 +79,75 @@ public final class ConvDepthwiseBlocked {
                 unpack(o, live, lanes, geo.outSize(), y, (n * channels + c0) * geo.outSize(), res, clamp, lo, hi);
             }
         });
+    }
+
+    /**
+     * Depthwise convolution of channel-blocked tensors ({@link ChannelBlocks}: x [batch][blocks][H][W]
+     * [lanes], y [batch][blocks][outH][outW][lanes]) with no transposes: each block's rows are copied
+     * as they lie into the zero-bordered buffer, and output rows are written straight into y. Tasks
+     * are blocks, or runs of output rows within them when blocks are fewer than two per thread.
+     */
+    public static void runOnBlocks(ConvDepthwiseKernel kernel, ConvGeometry geo, Weights weights, float[] x, int batch,
+            int channels, float[] y, boolean clamp, float lo, float hi) {
+        int lanes = kernel.blockLanes();
+        int blocks = ChannelBlocks.blocks(channels, lanes);
+        int outH = geo.out()[0], outW = geo.out()[1];
+        int inSize = geo.inSize() * lanes, outSize = geo.outSize() * lanes;
+        int padH = paddedH(geo), padW = paddedW(geo);
+        int[] taps = tapOffsets(geo, padW, lanes);
+        int step = geo.strides()[1] * lanes;
+        int rowStep = geo.strides()[0] * padW * lanes;
+        int span = (geo.kernel()[0] - 1) * geo.dilations()[0] + 1;
+        int parts = Math.max(1, Math.min(outH, (2 * Parallel.threads() + batch * blocks - 1) / (batch * blocks)));
+        int rowsPer = (outH + parts - 1) / parts;
+        int runs = (outH + rowsPer - 1) / rowsPer;
+        float l = clamp ? lo : Float.NEGATIVE_INFINITY, h = clamp ? hi : Float.POSITIVE_INFINITY;
+        Parallel.forRange(batch * blocks * runs, 1, (t0, t1) -> {
+            float[] p = buffer(SCRATCH.get(), 0, padH * padW * lanes);
+            for (int t = t0; t < t1; t++) {
+                int image = t / runs, block = image % blocks;
+                int oh0 = (t % runs) * rowsPer, oh1 = Math.min(outH, oh0 + rowsPer);
+                int pr0 = oh0 * geo.strides()[0], pr1 = Math.min(padH, (oh1 - 1) * geo.strides()[0] + span);
+                copyRows(geo, x, image * inSize, lanes, padW, pr0, pr1, p);
+                for (int oh = oh0; oh < oh1; oh++) {
+                    kernel.interleavedRow(taps, outW, step, p, (oh - oh0) * rowStep, weights.w(),
+                            block * taps.length * lanes, weights.bias(), block * lanes, l, h, y,
+                            image * outSize + oh * outW * lanes);
+                }
+            }
+        });
+    }
+
+    /**
+     * Rows {@code [pr0, pr1)} of one block's zero-bordered input ([H][W][lanes] at xOff) into p from
+     * its start: whole input rows copied as they lie, only the border zeroed.
+     */
+    private static void copyRows(ConvGeometry geo, float[] x, int xOff, int lanes, int padW, int pr0, int pr1,
+            float[] p) {
+        int inH = geo.in()[0], inW = geo.in()[1];
+        int top = geo.padBegin()[0], left = geo.padBegin()[1];
+        int cols = Math.min(inW, padW - left);
+        int rowLen = padW * lanes;
+        for (int pr = pr0; pr < pr1; pr++) {
+            int d = (pr - pr0) * rowLen, r = pr - top;
+            if (r < 0 || r >= inH) {
+                Arrays.fill(p, d, d + rowLen, 0f);
+                continue;
+            }
+            Arrays.fill(p, d, d + left * lanes, 0f);
+            System.arraycopy(x, xOff + r * inW * lanes, p, d + left * lanes, cols * lanes);
+            Arrays.fill(p, d + (left + cols) * lanes, d + rowLen, 0f);
+        }
+    }
+
+    /** Rows of the zero-bordered input the output needs. */
+    private static int paddedH(ConvGeometry geo) {
+        return (geo.out()[0] - 1) * geo.strides()[0] + (geo.kernel()[0] - 1) * geo.dilations()[0] + 1;
+    }
+
+    /** Columns of the zero-bordered input the output needs. */
+    private static int paddedW(ConvGeometry geo) {
+        return (geo.out()[1] - 1) * geo.strides()[1] + (geo.kernel()[1] - 1) * geo.dilations()[1] + 1;
     }
 
     /** Offsets of the taps in the interleaved buffer, relative to an output's top-left input. */

@@ -7,6 +7,7 @@ final class ScalarVectorizationProvider extends VectorizationProvider {
     private final GemmKernel gemm = new GemmScalarKernel();
     private final ConvDepthwiseKernel depthwise = new ConvDepthwiseScalar();
     private final ConvDirectKernel direct = new ConvDirectScalar();
+    private final ConvPointwiseKernel pointwise = new ConvPointwiseScalar();
     private final BinaryFloatLoops binaryFloat = new ScalarBinaryFloatLoops();
     private final UnaryFloatLoops unaryFloat = new ScalarUnaryFloatLoops();
     private final EpilogueLoops epilogue = new ScalarEpilogueLoops();
@@ -29,6 +30,11 @@ final class ScalarVectorizationProvider extends VectorizationProvider {
     @Override
     public ConvDepthwiseKernel depthwiseConv() {
         return depthwise;
+    }
+
+    @Override
+    public ConvPointwiseKernel pointwiseConv() {
+        return pointwise;
     }
 
     @Override

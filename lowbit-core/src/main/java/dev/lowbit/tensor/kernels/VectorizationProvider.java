@@ -59,6 +59,9 @@ public abstract class VectorizationProvider {
     /** The direct depthwise 2-D convolution implementation. */
     public abstract ConvDepthwiseKernel depthwiseConv();
 
+    /** The 1x1 convolution of small maps straight from and to NCHW. */
+    public abstract ConvPointwiseKernel pointwiseConv();
+
     /** The direct (im2col-free) 2-D convolution implementation. */
     public abstract ConvDirectKernel directConv();
 

@@ -43,6 +43,8 @@ class LoopsAgreementTest {
         t.resampleRows();
         t.depthwiseBlocks();
         t.depthwiseInPlaceIsBitExact();
+        t.pointwiseIsBitExact();
+        t.pointwiseBlockedIsBitExact();
     }
 
     /**
@@ -76,6 +78,92 @@ class LoopsAgreementTest {
             ConvDepthwiseInPlace.run(sk, ConvDepthwiseInPlace.Plan.of(geo, fk.blockLanes()), x, wt, bias, 2,
                     channels, plain, res, clamp, -0.5f, 0.5f);
             assertArrayEquals(plain, fast, 0f, "trial " + trial + " " + h + "x" + w + " k" + kH + "x" + kW);
+        }
+    }
+
+    /**
+     * The direct 1x1 convolution against the plain-Java one (both accumulate each element by fused
+     * multiply-adds over the channels in order, so exactly equal): maps of 1 to 120 positions,
+     * channels past the packing's K block, filters ending inside a weight panel, a sub-range of
+     * panels, the input array's last image (whose vector loads would run past it), residual or not,
+     * bias or not, clamp or not.
+     */
+    @Test
+    void pointwiseIsBitExact() {
+        ConvPointwiseKernel fk = FAST.pointwiseConv(), sk = SCALAR.pointwiseConv();
+        for (int trial = 0; trial < 120; trial++) {
+            int channels = trial % 10 == 0 ? 250 + rnd.nextInt(30) : 1 + rnd.nextInt(40);
+            int filters = 1 + rnd.nextInt(30), positions = 1 + rnd.nextInt(120), images = 1 + rnd.nextInt(3);
+            GemmPacked a = GemmPacking.packA(FAST.gemm(), false, filters, channels, random(filters * channels), 0, channels,
+                    new float[GemmPacked.size(filters, channels, FAST.gemm().mr())]);
+            int panel0 = trial % 5 == 0 ? rnd.nextInt(a.panels()) : 0;
+            int image = rnd.nextInt(images);
+            float[] x = random(images * channels * positions);
+            float[] bias = trial % 4 == 0 ? null : random(filters);
+            float[] res = trial % 3 == 0 ? null : random(images * filters * positions);
+            boolean clamp = trial % 2 == 0;
+            float[] fast = new float[images * filters * positions], plain = new float[fast.length];
+            fk.image(a, panel0, a.panels(), x, image * channels * positions, positions, fast,
+                    image * filters * positions, bias, res, clamp, -0.5f, 0.5f);
+            sk.image(a, panel0, a.panels(), x, image * channels * positions, positions, plain,
+                    image * filters * positions, bias, res, clamp, -0.5f, 0.5f);
+            assertArrayEquals(plain, fast, 0f, "trial " + trial + " " + channels + " -> " + filters + " at "
+                    + positions + " positions, image " + image + " of " + images);
+        }
+    }
+
+    /**
+     * The 1x1 convolution on channel-blocked tensors ({@link ConvPointwiseKernel#blocked}) against
+     * the plain-Java one and against the NCHW kernel's values for the same channels, bit for bit:
+     * channel counts ending inside a block, odd and even numbers of output blocks (the kernel takes
+     * them in pairs), sub-ranges of output blocks and of positions, maps of 1 to 40 positions,
+     * residual or not.
+     */
+    @Test
+    void pointwiseBlockedIsBitExact() {
+        ConvPointwiseKernel fk = FAST.pointwiseConv(), sk = SCALAR.pointwiseConv();
+        int lanes = FAST.depthwiseConv().blockLanes();
+        for (int trial = 0; trial < 80; trial++) {
+            int channels = 1 + rnd.nextInt(3 * lanes), filters = 1 + rnd.nextInt(4 * lanes);
+            int positions = 1 + rnd.nextInt(40), images = 1 + rnd.nextInt(2);
+            int inBlocks = ChannelBlocks.blocks(channels, lanes), outBlocks = ChannelBlocks.blocks(filters, lanes);
+            float[] w = random(filters * channels), nchw = random(images * channels * positions);
+            float[] bias = new float[outBlocks * lanes];
+            System.arraycopy(random(filters), 0, bias, 0, filters);
+            float[] wT = new float[outBlocks * channels * lanes];
+            for (int f = 0; f < filters; f++) {
+                for (int c = 0; c < channels; c++) {
+                    wT[((f / lanes) * channels + c) * lanes + f % lanes] = w[f * channels + c];
+                }
+            }
+            float[] x = new float[images * inBlocks * positions * lanes];
+            ChannelBlocks.toBlocks(nchw, images, channels, positions, lanes, x);
+            float[] res = trial % 3 == 0 ? null : random(images * outBlocks * positions * lanes);
+            boolean clamp = trial % 2 == 0;
+            float lo = clamp ? -0.5f : Float.NEGATIVE_INFINITY, hi = clamp ? 0.5f : Float.POSITIVE_INFINITY;
+            int image = rnd.nextInt(images), fb0 = trial % 4 == 0 ? rnd.nextInt(outBlocks) : 0;
+            int q0 = trial % 5 == 1 ? rnd.nextInt(positions) : 0;
+            int q1 = trial % 5 == 1 ? q0 + 1 + rnd.nextInt(positions - q0) : positions;
+            int xOff = image * inBlocks * positions * lanes, yOff = image * outBlocks * positions * lanes;
+            float[] fast = new float[images * outBlocks * positions * lanes], plain = new float[fast.length];
+            fk.blocked(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, outBlocks, fast, yOff, res, lo, hi);
+            sk.blocked(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, outBlocks, plain, yOff, res, lo, hi);
+            String what = "trial " + trial + " " + channels + " -> " + filters + " at " + positions + " positions";
+            assertArrayEquals(plain, fast, 0f, what);
+            if (res == null) {
+                GemmPacked a = GemmPacking.packA(FAST.gemm(), false, filters, channels, w, 0, channels,
+                        new float[GemmPacked.size(filters, channels, FAST.gemm().mr())]);
+                float[] planes = new float[images * filters * positions];
+                fk.image(a, 0, a.panels(), nchw, image * channels * positions, positions, planes,
+                        image * filters * positions, bias, null, clamp, lo, hi);
+                for (int f = fb0 * lanes; f < filters; f++) {
+                    for (int q = q0; q < q1; q++) {
+                        assertEquals(planes[(image * filters + f) * positions + q],
+                                fast[yOff + ((f / lanes) * positions + q) * lanes + f % lanes], 0f,
+                                what + " filter " + f + " position " + q);
+                    }
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.lowbit.tensor.kernels.panama;
 import dev.lowbit.tensor.kernels.BinaryFloatLoops;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvDirectKernel;
+import dev.lowbit.tensor.kernels.ConvPointwiseKernel;
 import dev.lowbit.tensor.kernels.EpilogueLoops;
 import dev.lowbit.tensor.kernels.GemmKernel;
 import dev.lowbit.tensor.kernels.Int16GemmLoops;
@@ -24,6 +25,7 @@ public final class PanamaVectorizationProvider extends VectorizationProvider {
     private final GemmKernel gemm = new GemmPanamaKernel();
     private final ConvDepthwiseKernel depthwise = new ConvDepthwisePanama();
     private final ConvDirectKernel direct = new ConvDirectPanama();
+    private final ConvPointwiseKernel pointwise = new ConvPointwisePanama();
     private final BinaryFloatLoops binaryFloat = new PanamaBinaryFloatLoops();
     private final UnaryFloatLoops unaryFloat = new PanamaUnaryFloatLoops();
     private final EpilogueLoops epilogue = new PanamaEpilogueLoops();
@@ -47,6 +49,11 @@ public final class PanamaVectorizationProvider extends VectorizationProvider {
     @Override
     public ConvDepthwiseKernel depthwiseConv() {
         return depthwise;
+    }
+
+    @Override
+    public ConvPointwiseKernel pointwiseConv() {
+        return pointwise;
     }
 
     @Override

@@ -1,0 +1,185 @@
+package dev.lowbit.ops;
+
+import dev.lowbit.exec.Op;
+import dev.lowbit.exec.OpContext;
+import dev.lowbit.exec.OpRegistry;
+import dev.lowbit.onnx.Graph;
+import dev.lowbit.onnx.Node;
+import dev.lowbit.tensor.BufferPool;
+import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
+import dev.lowbit.tensor.Tensor;
+import dev.lowbit.tensor.kernels.ChannelBlocks;
+import dev.lowbit.tensor.kernels.ConvDepthwiseBlocked;
+import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
+import dev.lowbit.tensor.kernels.ConvGeometry;
+import dev.lowbit.tensor.kernels.ConvPointwiseKernel;
+import dev.lowbit.tensor.kernels.VectorizationProvider;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The engine's channel-blocked convolutions ({@link OpRegistry#ENGINE_DOMAIN}; see
+ * {@link ChannelBlocks} for the layout): {@code ToBlocks} and {@code FromBlocks} convert at the
+ * edges of a region, and {@code BlockedConv} runs a 1x1 Conv (one group, stride 1, unpadded; bias,
+ * clamp, a residual in blocks as its 4th input) or a depthwise Conv (any stride, padding and
+ * dilation; bias and clamp) with the attributes and constant weights of the Conv it replaces.
+ *
+ * <p>Why: MobileNet-style stacks alternate 1x1 and depthwise convolutions. On NCHW the depthwise
+ * kernel either masks vector lanes at every plane's edges (in place) or transposes each block of
+ * planes into channel-interleaved order and back; in blocks, channels are the vector lanes with
+ * nothing to mask and nothing to transpose, and the 1x1 convolution puts its output channels in the
+ * lanes too. The 1x1's values are the NCHW kernel's bit for bit (the same sums in the same order);
+ * the depthwise values are those of the channel-blocked NCHW path.
+ */
+public final class BlockedConvOps {
+    public static final String TO_BLOCKS = "ToBlocks";
+    public static final String FROM_BLOCKS = "FromBlocks";
+    public static final String BLOCKED_CONV = "BlockedConv";
+    /** FromBlocks' attribute: the channels of the NCHW tensor it makes (the blocks may hold more lanes). */
+    public static final String CHANNELS = "channels";
+
+    private static final ConvPointwiseKernel POINTWISE = VectorizationProvider.get().pointwiseConv();
+    private static final ConvDepthwiseKernel DEPTHWISE = VectorizationProvider.get().depthwiseConv();
+    /** Channels per block: the depthwise kernel's vector lanes. */
+    public static final int LANES = DEPTHWISE.blockLanes();
+
+    private BlockedConvOps() {
+    }
+
+    static void register(OpRegistry r) {
+        r.register(OpRegistry.ENGINE_DOMAIN, TO_BLOCKS, 1, ctx -> BlockedConvOps::toBlocks);
+        r.register(OpRegistry.ENGINE_DOMAIN, FROM_BLOCKS, 1, BlockedConvOps::fromBlocks);
+        r.register(OpRegistry.ENGINE_DOMAIN, BLOCKED_CONV, 1, BlockedConvOps::conv);
+    }
+
+    private static Tensor[] toBlocks(Tensor[] in) {
+        Tensor x = in[0];
+        if (x.dtype() != DType.FLOAT || x.rank() != 4) {
+            throw new IllegalArgumentException("ToBlocks expects a float NCHW tensor, got " + x);
+        }
+        int batch = x.dim(0), channels = x.dim(1), blocks = ChannelBlocks.blocks(channels, LANES);
+        int positions = x.dim(2) * x.dim(3);
+        float[] out = BufferPool.floatsUninitialized(batch * blocks * positions * LANES);
+        ChannelBlocks.toBlocks(x.floats(), batch, channels, positions, LANES, out);
+        return new Tensor[] {Tensor.wrap(DType.FLOAT, new int[] {batch, blocks, x.dim(2), x.dim(3), LANES}, out)};
+    }
+
+    private static Op fromBlocks(OpContext ctx) {
+        int channels = (int) ctx.node().getInt(CHANNELS, -1);
+        return in -> {
+            Tensor x = in[0];
+            if (x.rank() != 5 || x.dim(4) != LANES || ChannelBlocks.blocks(channels, LANES) != x.dim(1)) {
+                throw new IllegalArgumentException("FromBlocks: " + x + " does not hold " + channels + " channels");
+            }
+            int batch = x.dim(0), positions = x.dim(2) * x.dim(3);
+            float[] out = BufferPool.floatsUninitialized(batch * channels * positions);
+            ChannelBlocks.fromBlocks(x.floats(), batch, channels, positions, LANES, out);
+            return new Tensor[] {Tensor.wrap(DType.FLOAT, new int[] {batch, channels, x.dim(2), x.dim(3)}, out)};
+        };
+    }
+
+    private static Op conv(OpContext ctx) {
+        Node n = ctx.node();
+        Tensor w = ctx.constantInput(1);
+        Tensor b = n.hasInput(2) ? ctx.constantInput(2) : null;
+        if (w == null || w.dtype() != DType.FLOAT || w.rank() != 4 || (n.hasInput(2) && b == null)) {
+            throw ctx.unsupported("BlockedConv needs a constant float 2-D weight and bias");
+        }
+        int filters = w.dim(0), blocks = ChannelBlocks.blocks(filters, LANES);
+        float[] bias = new float[blocks * LANES];
+        if (b != null) {
+            System.arraycopy(b.floats(), 0, bias, 0, filters);
+        }
+        boolean clamp = n.has(ConvForward.FUSED_MIN) || n.has(ConvForward.FUSED_MAX);
+        float lo = n.getFloat(ConvForward.FUSED_MIN, Float.NEGATIVE_INFINITY);
+        float hi = n.getFloat(ConvForward.FUSED_MAX, Float.POSITIVE_INFINITY);
+        boolean residual = n.getInt(ConvForward.FUSED_ADD, 0) != 0;
+        if (w.dim(1) == 1 && n.getInt("group", 1) == filters && filters > 1) {
+            ConvForward geometry = ConvForward.of(weightOnly(ctx, w));
+            ConvDepthwiseBlocked.Weights weights = ConvDepthwiseBlocked.Weights.of(DEPTHWISE, w.floats(),
+                    b == null ? null : b.floats(), filters, w.size() / filters);
+            return in -> new Tensor[] {depthwise(in[0], geometry, w, weights, filters, clamp, lo, hi)};
+        }
+        if (w.dim(2) != 1 || w.dim(3) != 1 || n.getInt("group", 1) != 1) {
+            throw ctx.unsupported("BlockedConv runs 1x1 and depthwise convolutions only");
+        }
+        int channels = w.dim(1);
+        float[] wT = new float[blocks * channels * LANES];
+        float[] wf = w.floats();
+        for (int f = 0; f < filters; f++) {
+            for (int c = 0; c < channels; c++) {
+                wT[((f / LANES) * channels + c) * LANES + f % LANES] = wf[f * channels + c];
+            }
+        }
+        return in -> new Tensor[] {pointwise(in[0], residual && in.length > 3 ? in[3] : null, wT, channels, filters,
+                bias, lo, hi)};
+    }
+
+    private static Tensor pointwise(Tensor x, Tensor res, float[] wT, int channels, int filters, float[] bias, float lo,
+            float hi) {
+        int batch = x.dim(0), blocks = ChannelBlocks.blocks(filters, LANES);
+        if (x.rank() != 5 || x.dim(4) != LANES || x.dim(1) != ChannelBlocks.blocks(channels, LANES)) {
+            throw new IllegalArgumentException("BlockedConv: input " + x + " does not hold " + channels + " channels");
+        }
+        int positions = x.dim(2) * x.dim(3);
+        int[] shape = {batch, blocks, x.dim(2), x.dim(3), LANES};
+        if (res != null && !Arrays.equals(res.shapeRef(), shape)) {
+            throw new IllegalArgumentException("BlockedConv: residual " + res + " does not match its output");
+        }
+        float[] y = BufferPool.floatsUninitialized(batch * blocks * positions * LANES);
+        float[] xs = x.floats(), rs = res == null ? null : res.floats();
+        int inImage = x.dim(1) * positions * LANES, outImage = blocks * positions * LANES;
+        // Tasks are images; with fewer images than two per thread, groups of output-block pairs and
+        // runs of positions (whole tiles of 8) within them.
+        int want = 2 * Parallel.threads();
+        int pairs = (blocks + 1) / 2;
+        int perImage = Math.max(1, Math.min(pairs, ceilDiv(want, batch)));
+        int per = 2 * ceilDiv(pairs, perImage);
+        int groups = ceilDiv(blocks, per);
+        int chunks = Math.max(1, Math.min(ceilDiv(positions, 64), ceilDiv(want, batch * groups)));
+        int span = 8 * ceilDiv(ceilDiv(positions, chunks), 8);
+        int runs = ceilDiv(positions, span);
+        Parallel.forRange(batch * groups * runs, 1, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int n = t / (groups * runs), g = (t / runs) % groups, q0 = (t % runs) * span;
+                POINTWISE.blocked(wT, channels, LANES, bias, xs, n * inImage, positions, q0,
+                        Math.min(positions, q0 + span), g * per, Math.min(blocks, (g + 1) * per), y, n * outImage, rs,
+                        lo, hi);
+            }
+        });
+        return Tensor.wrap(DType.FLOAT, shape, y);
+    }
+
+    private static Tensor depthwise(Tensor x, ConvForward geometry, Tensor w, ConvDepthwiseBlocked.Weights weights,
+            int channels, boolean clamp, float lo, float hi) {
+        if (x.rank() != 5 || x.dim(4) != LANES || x.dim(1) != ChannelBlocks.blocks(channels, LANES)) {
+            throw new IllegalArgumentException("BlockedConv: input " + x + " does not hold " + channels + " channels");
+        }
+        int batch = x.dim(0);
+        ConvGeometry geo = geometry.geometry(new int[] {batch, channels, x.dim(2), x.dim(3)}, w.shapeRef(), 2);
+        int[] shape = {batch, x.dim(1), geo.out()[0], geo.out()[1], LANES};
+        float[] y = BufferPool.floatsUninitialized(batch * x.dim(1) * geo.outSize() * LANES);
+        ConvDepthwiseBlocked.runOnBlocks(DEPTHWISE, geo, weights, x.floats(), batch, channels, y, clamp, lo, hi);
+        return Tensor.wrap(DType.FLOAT, shape, y);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** A context for a Conv with the node's attributes and weight only (for its geometry). */
+    private static OpContext weightOnly(OpContext ctx, Tensor w) {
+        Graph g = new Graph("blocked");
+        g.setInitializer("w", w);
+        Node conv = new Node("Conv", ctx.node().name() + "/geometry", new ArrayList<>(List.of("x", "w")),
+                new ArrayList<>(List.of("y")));
+        for (String a : List.of("kernel_shape", "strides", "pads", "dilations", "group", "auto_pad")) {
+            if (ctx.node().has(a)) {
+                conv.set(ctx.node().attributes().get(a));
+            }
+        }
+        return new OpContext(conv, 11, g);
+    }
+}
