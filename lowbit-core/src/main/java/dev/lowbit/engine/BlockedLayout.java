@@ -21,7 +21,9 @@ import java.util.Map;
  * bias are constants becomes a {@code BlockedConv}; each connected group of them (joined by the
  * tensors one produces and another reads, residual inputs included) reads its inputs from the
  * rest of the graph through one {@code ToBlocks} per tensor and gives back, through
- * {@code FromBlocks}, every tensor read outside the group or returned by the graph. Only groups
+ * {@code FromBlocks}, every tensor read outside the group or returned by the graph (a
+ * GlobalAveragePool that alone reads one, as classifiers end, reads the blocks instead). A
+ * depthwise Conv whose output ops other than these Convs read stays on NCHW. Only groups
  * with a depthwise Conv and at least two Convs change: there the transposes the NCHW depthwise path
  * made around every layer vanish; a lone 1x1 Conv would only gain two conversions. Run after
  * {@link ResidualFusion} and {@link ActivationFusion}, so residual Adds and clamps come along.
@@ -46,6 +48,10 @@ final class BlockedLayout {
                 depthwise.put(n, true);
             }
         }
+        // A depthwise Conv whose output other ops read too (MobileNetV3's squeeze-and-excitation: a
+        // pool and a Mul) would convert it back to NCHW right away, a transpose that costs what
+        // blocks save; such a one stays on NCHW, where stride 1 runs in place without transposes.
+        depthwise.keySet().removeIf(n -> depthwise.get(n) && !readOnlyInBlocks(g, n.output(0), depthwise));
         Map<Node, Node> root = new IdentityHashMap<>();
         depthwise.keySet().forEach(n -> root.put(n, n));
         for (Node n : depthwise.keySet()) {
@@ -102,7 +108,14 @@ final class BlockedLayout {
             boolean readOutside = g.isGraphOutput(out)
                     || g.consumers(out).stream().anyMatch(c -> !group.contains(c) || !blockedInputs(c).contains(out));
             n.outputs().set(0, blocked.get(out));
-            if (readOutside) {
+            Node pool = soleAveragePool(g, out);
+            if (pool != null) {
+                // The mean per channel is read straight from the blocks: no conversion back at all.
+                pool.inputs().set(0, blocked.get(out));
+                pool.setOpType(BlockedConvOps.AVERAGE_BLOCKS);
+                pool.setDomain(OpRegistry.ENGINE_DOMAIN);
+                pool.set(Attribute.ofInt(BlockedConvOps.CHANNELS, channels.get(out)));
+            } else if (readOutside) {
                 Node back = new Node(BlockedConvOps.FROM_BLOCKS, OpRegistry.ENGINE_DOMAIN, n.name() + "/from_blocks",
                         new ArrayList<>(List.of(blocked.get(out))), new ArrayList<>(List.of(out)));
                 back.set(Attribute.ofInt(BlockedConvOps.CHANNELS, channels.get(out)));
@@ -128,6 +141,25 @@ final class BlockedLayout {
             n.setOpType(BlockedConvOps.BLOCKED_CONV);
             n.setDomain(OpRegistry.ENGINE_DOMAIN);
         }
+    }
+
+    /** Whether only candidate Convs (as X or residual) read {@code value}, or a GlobalAveragePool alone does. */
+    private static boolean readOnlyInBlocks(Graph g, String value, Map<Node, Boolean> candidates) {
+        if (g.isGraphOutput(value)) {
+            return false;
+        }
+        return soleAveragePool(g, value) != null || g.consumers(value).stream()
+                .allMatch(c -> candidates.containsKey(c) && blockedInputs(c).contains(value));
+    }
+
+    /** The GlobalAveragePool that is the only reader of {@code value} (not a graph output), or null. */
+    private static Node soleAveragePool(Graph g, String value) {
+        List<Node> readers = g.consumers(value);
+        if (g.isGraphOutput(value) || readers.size() != 1 || g.readCount(value) != 1) {
+            return null;
+        }
+        Node n = readers.get(0);
+        return n.opType().equals("GlobalAveragePool") && n.domain().isEmpty() ? n : null;
     }
 
     /** A float 1x1 Conv, one group, stride 1, unpadded, constant weight and bias (a fused residual allowed). */

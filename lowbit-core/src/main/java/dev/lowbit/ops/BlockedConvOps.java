@@ -37,7 +37,9 @@ public final class BlockedConvOps {
     public static final String TO_BLOCKS = "ToBlocks";
     public static final String FROM_BLOCKS = "FromBlocks";
     public static final String BLOCKED_CONV = "BlockedConv";
-    /** FromBlocks' attribute: the channels of the NCHW tensor it makes (the blocks may hold more lanes). */
+    /** GlobalAveragePool of a blocked tensor, giving the NCHW [N, C, 1, 1] (attribute {@link #CHANNELS}). */
+    public static final String AVERAGE_BLOCKS = "GlobalAveragePoolBlocks";
+    /** FromBlocks' and GlobalAveragePoolBlocks' attribute: the channels of the NCHW tensor they make. */
     public static final String CHANNELS = "channels";
 
     private static final ConvPointwiseKernel POINTWISE = VectorizationProvider.get().pointwiseConv();
@@ -52,6 +54,7 @@ public final class BlockedConvOps {
         r.register(OpRegistry.ENGINE_DOMAIN, TO_BLOCKS, 1, ctx -> BlockedConvOps::toBlocks);
         r.register(OpRegistry.ENGINE_DOMAIN, FROM_BLOCKS, 1, BlockedConvOps::fromBlocks);
         r.register(OpRegistry.ENGINE_DOMAIN, BLOCKED_CONV, 1, BlockedConvOps::conv);
+        r.register(OpRegistry.ENGINE_DOMAIN, AVERAGE_BLOCKS, 1, BlockedConvOps::averageBlocks);
     }
 
     private static Tensor[] toBlocks(Tensor[] in) {
@@ -77,6 +80,21 @@ public final class BlockedConvOps {
             float[] out = BufferPool.floatsUninitialized(batch * channels * positions);
             ChannelBlocks.fromBlocks(x.floats(), batch, channels, positions, LANES, out);
             return new Tensor[] {Tensor.wrap(DType.FLOAT, new int[] {batch, channels, x.dim(2), x.dim(3)}, out)};
+        };
+    }
+
+    private static Op averageBlocks(OpContext ctx) {
+        int channels = (int) ctx.node().getInt(CHANNELS, -1);
+        return in -> {
+            Tensor x = in[0];
+            if (x.rank() != 5 || x.dim(4) != LANES || ChannelBlocks.blocks(channels, LANES) != x.dim(1)) {
+                throw new IllegalArgumentException("GlobalAveragePoolBlocks: " + x + " does not hold " + channels
+                        + " channels");
+            }
+            int batch = x.dim(0);
+            float[] out = BufferPool.floatsUninitialized(batch * channels);
+            ChannelBlocks.averageBlocks(x.floats(), batch, channels, x.dim(2) * x.dim(3), LANES, out);
+            return new Tensor[] {Tensor.wrap(DType.FLOAT, new int[] {batch, channels, 1, 1}, out)};
         };
     }
 

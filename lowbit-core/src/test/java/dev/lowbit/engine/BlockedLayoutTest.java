@@ -117,6 +117,46 @@ class BlockedLayoutTest {
         }
     }
 
+    /** A classifier head: the last block's output only feeds a GlobalAveragePool, which reads the blocks. */
+    @Test
+    void globalAveragePoolReadsTheBlocks() {
+        Model m = network(false);
+        Graph g = m.graph();
+        g.outputs().clear();
+        g.outputs().add(ValueInfo.of("p", DType.FLOAT, -1, 20, 1, 1));
+        g.addNode(new Node("GlobalAveragePool", "gap", new ArrayList<>(List.of("y")), new ArrayList<>(List.of("p"))));
+        assertEquals(List.of("BlockedConv", "BlockedConv", "BlockedConv", "BlockedConv", "BlockedConv", "BlockedConv",
+                "Conv", "GlobalAveragePoolBlocks", "ToBlocks"), ops(m));
+        Tensor x = ResidualFusionTest.randomFloats(new Random(12), 2, 3, 10, 10);
+        Tensor e = new Executor(m).run(Map.of("x", x)).get("p"), a = new JavaEngine(m).run(Map.of("x", x)).get("p");
+        assertEquals(List.of(2, 20, 1, 1), List.of(a.shape()[0], a.shape()[1], a.shape()[2], a.shape()[3]));
+        for (int i = 0; i < e.size(); i++) {
+            assertEquals(e.floats()[i], a.floats()[i], 1e-4f * (1 + Math.abs(e.floats()[i])), "channel " + i);
+        }
+    }
+
+    /**
+     * A depthwise output that other ops read too (here the graph; in MobileNetV3 a squeeze-and-
+     * excitation pool and Mul) keeps its Conv on NCHW; the next block still runs on blocks.
+     */
+    @Test
+    void depthwiseReadElsewhereStaysOnNchw() {
+        Model m = network(false);
+        m.graph().outputs().add(ValueInfo.of("b1_d6", DType.FLOAT, -1, 44, 10, 10));
+        Model fused = QdqFusion.forExecution(m);
+        Node dw = fused.graph().nodes().stream().filter(n -> n.name().equals("b1_dw")).findFirst().orElseThrow();
+        assertEquals("Conv", dw.opType());
+        assertEquals(4, fused.graph().nodes().stream().filter(n -> n.opType().equals("BlockedConv")).count());
+        Tensor x = ResidualFusionTest.randomFloats(new Random(13), 2, 3, 10, 10);
+        Map<String, Tensor> expected = new Executor(m).run(Map.of("x", x)), actual = new JavaEngine(m).run(Map.of("x", x));
+        for (String name : List.of("y", "b1_d6")) {
+            for (int i = 0; i < expected.get(name).size(); i++) {
+                float v = expected.get(name).floats()[i];
+                assertEquals(v, actual.get(name).floats()[i], 1e-4f * (1 + Math.abs(v)), name + " element " + i);
+            }
+        }
+    }
+
     @Test
     void aLoneOneByOneConvStaysOnNchw() {
         Random r = new Random(1);

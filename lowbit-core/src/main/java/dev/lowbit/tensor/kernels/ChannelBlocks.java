@@ -48,6 +48,30 @@ public final class ChannelBlocks {
         });
     }
 
+    /**
+     * The mean over the positions of each channel of the blocked {@code x}, as GlobalAveragePool
+     * gives it on NCHW (a double sum, divided, rounded once): {@code out[n * channels + c]}.
+     */
+    public static void averageBlocks(float[] x, int batch, int channels, int positions, int lanes, float[] out) {
+        int blocks = blocks(channels, lanes);
+        Parallel.forRange(batch * blocks, Math.max(1, 8192 / Math.max(1, positions * lanes)), (t0, t1) -> {
+            double[] sum = new double[lanes];
+            for (int t = t0; t < t1; t++) {
+                Arrays.fill(sum, 0d);
+                int src = t * positions * lanes;
+                for (int q = 0; q < positions; q++) {
+                    for (int l = 0; l < lanes; l++) {
+                        sum[l] += x[src + q * lanes + l];
+                    }
+                }
+                int c0 = (t % blocks) * lanes, live = Math.min(lanes, channels - c0);
+                for (int l = 0; l < live; l++) {
+                    out[(t / blocks) * channels + c0 + l] = (float) (sum[l] / positions);
+                }
+            }
+        });
+    }
+
     /** A run of positions {@code [q0, q1)} of block t (image t / blocks), channels c0 .. c0 + live - 1. */
     private interface Run {
         void convert(int t, int c0, int live, int q0, int q1);
