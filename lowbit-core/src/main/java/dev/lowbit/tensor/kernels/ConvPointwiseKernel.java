@@ -12,8 +12,8 @@ import java.util.Arrays;
  * 7x7 to 28x28) the packed GEMM spent as long moving data as multiplying: packing the input's
  * columns, zeroing and re-reading the C tile, and a separate pass adding bias and clamping into the
  * planes. Here the input's plane rows are loaded directly (they stay in L1 while the weight panels
- * pass over them) and a map's last partial vector is masked, which costs fewer lanes than packing
- * saves on small maps.
+ * pass over them), and a map's last partial vector is computed whole and stored in part, which
+ * costs fewer lanes than packing saves on small maps.
  *
  * <p>Every output element is {@code fma}-accumulated over c = 0, 1, ... K-1 from zero (whatever the
  * packing's K blocks), then bias is added, then the residual, then the clamp {@code min(max(v, lo),
@@ -28,19 +28,13 @@ public abstract class ConvPointwiseKernel {
     public abstract void image(GemmPacked a, int panel0, int panel1, float[] x, int xOff, int positions, float[] y,
             int yOff, float[] bias, float[] res, boolean clamp, float lo, float hi);
 
-    /** The plain-Java {@link #image}: the reference implementations are tested against. */
+    /**
+     * The plain-Java {@link #image}, the reference implementations are tested against. Each output
+     * row is accumulated in place over the input rows (one fma per element and channel, channels in
+     * order: the same sums as one accumulator per element), a loop the JIT can vectorise by itself.
+     */
     public static void imageScalar(GemmPacked a, int panel0, int panel1, float[] x, int xOff, int positions,
             float[] y, int yOff, float[] bias, float[] res, boolean clamp, float lo, float hi) {
-        imageColumns(a, panel0, panel1, x, xOff, positions, 0, positions, y, yOff, bias, res, clamp, lo, hi);
-    }
-
-    /**
-     * {@link #imageScalar} for columns {@code [j0, j1)}. Each output row is accumulated in place over
-     * the input rows (one fma per element and channel, channels in order: the same sums as one
-     * accumulator per element), a loop the JIT can vectorise by itself.
-     */
-    public static void imageColumns(GemmPacked a, int panel0, int panel1, float[] x, int xOff, int positions, int j0,
-            int j1, float[] y, int yOff, float[] bias, float[] res, boolean clamp, float lo, float hi) {
         float l = clamp ? lo : Float.NEGATIVE_INFINITY;
         float h = clamp ? hi : Float.POSITIVE_INFINITY;
         float[] ad = a.data();
@@ -52,20 +46,20 @@ public abstract class ConvPointwiseKernel {
             for (int r = 0; r < rows; r++) {
                 int f = s * width + r;
                 int row = yOff + f * positions;
-                Arrays.fill(y, row + j0, row + j1, 0f);
+                Arrays.fill(y, row, row + positions, 0f);
                 for (int p0 = 0; p0 < depth; p0 += kc) {
                     int kb = Math.min(kc, depth - p0);
                     int ak = a.panelOffset(p0, kb, s) + r;
                     for (int q = 0; q < kb; q++) {
                         float w = ad[ak + q * width];
                         int xk = xOff + (p0 + q) * positions;
-                        for (int j = j0; j < j1; j++) {
+                        for (int j = 0; j < positions; j++) {
                             y[row + j] = Math.fma(w, x[xk + j], y[row + j]);
                         }
                     }
                 }
                 float b = bias == null ? 0f : bias[f];
-                for (int j = j0; j < j1; j++) {
+                for (int j = 0; j < positions; j++) {
                     float v = y[row + j] + b;
                     if (res != null) {
                         v += res[row + j];
