@@ -31,7 +31,9 @@ import java.util.List;
  * planes into channel-interleaved order and back; in blocks, channels are the vector lanes with
  * nothing to mask and nothing to transpose, and the 1x1 convolution puts its output channels in the
  * lanes too. The 1x1's values are the NCHW kernel's bit for bit (the same sums in the same order);
- * the depthwise values are those of the channel-blocked NCHW path.
+ * the depthwise values are those of the channel-blocked NCHW path. Quantized convolutions run here
+ * too, on values shifted by their zero points ({@link QuantizedBlocks}): ToBlocks and FromBlocks
+ * then convert 8-bit tensors, and BlockedConv requantizes in its epilogue.
  */
 public final class BlockedConvOps {
     public static final String TO_BLOCKS = "ToBlocks";
@@ -51,35 +53,54 @@ public final class BlockedConvOps {
     }
 
     static void register(OpRegistry r) {
-        r.register(OpRegistry.ENGINE_DOMAIN, TO_BLOCKS, 1, ctx -> BlockedConvOps::toBlocks);
+        r.register(OpRegistry.ENGINE_DOMAIN, TO_BLOCKS, 1, BlockedConvOps::toBlocks);
         r.register(OpRegistry.ENGINE_DOMAIN, FROM_BLOCKS, 1, BlockedConvOps::fromBlocks);
         r.register(OpRegistry.ENGINE_DOMAIN, BLOCKED_CONV, 1, BlockedConvOps::conv);
         r.register(OpRegistry.ENGINE_DOMAIN, AVERAGE_BLOCKS, 1, BlockedConvOps::averageBlocks);
     }
 
-    private static Tensor[] toBlocks(Tensor[] in) {
-        Tensor x = in[0];
-        if (x.dtype() != DType.FLOAT || x.rank() != 4) {
-            throw new IllegalArgumentException("ToBlocks expects a float NCHW tensor, got " + x);
-        }
-        int batch = x.dim(0), channels = x.dim(1), blocks = ChannelBlocks.blocks(channels, LANES);
-        int positions = x.dim(2) * x.dim(3);
-        float[] out = BufferPool.floatsUninitialized(batch * blocks * positions * LANES);
-        ChannelBlocks.toBlocks(x.floats(), batch, channels, positions, LANES, out);
-        return new Tensor[] {Tensor.wrap(DType.FLOAT, new int[] {batch, blocks, x.dim(2), x.dim(3), LANES}, out)};
+    /** Float NCHW to blocks; 8-bit NCHW to blocks of values shifted by attribute {@code zero_point}. */
+    private static Op toBlocks(OpContext ctx) {
+        int zp = (int) ctx.node().getInt(QuantizedBlocks.ZERO_POINT, 0);
+        return in -> {
+            Tensor x = in[0];
+            boolean bytes = x.dtype() == DType.UINT8 || x.dtype() == DType.INT8;
+            if ((x.dtype() != DType.FLOAT && !bytes) || x.rank() != 4) {
+                throw new IllegalArgumentException("ToBlocks expects a float or 8-bit NCHW tensor, got " + x);
+            }
+            int batch = x.dim(0), channels = x.dim(1), blocks = ChannelBlocks.blocks(channels, LANES);
+            int positions = x.dim(2) * x.dim(3);
+            float[] out = BufferPool.floatsUninitialized(batch * blocks * positions * LANES);
+            if (bytes) {
+                ChannelBlocks.toBlocks(x.bytes(), x.dtype() == DType.UINT8, zp, batch, channels, positions, LANES, out);
+            } else {
+                ChannelBlocks.toBlocks(x.floats(), batch, channels, positions, LANES, out);
+            }
+            return new Tensor[] {Tensor.wrap(DType.FLOAT, new int[] {batch, blocks, x.dim(2), x.dim(3), LANES}, out)};
+        };
     }
 
+    /** Blocks to float NCHW; with attribute {@code to} (an 8-bit type), shifted blocks plus {@code zero_point} to bytes. */
     private static Op fromBlocks(OpContext ctx) {
         int channels = (int) ctx.node().getInt(CHANNELS, -1);
+        long to = ctx.node().getInt(QuantizedBlocks.TO, -1);
+        DType type = to < 0 ? DType.FLOAT : DType.fromOnnx((int) to);
+        int zp = (int) ctx.node().getInt(QuantizedBlocks.ZERO_POINT, 0);
         return in -> {
             Tensor x = in[0];
             if (x.rank() != 5 || x.dim(4) != LANES || ChannelBlocks.blocks(channels, LANES) != x.dim(1)) {
                 throw new IllegalArgumentException("FromBlocks: " + x + " does not hold " + channels + " channels");
             }
             int batch = x.dim(0), positions = x.dim(2) * x.dim(3);
+            int[] shape = {batch, channels, x.dim(2), x.dim(3)};
+            if (type != DType.FLOAT) {
+                Tensor out = Tensor.zeros(type, shape);
+                ChannelBlocks.fromBlocks(x.floats(), zp, batch, channels, positions, LANES, out.bytes());
+                return new Tensor[] {out};
+            }
             float[] out = BufferPool.floatsUninitialized(batch * channels * positions);
             ChannelBlocks.fromBlocks(x.floats(), batch, channels, positions, LANES, out);
-            return new Tensor[] {Tensor.wrap(DType.FLOAT, new int[] {batch, channels, x.dim(2), x.dim(3)}, out)};
+            return new Tensor[] {Tensor.wrap(DType.FLOAT, shape, out)};
         };
     }
 
@@ -114,11 +135,16 @@ public final class BlockedConvOps {
         float lo = n.getFloat(ConvForward.FUSED_MIN, Float.NEGATIVE_INFINITY);
         float hi = n.getFloat(ConvForward.FUSED_MAX, Float.POSITIVE_INFINITY);
         boolean residual = n.getInt(ConvForward.FUSED_ADD, 0) != 0;
+        float[] mult = n.getFloats(QuantizedBlocks.REQUANTIZE, null);
+        float[] scale = mult == null ? null : Arrays.copyOf(mult, blocks * LANES);
+        if (mult != null && (mult.length != filters || residual)) {
+            throw ctx.unsupported("BlockedConv requantizes with one multiplier per output channel and no residual");
+        }
         if (w.dim(1) == 1 && n.getInt("group", 1) == filters && filters > 1) {
             ConvForward geometry = ConvForward.of(weightOnly(ctx, w));
             ConvDepthwiseBlocked.Weights weights = ConvDepthwiseBlocked.Weights.of(DEPTHWISE, w.floats(),
                     b == null ? null : b.floats(), filters, w.size() / filters);
-            return in -> new Tensor[] {depthwise(in[0], geometry, w, weights, filters, clamp, lo, hi)};
+            return in -> new Tensor[] {depthwise(in[0], geometry, w, weights, filters, clamp, lo, hi, scale)};
         }
         if (w.dim(2) != 1 || w.dim(3) != 1 || n.getInt("group", 1) != 1) {
             throw ctx.unsupported("BlockedConv runs 1x1 and depthwise convolutions only");
@@ -132,11 +158,11 @@ public final class BlockedConvOps {
             }
         }
         return in -> new Tensor[] {pointwise(in[0], residual && in.length > 3 ? in[3] : null, wT, channels, filters,
-                bias, lo, hi)};
+                bias, scale, lo, hi)};
     }
 
-    private static Tensor pointwise(Tensor x, Tensor res, float[] wT, int channels, int filters, float[] bias, float lo,
-            float hi) {
+    private static Tensor pointwise(Tensor x, Tensor res, float[] wT, int channels, int filters, float[] bias,
+            float[] scale, float lo, float hi) {
         int batch = x.dim(0), blocks = ChannelBlocks.blocks(filters, LANES);
         if (x.rank() != 5 || x.dim(4) != LANES || x.dim(1) != ChannelBlocks.blocks(channels, LANES)) {
             throw new IllegalArgumentException("BlockedConv: input " + x + " does not hold " + channels + " channels");
@@ -164,14 +190,14 @@ public final class BlockedConvOps {
                 int n = t / (groups * runs), g = (t / runs) % groups, q0 = (t % runs) * span;
                 POINTWISE.blocked(wT, channels, LANES, bias, xs, n * inImage, positions, q0,
                         Math.min(positions, q0 + span), g * per, Math.min(blocks, (g + 1) * per), y, n * outImage, rs,
-                        lo, hi);
+                        scale, lo, hi);
             }
         });
         return Tensor.wrap(DType.FLOAT, shape, y);
     }
 
     private static Tensor depthwise(Tensor x, ConvForward geometry, Tensor w, ConvDepthwiseBlocked.Weights weights,
-            int channels, boolean clamp, float lo, float hi) {
+            int channels, boolean clamp, float lo, float hi, float[] scale) {
         if (x.rank() != 5 || x.dim(4) != LANES || x.dim(1) != ChannelBlocks.blocks(channels, LANES)) {
             throw new IllegalArgumentException("BlockedConv: input " + x + " does not hold " + channels + " channels");
         }
@@ -179,7 +205,7 @@ public final class BlockedConvOps {
         ConvGeometry geo = geometry.geometry(new int[] {batch, channels, x.dim(2), x.dim(3)}, w.shapeRef(), 2);
         int[] shape = {batch, x.dim(1), geo.out()[0], geo.out()[1], LANES};
         float[] y = BufferPool.floatsUninitialized(batch * x.dim(1) * geo.outSize() * LANES);
-        ConvDepthwiseBlocked.runOnBlocks(DEPTHWISE, geo, weights, x.floats(), batch, channels, y, clamp, lo, hi);
+        ConvDepthwiseBlocked.runOnBlocks(DEPTHWISE, geo, weights, x.floats(), batch, channels, y, clamp, lo, hi, scale);
         return Tensor.wrap(DType.FLOAT, shape, y);
     }
 

@@ -15,6 +15,7 @@ public final class ConvOps implements OpRegistry.Family {
         r.register("Conv", ConvForward::create);
         r.register("ConvTranspose", ConvTransposeForward::create);
         BlockedConvOps.register(r);
+        QuantizedBlocks.register(r);
     }
 
     /** The attributes Conv and ConvTranspose share, validated at load time. */

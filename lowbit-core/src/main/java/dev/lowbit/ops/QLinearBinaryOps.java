@@ -123,7 +123,7 @@ final class QLinearBinaryOps implements OpRegistry.Family {
     }
 
     /** MlasQLinearAddKernelAvx2Helper's arithmetic for one choice of A and B. */
-    private record AddKernel(float ratioA, float ratioB, float fixed, boolean unsigned) implements SpanKernel {
+    record AddKernel(float ratioA, float ratioB, float fixed, boolean unsigned) implements SpanKernel {
         static AddKernel of(float sa, int za, float sb, int zb, float sc, int zc, boolean unsigned) {
             float ra = sa / sc;
             float rb = sb / sc;

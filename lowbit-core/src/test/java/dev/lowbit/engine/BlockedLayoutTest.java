@@ -28,7 +28,7 @@ class BlockedLayoutTest {
      * -> project 1x1 (+ the stem output) -> expand -> ReLU6 -> depthwise stride 2 -> ReLU6 -> project
      * -> y; {@code alsoReturned} makes the first block's output a graph output too.
      */
-    private static Model network(boolean alsoReturned) {
+    static Model network(boolean alsoReturned) {
         Random r = new Random(3);
         Graph g = new Graph("mbv2");
         g.inputs().add(ValueInfo.of("x", DType.FLOAT, -1, 3, 10, 10));

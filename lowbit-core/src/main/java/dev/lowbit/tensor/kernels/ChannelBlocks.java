@@ -49,6 +49,43 @@ public final class ChannelBlocks {
     }
 
     /**
+     * {@link #toBlocks} of 8-bit NCHW {@code x} (read as unsigned or signed), each value shifted by
+     * the zero point: {@code value - zp} as a float, how quantized blocked convolutions hold activations.
+     */
+    public static void toBlocks(byte[] x, boolean unsigned, int zp, int batch, int channels, int positions, int lanes,
+            float[] out) {
+        int mask = unsigned ? 0xFF : -1;
+        forEachRun(batch, channels, positions, lanes, (t, c0, live, q0, q1) -> {
+            int src = ((t / blocks(channels, lanes)) * channels + c0) * positions, dst = t * positions * lanes;
+            if (live < lanes) {
+                Arrays.fill(out, dst + q0 * lanes, dst + q1 * lanes, 0f);
+            }
+            for (int q = q0; q < q1; q++) {
+                int d = dst + q * lanes;
+                for (int l = 0; l < live; l++) {
+                    out[d + l] = (x[src + l * positions + q] & mask) - zp;
+                }
+            }
+        });
+    }
+
+    /**
+     * {@link #fromBlocks} of blocked values shifted by the zero point (exact integers within the
+     * 8-bit type's range once {@code zp} is added) into the 8-bit NCHW {@code out}.
+     */
+    public static void fromBlocks(float[] x, int zp, int batch, int channels, int positions, int lanes, byte[] out) {
+        forEachRun(batch, channels, positions, lanes, (t, c0, live, q0, q1) -> {
+            int src = t * positions * lanes, dst = ((t / blocks(channels, lanes)) * channels + c0) * positions;
+            for (int l = 0; l < live; l++) {
+                int d = dst + l * positions;
+                for (int q = q0; q < q1; q++) {
+                    out[d + q] = (byte) ((int) x[src + q * lanes + l] + zp);
+                }
+            }
+        });
+    }
+
+    /**
      * The mean over the positions of each channel of the blocked {@code x}, as GlobalAveragePool
      * gives it on NCHW (a double sum, divided, rounded once): {@code out[n * channels + c]}.
      */

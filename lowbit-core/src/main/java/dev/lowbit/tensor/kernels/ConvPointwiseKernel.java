@@ -20,6 +20,8 @@ import java.util.Arrays;
  * hi)}: implementations give the same bits as {@link #imageScalar}.
  */
 public abstract class ConvPointwiseKernel {
+    private static final QuantizeLoops REQUANTIZE = new ScalarQuantizeLoops();
+
     /**
      * Rows (output channels) of A panels {@code [panel0, panel1)} over all {@code positions} of one
      * image: X is {@code x[xOff + c * positions + j]}, Y and the residual (may be null) are
@@ -78,13 +80,22 @@ public abstract class ConvPointwiseKernel {
      * wT[(fb * channels + c) * lanes + l] * x[c / lanes][q][c % lanes]} fma-accumulated over
      * c = 0 .. channels - 1 in order from zero (the same values, bit for bit, as {@link #image} gives).
      * {@code res} (may be null) is laid out as y; lanes past the last channel of x are never read.
+     *
+     * <p>With {@code scale} (one multiplier per output channel, may be null; then {@code res} must
+     * be null) the output is requantized instead: {@code y = rint(min(max((acc + bias) * scale, lo),
+     * hi)) + 0f} ({@link QuantizeLoops#requantizeShifted}), which for exact integer accumulators is
+     * ONNX Runtime's requantization of a QLinearConv minus the output zero point.
      */
     public abstract void blocked(float[] wT, int channels, int lanes, float[] bias, float[] x, int xOff, int positions,
-            int q0, int q1, int fb0, int fb1, float[] y, int yOff, float[] res, float lo, float hi);
+            int q0, int q1, int fb0, int fb1, float[] y, int yOff, float[] res, float[] scale, float lo, float hi);
 
     /** The plain-Java {@link #blocked}. */
     public static void blockedScalar(float[] wT, int channels, int lanes, float[] bias, float[] x, int xOff,
-            int positions, int q0, int q1, int fb0, int fb1, float[] y, int yOff, float[] res, float lo, float hi) {
+            int positions, int q0, int q1, int fb0, int fb1, float[] y, int yOff, float[] res, float[] scale, float lo,
+            float hi) {
+        if (res != null && scale != null) {
+            throw new IllegalArgumentException("a requantized 1x1 convolution takes no residual");
+        }
         int block = positions * lanes;
         for (int fb = fb0; fb < fb1; fb++) {
             for (int q = q0; q < q1; q++) {
@@ -96,6 +107,13 @@ public abstract class ConvPointwiseKernel {
                     for (int l = 0; l < lanes; l++) {
                         y[d + l] = Math.fma(wT[w + l], v, y[d + l]);
                     }
+                }
+                if (scale != null) {
+                    for (int l = 0; l < lanes; l++) {
+                        y[d + l] += bias[fb * lanes + l];
+                    }
+                    REQUANTIZE.requantizeShifted(y, d, lanes, scale, fb * lanes, lanes, lo, hi);
+                    continue;
                 }
                 for (int l = 0; l < lanes; l++) {
                     float v = y[d + l] + bias[fb * lanes + l];

@@ -10,7 +10,7 @@ final class ConvPointwiseScalar extends ConvPointwiseKernel {
 
     @Override
     public void blocked(float[] wT, int channels, int lanes, float[] bias, float[] x, int xOff, int positions, int q0,
-            int q1, int fb0, int fb1, float[] y, int yOff, float[] res, float lo, float hi) {
-        blockedScalar(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, fb1, y, yOff, res, lo, hi);
+            int q1, int fb0, int fb1, float[] y, int yOff, float[] res, float[] scale, float lo, float hi) {
+        blockedScalar(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, fb1, y, yOff, res, scale, lo, hi);
     }
 }

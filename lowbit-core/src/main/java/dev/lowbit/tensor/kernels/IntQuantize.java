@@ -48,6 +48,18 @@ public final class IntQuantize {
         LOOPS.linearAddToBytes(a, ao, b, bo, n, unsigned, ra, rb, fixed, out, oo);
     }
 
+    /** Requantization of float-held accumulators in place; see {@link QuantizeLoops#requantizeShifted}. */
+    public static void requantizeShifted(float[] y, int off, int n, float[] scale, int sOff, int lanes, float lo,
+            float hi) {
+        LOOPS.requantizeShifted(y, off, n, scale, sOff, lanes, lo, hi);
+    }
+
+    /** QLinearAdd on zero-point-shifted floats; see {@link QuantizeLoops#linearAddShifted}. */
+    public static void linearAddShifted(float[] a, int ao, float[] b, int bo, int n, float za, float zb, float ra,
+            float rb, float fixed, float qmin, float qmax, float zc, float[] out, int oo) {
+        LOOPS.linearAddShifted(a, ao, b, bo, n, za, zb, ra, rb, fixed, qmin, qmax, zc, out, oo);
+    }
+
     /** {@code out[outOff + i] = value(x[xOff + i]) - zp} as float, the byte read as unsigned or signed. */
     public static void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
         LOOPS.shiftedFloats(x, xOff, n, unsigned, zp, out, outOff);

@@ -36,6 +36,23 @@ public interface QuantizeLoops {
     void linearAddToBytes(byte[] a, int ao, byte[] b, int bo, int n, boolean unsigned, float ra, float rb, float fixed,
             byte[] out, int oo);
 
+    /**
+     * In place, {@code y[off + i] = rint(clamp(y[off + i] * scale[sOff + i % lanes], lo, hi)) + 0f} for
+     * i < n: accumulators (exact integers, bias included) requantized as ONNX Runtime does, kept as
+     * floats shifted by the output zero point (lo = qmin - zp, hi = qmax - zp); the product is one
+     * float multiply, and {@code + 0f} makes a rounded -0 plain zero.
+     */
+    void requantizeShifted(float[] y, int off, int n, float[] scale, int sOff, int lanes, float lo, float hi);
+
+    /**
+     * {@code out[oo + i] = clamp(rint(fma(a[ao + i] + za, ra, fma(b[bo + i] + zb, rb, fixed))), qmin, qmax)
+     * + 0f - zc} for i < n: {@link #linearAddToBytes}'s arithmetic on operands held shifted by their
+     * zero points (so {@code a + za} is the byte value), the result shifted by zc. Callers guarantee
+     * |fma result| < 2^22.
+     */
+    void linearAddShifted(float[] a, int ao, float[] b, int bo, int n, float za, float zb, float ra, float rb,
+            float fixed, float qmin, float qmax, float zc, float[] out, int oo);
+
     /** out[outOff + i] = (float) (value(x[xOff + i]) - zp) for i < n, the byte read as unsigned or signed. */
     void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff);
 

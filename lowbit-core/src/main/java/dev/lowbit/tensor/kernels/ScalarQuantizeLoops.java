@@ -55,6 +55,23 @@ final class ScalarQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void requantizeShifted(float[] y, int off, int n, float[] scale, int sOff, int lanes, float lo, float hi) {
+        for (int i = 0; i < n; i++) {
+            float v = y[off + i] * scale[sOff + i % lanes];
+            y[off + i] = (float) Math.rint(Math.min(Math.max(v, lo), hi)) + 0f;
+        }
+    }
+
+    @Override
+    public void linearAddShifted(float[] a, int ao, float[] b, int bo, int n, float za, float zb, float ra, float rb,
+            float fixed, float qmin, float qmax, float zc, float[] out, int oo) {
+        for (int i = 0; i < n; i++) {
+            float c = Math.fma(a[ao + i] + za, ra, Math.fma(b[bo + i] + zb, rb, fixed));
+            out[oo + i] = (float) Math.rint(Math.min(Math.max(c, qmin), qmax)) + 0f - zc;
+        }
+    }
+
+    @Override
     public void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
         int mask = unsigned ? 0xFF : -1;
         for (int i = 0; i < n; i++) {

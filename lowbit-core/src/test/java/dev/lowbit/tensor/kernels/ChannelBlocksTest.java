@@ -98,10 +98,82 @@ class ChannelBlocksTest {
         float[] xb = new float[batch * blocks * h * w * lanes];
         ChannelBlocks.toBlocks(x, batch, channels, h * w, lanes, xb);
         float[] yb = new float[batch * blocks * oh * ow * lanes];
-        ConvDepthwiseBlocked.runOnBlocks(KERNEL, geo, weights, xb, batch, channels, yb, clamp, -0.5f, 0.5f);
+        ConvDepthwiseBlocked.runOnBlocks(KERNEL, geo, weights, xb, batch, channels, yb, clamp, -0.5f, 0.5f, null);
         float[] actual = new float[expected.length];
         ChannelBlocks.fromBlocks(yb, batch, channels, oh * ow, lanes, actual);
         assertArrayEquals(expected, actual, 0f, "trial " + trial + " " + channels + " channels " + h + "x" + w
                 + " k" + k + " s" + s + " d" + d);
+    }
+
+    /** 8-bit tensors go into blocks as {@code value - zp} floats and come back as the same bytes. */
+    @Test
+    void bytesGoToShiftedBlocksAndBack() {
+        int lanes = KERNEL.blockLanes();
+        for (boolean unsigned : new boolean[] {true, false}) {
+            int batch = 2, channels = lanes + 3, positions = 37, zp = unsigned ? 131 : -9;
+            byte[] q = new byte[batch * channels * positions];
+            rnd.nextBytes(q);
+            float[] b = new float[batch * 2 * positions * lanes];
+            Arrays.fill(b, Float.NaN);
+            ChannelBlocks.toBlocks(q, unsigned, zp, batch, channels, positions, lanes, b);
+            for (int n = 0; n < batch; n++) {
+                for (int c = 0; c < 2 * lanes; c++) {
+                    for (int p = 0; p < positions; p++) {
+                        float v = b[((n * 2 + c / lanes) * positions + p) * lanes + c % lanes];
+                        byte x = c < channels ? q[(n * channels + c) * positions + p] : 0;
+                        assertEquals(c < channels ? (unsigned ? x & 0xFF : x) - zp : 0, v, 0f);
+                    }
+                }
+            }
+            byte[] back = new byte[q.length];
+            ChannelBlocks.fromBlocks(b, zp, batch, channels, positions, lanes, back);
+            assertArrayEquals(q, back);
+        }
+    }
+
+    /**
+     * A requantizing depthwise convolution on blocks (integer operands: exact sums, so bit for bit)
+     * equals the plain one followed by the plain-Java requantization, on 1 to 3 threads.
+     */
+    @Test
+    void requantizedDepthwiseOnBlocksEqualsRequantizingAfter() {
+        int lanes = KERNEL.blockLanes();
+        QuantizeLoops plain = VectorizationProvider.scalar().quantize();
+        int threadsBefore = Parallel.threads();
+        try {
+            for (int trial = 0; trial < 20; trial++) {
+                Parallel.setThreads(1 + trial % 3);
+                int batch = 1 + rnd.nextInt(2), channels = 1 + rnd.nextInt(3 * lanes), h = 1 + rnd.nextInt(9);
+                int w = 1 + rnd.nextInt(9), s = 1 + trial % 2;
+                int oh = (h + 2 - 3) / s + 1, ow = (w + 2 - 3) / s + 1;
+                ConvGeometry geo = new ConvGeometry(new int[] {h, w}, new int[] {3, 3}, new int[] {s, s},
+                        new int[] {1, 1}, new int[] {1, 1}, new int[] {oh, ow});
+                int blocks = ChannelBlocks.blocks(channels, lanes);
+                float[] wt = new float[channels * 9], bias = new float[channels];
+                float[] scale = new float[blocks * lanes];
+                for (int i = 0; i < wt.length; i++) {
+                    wt[i] = rnd.nextInt(255) - 127;
+                }
+                for (int c = 0; c < channels; c++) {
+                    bias[c] = rnd.nextInt(2001) - 1000;
+                    scale[c] = (float) Math.pow(10, -2 - 2 * rnd.nextDouble());
+                }
+                byte[] q = new byte[batch * channels * h * w];
+                rnd.nextBytes(q);
+                float[] x = new float[batch * blocks * h * w * lanes];
+                ChannelBlocks.toBlocks(q, true, 120, batch, channels, h * w, lanes, x);
+                ConvDepthwiseBlocked.Weights weights = ConvDepthwiseBlocked.Weights.of(KERNEL, wt, bias, channels, 9);
+                float[] fused = new float[batch * blocks * oh * ow * lanes], after = new float[fused.length];
+                ConvDepthwiseBlocked.runOnBlocks(KERNEL, geo, weights, x, batch, channels, fused, true, -10, 100, scale);
+                ConvDepthwiseBlocked.runOnBlocks(KERNEL, geo, weights, x, batch, channels, after, false, 0, 0, null);
+                for (int t = 0; t < batch * blocks; t++) {
+                    plain.requantizeShifted(after, t * oh * ow * lanes, oh * ow * lanes, scale, (t % blocks) * lanes,
+                            lanes, -10, 100);
+                }
+                assertArrayEquals(after, fused, 0f, "trial " + trial);
+            }
+        } finally {
+            Parallel.setThreads(threadsBefore);
+        }
     }
 }

@@ -45,6 +45,8 @@ class LoopsAgreementTest {
         t.depthwiseInPlaceIsBitExact();
         t.pointwiseIsBitExact();
         t.pointwiseBlockedIsBitExact();
+        t.shiftedQuantizationIsBitExact();
+        t.requantizedPointwiseBlocksAreBitExact();
     }
 
     /**
@@ -146,8 +148,8 @@ class LoopsAgreementTest {
             int q1 = trial % 5 == 1 ? q0 + 1 + rnd.nextInt(positions - q0) : positions;
             int xOff = image * inBlocks * positions * lanes, yOff = image * outBlocks * positions * lanes;
             float[] fast = new float[images * outBlocks * positions * lanes], plain = new float[fast.length];
-            fk.blocked(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, outBlocks, fast, yOff, res, lo, hi);
-            sk.blocked(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, outBlocks, plain, yOff, res, lo, hi);
+            fk.blocked(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, outBlocks, fast, yOff, res, null, lo, hi);
+            sk.blocked(wT, channels, lanes, bias, x, xOff, positions, q0, q1, fb0, outBlocks, plain, yOff, res, null, lo, hi);
             String what = "trial " + trial + " " + channels + " -> " + filters + " at " + positions + " positions";
             assertArrayEquals(plain, fast, 0f, what);
             if (res == null) {
@@ -336,6 +338,107 @@ class LoopsAgreementTest {
             for (int c = 1; c < avgEnd; c++) {
                 assertEquals((row[c - 1] + row[c] + row[c + 1]) / 3, out[c], 1e-6f, "interiorAverage w=" + w);
             }
+        }
+    }
+
+    /**
+     * The loops of quantized blocked convolutions: requantization of exact accumulators into values
+     * shifted by the output zero point, and QLinearAdd on shifted values, against the plain-Java
+     * loops and against ONNX Runtime's byte arithmetic ({@link dev.lowbit.quant.QuantMath#requantize},
+     * {@link QuantizeLoops#linearAddToBytes}) with the zero points added back.
+     */
+    @Test
+    void shiftedQuantizationIsBitExact() {
+        QuantizeLoops f = FAST.quantize(), s = SCALAR.quantize();
+        for (int lanes : new int[] {FAST.depthwiseConv().blockLanes(), 5}) {
+            for (int count = 0; count <= 6; count++) {
+                int n = count * lanes;
+                float[] scale = new float[lanes + 1];
+                for (int l = 0; l < scale.length; l++) {
+                    scale[l] = (float) Math.pow(10, -2 - 3 * rnd.nextDouble());
+                }
+                int[] acc = new int[n + 1];
+                float[] fx = new float[n + 1];
+                for (int i = 0; i < acc.length; i++) {
+                    acc[i] = rnd.nextInt(1 << 25) - (1 << 24); // every float-exact accumulator, bias included
+                    fx[i] = acc[i];
+                }
+                float[] fy = fx.clone();
+                int zp = rnd.nextInt(256) - 128, qmin = zp >= 0 ? 0 : -128, qmax = qmin + 255;
+                f.requantizeShifted(fx, 1, n, scale, 1, lanes, qmin - zp, qmax - zp);
+                s.requantizeShifted(fy, 1, n, scale, 1, lanes, qmin - zp, qmax - zp);
+                assertArrayEquals(fy, fx, "requantizeShifted lanes " + lanes + " n=" + n);
+                for (int i = 0; i < n; i++) {
+                    int ort = dev.lowbit.quant.QuantMath.requantize(acc[1 + i], scale[1 + i % lanes], zp, qmin, qmax);
+                    assertEquals(ort - zp, fx[1 + i], 0f, "requantizeShifted is ORT's requantization minus zp at " + i);
+                }
+            }
+        }
+        for (int n = 0; n <= MAX_LEN; n++) {
+            byte[] a = new byte[n + 1], b = new byte[n + 2];
+            rnd.nextBytes(a);
+            rnd.nextBytes(b);
+            for (boolean unsigned : new boolean[] {true, false}) {
+                int za = unsigned ? 131 : -7, zb = unsigned ? 90 : 12, zc = unsigned ? 140 : 3;
+                int mask = unsigned ? 0xFF : -1;
+                float[] sa = new float[n + 1], sb = new float[n + 2];
+                for (int i = 0; i < n; i++) {
+                    sa[1 + i] = (a[1 + i] & mask) - za;
+                    sb[2 + i] = (b[2 + i] & mask) - zb;
+                }
+                float ra = 0.73f, rb = 1.31f, fixed = zc - Math.fma(ra, (float) za, rb * zb) + 0.5f;
+                float[] ox = new float[n + 1], oy = new float[n + 1];
+                float qmin = unsigned ? 0 : -128, qmax = unsigned ? 255 : 127;
+                f.linearAddShifted(sa, 1, sb, 2, n, za, zb, ra, rb, fixed, qmin, qmax, zc, ox, 1);
+                s.linearAddShifted(sa, 1, sb, 2, n, za, zb, ra, rb, fixed, qmin, qmax, zc, oy, 1);
+                assertArrayEquals(oy, ox, "linearAddShifted n=" + n);
+                byte[] ort = new byte[n + 1];
+                s.linearAddToBytes(a, 1, b, 2, n, unsigned, ra, rb, fixed, ort, 1);
+                for (int i = 0; i < n; i++) {
+                    assertEquals((ort[1 + i] & mask) - zc, ox[1 + i], 0f, "linearAddShifted is ORT's QLinearAdd at " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * The requantizing 1x1 convolution on blocks: integer operands (exact sums), the fast kernel
+     * against the plain one, and against the unrequantized output requantized afterwards.
+     */
+    @Test
+    void requantizedPointwiseBlocksAreBitExact() {
+        ConvPointwiseKernel fk = FAST.pointwiseConv(), sk = SCALAR.pointwiseConv();
+        int lanes = FAST.depthwiseConv().blockLanes();
+        for (int trial = 0; trial < 40; trial++) {
+            int channels = 1 + rnd.nextInt(3 * lanes), filters = 1 + rnd.nextInt(4 * lanes);
+            int positions = 1 + rnd.nextInt(40);
+            int inBlocks = ChannelBlocks.blocks(channels, lanes), outBlocks = ChannelBlocks.blocks(filters, lanes);
+            float[] wT = new float[outBlocks * channels * lanes], bias = new float[outBlocks * lanes];
+            float[] scale = new float[outBlocks * lanes];
+            for (int i = 0; i < wT.length; i++) {
+                wT[i] = rnd.nextInt(255) - 127;
+            }
+            for (int f = 0; f < filters; f++) {
+                bias[f] = rnd.nextInt(20001) - 10000;
+                scale[f] = (float) Math.pow(10, -3 - 2 * rnd.nextDouble());
+            }
+            byte[] q = new byte[channels * positions];
+            rnd.nextBytes(q);
+            float[] x = new float[inBlocks * positions * lanes];
+            ChannelBlocks.toBlocks(q, true, 128, 1, channels, positions, lanes, x);
+            float[] fast = new float[outBlocks * positions * lanes], plain = new float[fast.length];
+            float[] raw = new float[fast.length];
+            float lo = -128 - 3, hi = 127 - 3;
+            fk.blocked(wT, channels, lanes, bias, x, 0, positions, 0, positions, 0, outBlocks, fast, 0, null, scale, lo, hi);
+            sk.blocked(wT, channels, lanes, bias, x, 0, positions, 0, positions, 0, outBlocks, plain, 0, null, scale, lo, hi);
+            assertArrayEquals(plain, fast, 0f, "trial " + trial + " " + channels + " -> " + filters);
+            sk.blocked(wT, channels, lanes, bias, x, 0, positions, 0, positions, 0, outBlocks, raw, 0, null, null,
+                    Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+            for (int fb = 0; fb < outBlocks; fb++) {
+                SCALAR.quantize().requantizeShifted(raw, fb * positions * lanes, positions * lanes, scale, fb * lanes,
+                        lanes, lo, hi);
+            }
+            assertArrayEquals(raw, fast, 0f, "requantized in the tile = requantized after, trial " + trial);
         }
     }
 

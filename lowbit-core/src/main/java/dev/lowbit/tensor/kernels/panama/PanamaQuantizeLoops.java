@@ -146,6 +146,39 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void requantizeShifted(float[] y, int off, int n, float[] scale, int sOff, int lanes, float lo, float hi) {
+        int i = 0;
+        if (lanes == FS.length()) {
+            // Every vector starts at a block's first lane: one vector of multipliers serves them all.
+            FloatVector s = FloatVector.fromArray(FS, scale, sOff);
+            for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
+                FloatVector v = FloatVector.fromArray(FS, y, off + i).mul(s).max(lo).min(hi);
+                v.add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).intoArray(y, off + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = y[off + i] * scale[sOff + i % lanes];
+            y[off + i] = (float) Math.rint(Math.min(Math.max(v, lo), hi)) + 0f;
+        }
+    }
+
+    @Override
+    public void linearAddShifted(float[] a, int ao, float[] b, int bo, int n, float za, float zb, float ra, float rb,
+            float fixed, float qmin, float qmax, float zc, float[] out, int oo) {
+        int i = 0;
+        FloatVector vra = FloatVector.broadcast(FS, ra);
+        for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
+            FloatVector vb = FloatVector.fromArray(FS, b, bo + i).add(zb);
+            FloatVector c = FloatVector.fromArray(FS, a, ao + i).add(za).fma(vra, vb.fma(rb, fixed));
+            c.max(qmin).min(qmax).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).sub(zc).intoArray(out, oo + i);
+        }
+        for (; i < n; i++) {
+            float c = Math.fma(a[ao + i] + za, ra, Math.fma(b[bo + i] + zb, rb, fixed));
+            out[oo + i] = (float) Math.rint(Math.min(Math.max(c, qmin), qmax)) + 0f - zc;
+        }
+    }
+
+    @Override
     public void shiftedFloats(byte[] x, int xOff, int n, boolean unsigned, int zp, float[] out, int outOff) {
         int mask = unsigned ? 0xFF : -1;
         int i = 0;
