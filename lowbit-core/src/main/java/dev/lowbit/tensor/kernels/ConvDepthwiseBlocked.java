@@ -87,7 +87,7 @@ public final class ConvDepthwiseBlocked {
      * as they lie into the zero-bordered buffer, and output rows are written straight into y. Tasks
      * are blocks, or runs of output rows within them when blocks are fewer than two per thread.
      * With {@code scale} (one multiplier per channel, may be null) each output row is requantized
-     * after the bias ({@link QuantizeLoops#requantizeShifted} with lo, hi), while it is in L1.
+     * after the bias ({@link ConvDepthwiseKernel#interleavedRowRequantized} with lo, hi).
      */
     public static void runOnBlocks(ConvDepthwiseKernel kernel, ConvGeometry geo, Weights weights, float[] x, int batch,
             int channels, float[] y, boolean clamp, float lo, float hi, float[] scale) {
@@ -103,8 +103,7 @@ public final class ConvDepthwiseBlocked {
         int parts = Math.max(1, Math.min(outH, (2 * Parallel.threads() + batch * blocks - 1) / (batch * blocks)));
         int rowsPer = (outH + parts - 1) / parts;
         int runs = (outH + rowsPer - 1) / rowsPer;
-        boolean early = clamp && scale == null;
-        float l = early ? lo : Float.NEGATIVE_INFINITY, h = early ? hi : Float.POSITIVE_INFINITY;
+        float l = clamp ? lo : Float.NEGATIVE_INFINITY, h = clamp ? hi : Float.POSITIVE_INFINITY;
         Parallel.forRange(batch * blocks * runs, 1, (t0, t1) -> {
             float[] p = buffer(SCRATCH.get(), 0, padH * padW * lanes);
             for (int t = t0; t < t1; t++) {
@@ -114,10 +113,12 @@ public final class ConvDepthwiseBlocked {
                 copyRows(geo, x, image * inSize, lanes, padW, pr0, pr1, p);
                 for (int oh = oh0; oh < oh1; oh++) {
                     int row = image * outSize + oh * outW * lanes;
-                    kernel.interleavedRow(taps, outW, step, p, (oh - oh0) * rowStep, weights.w(),
-                            block * taps.length * lanes, weights.bias(), block * lanes, l, h, y, row);
-                    if (scale != null) {
-                        IntQuantize.requantizeShifted(y, row, outW * lanes, scale, block * lanes, lanes, lo, hi);
+                    if (scale == null) {
+                        kernel.interleavedRow(taps, outW, step, p, (oh - oh0) * rowStep, weights.w(),
+                                block * taps.length * lanes, weights.bias(), block * lanes, l, h, y, row);
+                    } else {
+                        kernel.interleavedRowRequantized(taps, outW, step, p, (oh - oh0) * rowStep, weights.w(),
+                                block * taps.length * lanes, weights.bias(), block * lanes, scale, lo, hi, y, row);
                     }
                 }
             }

@@ -10,6 +10,8 @@ package dev.lowbit.tensor.kernels;
  * only supply a unit-stride loop over one output row and need no bounds checks.
  */
 public abstract class ConvDepthwiseKernel {
+    private static final QuantizeLoops REQUANTIZE = new ScalarQuantizeLoops();
+
     /** Scratch floats beyond the data, at least the widest vector. */
     static final int SLACK = 64;
 
@@ -151,6 +153,18 @@ public abstract class ConvDepthwiseKernel {
      */
     protected abstract void interleavedRow(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
             float[] bias, int bOff, float lo, float hi, float[] o, int oOff);
+
+    /**
+     * {@link #interleavedRow} requantized: each output {@code rint(min(max(v * scale[bOff + l], lo),
+     * hi)) + 0f} ({@link QuantizeLoops#requantizeShifted}) instead of clamped. Here the row is
+     * computed, then requantized in place; vector kernels do it in registers.
+     */
+    protected void interleavedRowRequantized(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
+            float[] bias, int bOff, float[] scale, float lo, float hi, float[] o, int oOff) {
+        interleavedRow(taps, outW, step, p, pOff, w, wOff, bias, bOff, Float.NEGATIVE_INFINITY,
+                Float.POSITIVE_INFINITY, o, oOff);
+        REQUANTIZE.requantizeShifted(o, oOff, outW * blockLanes(), scale, bOff, blockLanes(), lo, hi);
+    }
 
     /**
      * Channels [c0, c1) of one image by {@link ConvDepthwiseInPlace}: for each output position i of

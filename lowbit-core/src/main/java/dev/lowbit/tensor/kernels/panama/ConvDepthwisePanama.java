@@ -14,6 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * where the vector would cross an array's end: there masked accesses take the Vector API's slow path).
  */
 final class ConvDepthwisePanama extends ConvDepthwiseKernel {
+    private static final float ROUNDING_MAGIC = 12582912f; // 1.5 * 2^23
+
     private static final VectorSpecies<Float> S = PanamaSpecies.FLOAT;
     private static final int V = S.length();
 
@@ -139,6 +141,43 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
                 acc = FloatVector.fromArray(S, p, base + taps[t]).fma(FloatVector.fromArray(S, w, wOff + t * V), acc);
             }
             acc.max(lo).min(hi).intoArray(o, oOff + ow * V);
+        }
+    }
+
+    /** 3x3 rows requantized in registers; other kernel sizes through the row and a pass over it. */
+    @Override
+    protected void interleavedRowRequantized(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
+            float[] bias, int bOff, float[] scale, float lo, float hi, float[] o, int oOff) {
+        if (taps.length != 9) {
+            super.interleavedRowRequantized(taps, outW, step, p, pOff, w, wOff, bias, bOff, scale, lo, hi, o, oOff);
+            return;
+        }
+        FloatVector w0 = FloatVector.fromArray(S, w, wOff);
+        FloatVector w1 = FloatVector.fromArray(S, w, wOff + V);
+        FloatVector w2 = FloatVector.fromArray(S, w, wOff + 2 * V);
+        FloatVector w3 = FloatVector.fromArray(S, w, wOff + 3 * V);
+        FloatVector w4 = FloatVector.fromArray(S, w, wOff + 4 * V);
+        FloatVector w5 = FloatVector.fromArray(S, w, wOff + 5 * V);
+        FloatVector w6 = FloatVector.fromArray(S, w, wOff + 6 * V);
+        FloatVector w7 = FloatVector.fromArray(S, w, wOff + 7 * V);
+        FloatVector w8 = FloatVector.fromArray(S, w, wOff + 8 * V);
+        FloatVector vb = FloatVector.fromArray(S, bias, bOff);
+        FloatVector vs = FloatVector.fromArray(S, scale, bOff);
+        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
+        int t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        for (int ow = 0; ow < outW; ow++) {
+            int b = pOff + ow * step;
+            FloatVector acc = FloatVector.fromArray(S, p, b + t0).fma(w0, vb);
+            acc = FloatVector.fromArray(S, p, b + t1).fma(w1, acc);
+            acc = FloatVector.fromArray(S, p, b + t2).fma(w2, acc);
+            acc = FloatVector.fromArray(S, p, b + t3).fma(w3, acc);
+            acc = FloatVector.fromArray(S, p, b + t4).fma(w4, acc);
+            acc = FloatVector.fromArray(S, p, b + t5).fma(w5, acc);
+            acc = FloatVector.fromArray(S, p, b + t6).fma(w6, acc);
+            acc = FloatVector.fromArray(S, p, b + t7).fma(w7, acc);
+            acc = FloatVector.fromArray(S, p, b + t8).fma(w8, acc);
+            // Rounding half to even by adding and removing 1.5 * 2^23 (|value| <= 255 after the clamp).
+            acc.mul(vs).max(lo).min(hi).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC).intoArray(o, oOff + ow * V);
         }
     }
 
