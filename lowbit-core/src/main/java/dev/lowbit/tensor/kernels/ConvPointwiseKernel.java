@@ -84,7 +84,8 @@ public abstract class ConvPointwiseKernel {
      * <p>With {@code scale} (one multiplier per output channel, may be null; then {@code res} must
      * be null) the output is requantized instead: {@code y = rint(min(max((acc + bias) * scale, lo),
      * hi)) + 0f} ({@link QuantizeLoops#requantizeShifted}), which for exact integer accumulators is
-     * ONNX Runtime's requantization of a QLinearConv minus the output zero point.
+     * ONNX Runtime's requantization of a QLinearConv minus the output zero point. Operands are then
+     * integers whose partial sums stay exact, so implementations may add the bias first.
      */
     public abstract void blocked(float[] wT, int channels, int lanes, float[] bias, float[] x, int xOff, int positions,
             int q0, int q1, int fb0, int fb1, float[] y, int yOff, float[] res, float[] scale, float lo, float hi);

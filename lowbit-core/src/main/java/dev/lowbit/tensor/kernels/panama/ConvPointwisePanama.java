@@ -26,8 +26,6 @@ final class ConvPointwisePanama extends ConvPointwiseKernel {
     private static final int MR = 8;
     /** The residual's add and clamp after a tile (bias and clamp without a residual happen in registers). */
     private static final PanamaEpilogueLoops EPILOGUE = new PanamaEpilogueLoops();
-    /** The requantization of quantized blocked convolutions, after a tile (in L1). */
-    private static final PanamaQuantizeLoops QUANTIZE = new PanamaQuantizeLoops();
 
     /** Per thread: a tile for partial stores, and the padded copy of edge columns. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[MR * 2 * V], new float[0]});
@@ -83,10 +81,16 @@ final class ConvPointwisePanama extends ConvPointwiseKernel {
         for (int fb = fb0; fb < fb1; fb += 2) {
             for (int q = q0; q < q1; q += 8) {
                 int n = Math.min(8, q1 - q);
-                if (fb + 1 < fb1) {
-                    blockedTile2(wT, channels, bias, x, xOff, positions, fb, q, n, y, yOff, res, scale, lo, hi);
+                if (scale != null && fb + 1 < fb1) {
+                    ConvPointwiseRequantizedTiles.requantizedTile2(wT, channels, bias, x, xOff, positions, fb, q, n, y,
+                            yOff, scale, lo, hi);
+                } else if (scale != null) {
+                    ConvPointwiseRequantizedTiles.requantizedTile1(wT, channels, bias, x, xOff, positions, fb, q, n, y,
+                            yOff, scale, lo, hi);
+                } else if (fb + 1 < fb1) {
+                    blockedTile2(wT, channels, bias, x, xOff, positions, fb, q, n, y, yOff, res, lo, hi);
                 } else {
-                    blockedTile1(wT, channels, bias, x, xOff, positions, fb, q, n, y, yOff, res, scale, lo, hi);
+                    blockedTile1(wT, channels, bias, x, xOff, positions, fb, q, n, y, yOff, res, lo, hi);
                 }
             }
         }
@@ -94,7 +98,7 @@ final class ConvPointwisePanama extends ConvPointwiseKernel {
 
     /** 2 output blocks x 8 positions from q ({@code n} of them live). */
     private static void blockedTile2(float[] wT, int channels, float[] bias, float[] x, int xOff, int positions, int fb, int q,
-            int n, float[] y, int yOff, float[] res, float[] scale, float lo, float hi) {
+            int n, float[] y, int yOff, float[] res, float lo, float hi) {
         int last = positions - 1;
         int block = positions * V;
         int wBlock = channels * V;
@@ -146,11 +150,9 @@ final class ConvPointwisePanama extends ConvPointwiseKernel {
                 wk += V;
             }
         }
-        // Bias and (without a residual or requantization) the clamp in registers; a residual is
-        // added, or the requantization applied, after the stores.
-        boolean late = res != null || scale != null;
-        FloatVector vl = FloatVector.broadcast(S, late ? Float.NEGATIVE_INFINITY : lo);
-        FloatVector vh = FloatVector.broadcast(S, late ? Float.POSITIVE_INFINITY : hi);
+        // Bias and (without a residual) the clamp in registers; a residual is added after the stores.
+        FloatVector vl = FloatVector.broadcast(S, res == null ? lo : Float.NEGATIVE_INFINITY);
+        FloatVector vh = FloatVector.broadcast(S, res == null ? hi : Float.POSITIVE_INFINITY);
         FloatVector vb0 = FloatVector.fromArray(S, bias, (fb + 0) * V);
         FloatVector vb1 = FloatVector.fromArray(S, bias, (fb + 1) * V);
         int yo = yOff + fb * block + q * V;
@@ -188,15 +190,11 @@ final class ConvPointwisePanama extends ConvPointwiseKernel {
             addResidual(y, yo + 0 * block, 1, 1, n * V, res, lo, hi);
             addResidual(y, yo + 1 * block, 1, 1, n * V, res, lo, hi);
         }
-        if (scale != null) {
-            QUANTIZE.requantizeShifted(y, yo + 0 * block, n * V, scale, (fb + 0) * V, V, lo, hi);
-            QUANTIZE.requantizeShifted(y, yo + 1 * block, n * V, scale, (fb + 1) * V, V, lo, hi);
-        }
     }
 
     /** 1 output block x 8 positions from q ({@code n} of them live). */
     private static void blockedTile1(float[] wT, int channels, float[] bias, float[] x, int xOff, int positions, int fb, int q,
-            int n, float[] y, int yOff, float[] res, float[] scale, float lo, float hi) {
+            int n, float[] y, int yOff, float[] res, float lo, float hi) {
         int last = positions - 1;
         int block = positions * V;
         int wBlock = channels * V;
@@ -239,11 +237,9 @@ final class ConvPointwisePanama extends ConvPointwiseKernel {
                 wk += V;
             }
         }
-        // Bias and (without a residual or requantization) the clamp in registers; a residual is
-        // added, or the requantization applied, after the stores.
-        boolean late = res != null || scale != null;
-        FloatVector vl = FloatVector.broadcast(S, late ? Float.NEGATIVE_INFINITY : lo);
-        FloatVector vh = FloatVector.broadcast(S, late ? Float.POSITIVE_INFINITY : hi);
+        // Bias and (without a residual) the clamp in registers; a residual is added after the stores.
+        FloatVector vl = FloatVector.broadcast(S, res == null ? lo : Float.NEGATIVE_INFINITY);
+        FloatVector vh = FloatVector.broadcast(S, res == null ? hi : Float.POSITIVE_INFINITY);
         FloatVector vb0 = FloatVector.fromArray(S, bias, (fb + 0) * V);
         int yo = yOff + fb * block + q * V;
         c00.add(vb0).max(vl).min(vh).intoArray(y, yo + 0 * block + 0 * V);
@@ -270,9 +266,6 @@ final class ConvPointwisePanama extends ConvPointwiseKernel {
         }
         if (res != null) {
             addResidual(y, yo + 0 * block, 1, 1, n * V, res, lo, hi);
-        }
-        if (scale != null) {
-            QUANTIZE.requantizeShifted(y, yo + 0 * block, n * V, scale, (fb + 0) * V, V, lo, hi);
         }
     }
 
