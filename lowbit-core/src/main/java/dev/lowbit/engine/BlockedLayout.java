@@ -310,6 +310,38 @@ final class BlockedLayout {
             n.setOpType(m.add() != null ? QuantizedBlocks.SHIFTED_ADD : BlockedConvOps.BLOCKED_CONV);
             n.setDomain(OpRegistry.ENGINE_DOMAIN);
         }
+        foldAdds(g, group, members);
+    }
+
+    /**
+     * Each quantized Add one of whose inputs only a requantizing 1x1 Conv of the group makes (a
+     * MobileNetV2 block's projection) is folded into that Conv: it adds the other input to each
+     * output tile while the tile is in cache, instead of a pass over both tensors. The Conv takes
+     * the Add's place in the node order, where both of its inputs exist.
+     */
+    private static void foldAdds(Graph g, List<Node> group, Map<Node, Member> members) {
+        for (Node add : group) {
+            if (members.get(add).add() == null) {
+                continue;
+            }
+            for (int i : new int[] {0, 3}) {
+                String value = add.input(i);
+                Node conv = g.producer(value);
+                Member c = conv == null ? null : members.get(conv);
+                if (c == null || c.conv() == null || c.depthwise() || !group.contains(conv) || g.readCount(value) != 1
+                        || g.isGraphOutput(value)) {
+                    continue;
+                }
+                conv.inputs().add(add.input(i == 0 ? 3 : 0));
+                conv.set(Attribute.ofInt(ConvForward.FUSED_ADD, 1));
+                conv.set(Attribute.ofFloats(QuantizedBlocks.RESIDUAL_ADD, QuantizedBlocks.residualAdd(g, add, i).toAttribute()));
+                conv.outputs().set(0, add.output(0));
+                g.removeNode(conv);
+                g.insertBefore(add, conv);
+                g.removeNode(add);
+                break;
+            }
+        }
     }
 
     /** A QLinearConv's inputs and attributes made a requantizing float BlockedConv's. */

@@ -137,8 +137,11 @@ public final class BlockedConvOps {
         boolean residual = n.getInt(ConvForward.FUSED_ADD, 0) != 0;
         float[] mult = n.getFloats(QuantizedBlocks.REQUANTIZE, null);
         float[] scale = mult == null ? null : Arrays.copyOf(mult, blocks * LANES);
-        if (mult != null && (mult.length != filters || residual)) {
-            throw ctx.unsupported("BlockedConv requantizes with one multiplier per output channel and no residual");
+        float[] addParams = n.getFloats(QuantizedBlocks.RESIDUAL_ADD, null);
+        QuantizedBlocks.ResidualAdd add = addParams == null ? null : QuantizedBlocks.ResidualAdd.of(addParams);
+        if (mult != null && (mult.length != filters || residual != (add != null))) {
+            throw ctx.unsupported("BlockedConv requantizes with one multiplier per output channel, and takes a "
+                    + "residual only as a folded QLinearAdd");
         }
         if (w.dim(1) == 1 && n.getInt("group", 1) == filters && filters > 1) {
             ConvForward geometry = ConvForward.of(weightOnly(ctx, w));
@@ -158,11 +161,15 @@ public final class BlockedConvOps {
             }
         }
         return in -> new Tensor[] {pointwise(in[0], residual && in.length > 3 ? in[3] : null, wT, channels, filters,
-                bias, scale, lo, hi)};
+                bias, scale, add, lo, hi)};
     }
 
+    /**
+     * The 1x1 convolution, task by task; with {@code add}, each task's requantized output region
+     * then gets the folded QLinearAdd with {@code res} while it is still in cache.
+     */
     private static Tensor pointwise(Tensor x, Tensor res, float[] wT, int channels, int filters, float[] bias,
-            float[] scale, float lo, float hi) {
+            float[] scale, QuantizedBlocks.ResidualAdd add, float lo, float hi) {
         int batch = x.dim(0), blocks = ChannelBlocks.blocks(filters, LANES);
         if (x.rank() != 5 || x.dim(4) != LANES || x.dim(1) != ChannelBlocks.blocks(channels, LANES)) {
             throw new IllegalArgumentException("BlockedConv: input " + x + " does not hold " + channels + " channels");
@@ -188,9 +195,12 @@ public final class BlockedConvOps {
         Parallel.forRange(batch * groups * runs, 1, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int n = t / (groups * runs), g = (t / runs) % groups, q0 = (t % runs) * span;
-                POINTWISE.blocked(wT, channels, LANES, bias, xs, n * inImage, positions, q0,
-                        Math.min(positions, q0 + span), g * per, Math.min(blocks, (g + 1) * per), y, n * outImage, rs,
-                        scale, lo, hi);
+                int q1 = Math.min(positions, q0 + span), fb0 = g * per, fb1 = Math.min(blocks, (g + 1) * per);
+                POINTWISE.blocked(wT, channels, LANES, bias, xs, n * inImage, positions, q0, q1, fb0, fb1, y,
+                        n * outImage, add == null ? rs : null, scale, lo, hi);
+                for (int fb = fb0; add != null && fb < fb1; fb++) {
+                    add.apply(y, rs, n * outImage + (fb * positions + q0) * LANES, (q1 - q0) * LANES);
+                }
             }
         });
         return Tensor.wrap(DType.FLOAT, shape, y);

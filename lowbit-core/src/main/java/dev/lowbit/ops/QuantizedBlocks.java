@@ -39,6 +39,11 @@ public final class QuantizedBlocks {
     public static final String AVERAGE_BLOCKS = "QLinearGlobalAveragePoolBlocks";
     /** BlockedConv's attribute: one requantization multiplier per output channel. */
     public static final String REQUANTIZE = "requantize";
+    /**
+     * Positions whose shifted 8-bit values (|v| <= 255) a float32 sum adds exactly: every partial sum
+     * stays an integer below 2^24.
+     */
+    static final int EXACT_SUM_POSITIONS = (1 << 24) / 256;
     /** ToBlocks' and FromBlocks' attribute: the zero point of the 8-bit tensor converted. */
     public static final String ZERO_POINT = "zero_point";
     /** FromBlocks' attribute: the ONNX element type of the 8-bit tensor it makes. */
@@ -59,6 +64,47 @@ public final class QuantizedBlocks {
      */
     public record ConvForm(Tensor weight, Tensor bias, float[] multipliers, float lo, float hi, DType inputType,
                            int inputZeroPoint, DType outputType, int outputZeroPoint) {
+    }
+
+    /** BlockedConv's attribute: a QLinearAdd folded into a requantizing 1x1 Conv ({@link ResidualAdd}). */
+    public static final String RESIDUAL_ADD = "residual_add";
+
+    /**
+     * A ShiftedQLinearAdd folded into the requantizing 1x1 BlockedConv that makes one of its inputs:
+     * the Conv's 4th input is the other one, and after the requantization each output tile gets
+     * {@link IntQuantize#linearAddShifted} with A and B in the Add's order ({@code convIsA}: the
+     * Conv's output is A). Stored as a float-array attribute.
+     */
+    public record ResidualAdd(float ratioA, float ratioB, float fixed, float za, float zb, float zc, float qmin,
+                              float qmax, boolean convIsA) {
+        public float[] toAttribute() {
+            return new float[] {ratioA, ratioB, fixed, za, zb, zc, qmin, qmax, convIsA ? 1f : 0f};
+        }
+
+        static ResidualAdd of(float[] v) {
+            return new ResidualAdd(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8] != 0f);
+        }
+
+        /** out = the Add of the Conv's requantized output y and the other input r (shifted values). */
+        void apply(float[] y, float[] r, int off, int n) {
+            float[] a = convIsA ? y : r, b = convIsA ? r : y;
+            IntQuantize.linearAddShifted(a, off, b, off, n, za, zb, ratioA, ratioB, fixed, qmin, qmax, zc, y, off);
+        }
+    }
+
+    /**
+     * The residual form of a ShiftedQLinearAdd (made by the blocked rewrite from a QLinearAdd whose
+     * {@link #add} form exists) for a Conv making its input {@code convInput} (0 or 3).
+     */
+    public static ResidualAdd residualAdd(Graph g, Node add, int convInput) {
+        Tensor[] p = new Tensor[8];
+        for (int i : new int[] {1, 2, 4, 5, 6, 7}) {
+            p[i] = g.initializer(add.input(i));
+        }
+        DType t = p[2].dtype();
+        QLinearBinaryOps.AddKernel k = addKernel(p, t);
+        return new ResidualAdd(k.ratioA(), k.ratioB(), k.fixed(), zeroPoint(p[2], t), zeroPoint(p[5], t),
+                zeroPoint(p[7], t), typeMin(t), typeMax(t), convInput == 0);
     }
 
     /** The 8-bit type and the zero points of a QLinearAdd's inputs A, B and output C. */
@@ -248,23 +294,45 @@ public final class QuantizedBlocks {
             Tensor out = Tensor.zeros(type, new int[] {batch, channels, 1, 1});
             byte[] y = out.bytes();
             Parallel.forRange(batch * blocks, Math.max(1, 8192 / Math.max(1, positions * lanes)), (t0, t1) -> {
-                int[] sum = new int[lanes];
+                float[] sum = new float[lanes];
                 for (int t = t0; t < t1; t++) {
-                    Arrays.fill(sum, 0);
-                    for (int q = 0, at = t * positions * lanes; q < positions; q++, at += lanes) {
-                        for (int l = 0; l < lanes; l++) {
-                            sum[l] += (int) xv[at + l];
-                        }
-                    }
+                    sumPositions(xv, t * positions * lanes, positions, lanes, sum);
                     int c0 = (t % blocks) * lanes, live = Math.min(lanes, channels - c0);
                     for (int l = 0; l < live; l++) {
-                        float v = Math.min(Math.max((float) sum[l] * scale, lo), hi);
+                        float v = Math.min(Math.max(sum[l] * scale, lo), hi);
                         y[(t / blocks) * channels + c0 + l] = (byte) (MlasConversions.cvtps2dq(v) + zy);
                     }
                 }
             });
             return new Tensor[] {out};
         };
+    }
+
+    /**
+     * Per lane, the sum of {@code positions} shifted 8-bit values from {@code at}: ORT's int32 sum.
+     * In float32 runs of {@link #EXACT_SUM_POSITIONS} (each exact), added in double across runs.
+     */
+    private static void sumPositions(float[] x, int at, int positions, int lanes, float[] sum) {
+        if (positions <= EXACT_SUM_POSITIONS) {
+            Arrays.fill(sum, 0f);
+            for (int q = 0; q < positions; q++, at += lanes) {
+                for (int l = 0; l < lanes; l++) {
+                    sum[l] += x[at + l];
+                }
+            }
+            return;
+        }
+        double[] total = new double[lanes];
+        for (int q0 = 0; q0 < positions; q0 += EXACT_SUM_POSITIONS) {
+            int run = Math.min(EXACT_SUM_POSITIONS, positions - q0);
+            sumPositions(x, at + q0 * lanes, run, lanes, sum);
+            for (int l = 0; l < lanes; l++) {
+                total[l] += sum[l];
+            }
+        }
+        for (int l = 0; l < lanes; l++) {
+            sum[l] = (float) total[l]; // what ORT's int32 sum gives in float below 2^24, rounded alike above
+        }
     }
 
     static int typeMin(DType t) {
