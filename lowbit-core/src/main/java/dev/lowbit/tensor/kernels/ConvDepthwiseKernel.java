@@ -10,8 +10,6 @@ package dev.lowbit.tensor.kernels;
  * only supply a unit-stride loop over one output row and need no bounds checks.
  */
 public abstract class ConvDepthwiseKernel {
-    private static final QuantizeLoops REQUANTIZE = new ScalarQuantizeLoops();
-
     /** Scratch floats beyond the data, at least the widest vector. */
     static final int SLACK = 64;
 
@@ -157,13 +155,13 @@ public abstract class ConvDepthwiseKernel {
     /**
      * {@link #interleavedRow} requantized: each output {@code rint(min(max(v * scale[bOff + l], lo),
      * hi)) + 0f} ({@link QuantizeLoops#requantizeShifted}) instead of clamped. Here the row is
-     * computed, then requantized in place; vector kernels do it in registers.
+     * computed, then requantized in place by the provider's loops; vector kernels may do it in registers.
      */
     protected void interleavedRowRequantized(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
             float[] bias, int bOff, float[] scale, float lo, float hi, float[] o, int oOff) {
         interleavedRow(taps, outW, step, p, pOff, w, wOff, bias, bOff, Float.NEGATIVE_INFINITY,
                 Float.POSITIVE_INFINITY, o, oOff);
-        REQUANTIZE.requantizeShifted(o, oOff, outW * blockLanes(), scale, bOff, blockLanes(), lo, hi);
+        IntQuantize.requantizeShifted(o, oOff, outW * blockLanes(), scale, bOff, blockLanes(), lo, hi);
     }
 
     /**
