@@ -133,7 +133,8 @@ class ChannelBlocksTest {
 
     /**
      * A requantizing depthwise convolution on blocks (integer operands: exact sums, so bit for bit)
-     * equals the plain one followed by the plain-Java requantization, on 1 to 3 threads.
+     * equals the plain one followed by the plain-Java requantization, 3x3 (in registers) and 5x5
+     * kernels, on 1 to 3 threads.
      */
     @Test
     void requantizedDepthwiseOnBlocksEqualsRequantizingAfter() {
@@ -144,12 +145,12 @@ class ChannelBlocksTest {
             for (int trial = 0; trial < 20; trial++) {
                 Parallel.setThreads(1 + trial % 3);
                 int batch = 1 + rnd.nextInt(2), channels = 1 + rnd.nextInt(3 * lanes), h = 1 + rnd.nextInt(9);
-                int w = 1 + rnd.nextInt(9), s = 1 + trial % 2;
-                int oh = (h + 2 - 3) / s + 1, ow = (w + 2 - 3) / s + 1;
-                ConvGeometry geo = new ConvGeometry(new int[] {h, w}, new int[] {3, 3}, new int[] {s, s},
-                        new int[] {1, 1}, new int[] {1, 1}, new int[] {oh, ow});
+                int w = 1 + rnd.nextInt(9), s = 1 + trial % 2, k = trial % 3 == 0 ? 5 : 3, pad = k / 2;
+                int oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
+                ConvGeometry geo = new ConvGeometry(new int[] {h, w}, new int[] {k, k}, new int[] {s, s},
+                        new int[] {1, 1}, new int[] {pad, pad}, new int[] {oh, ow});
                 int blocks = ChannelBlocks.blocks(channels, lanes);
-                float[] wt = new float[channels * 9], bias = new float[channels];
+                float[] wt = new float[channels * k * k], bias = new float[channels];
                 float[] scale = new float[blocks * lanes];
                 for (int i = 0; i < wt.length; i++) {
                     wt[i] = rnd.nextInt(255) - 127;
@@ -162,7 +163,7 @@ class ChannelBlocksTest {
                 rnd.nextBytes(q);
                 float[] x = new float[batch * blocks * h * w * lanes];
                 ChannelBlocks.toBlocks(q, true, 120, batch, channels, h * w, lanes, x);
-                ConvDepthwiseBlocked.Weights weights = ConvDepthwiseBlocked.Weights.of(KERNEL, wt, bias, channels, 9);
+                ConvDepthwiseBlocked.Weights weights = ConvDepthwiseBlocked.Weights.of(KERNEL, wt, bias, channels, k * k);
                 float[] fused = new float[batch * blocks * oh * ow * lanes], after = new float[fused.length];
                 ConvDepthwiseBlocked.runOnBlocks(KERNEL, geo, weights, x, batch, channels, fused, true, -10, 100, scale);
                 ConvDepthwiseBlocked.runOnBlocks(KERNEL, geo, weights, x, batch, channels, after, false, 0, 0, null);
