@@ -273,6 +273,13 @@ class CliTest {
         assertEquals(0, Main.execute("bench", fp32.toString(), int8.toString(), "--batch", "2", "--iters", "2",
                 "--warmup", "1", "--warmup-seconds", "0", "--threads", "1"), stderr());
         assertTrue(stdout().contains("int8.onnx") && stdout().contains("vs first"), stdout());
+        // --no-fork measures both in this JVM: the same report.
+        out.reset();
+        assertEquals(0, Main.execute("bench", fp32.toString(), int8.toString(), "--batch", "2", "--iters", "2",
+                "--warmup", "1", "--warmup-seconds", "0", "--threads", "1", "--no-fork", "--json"), stderr());
+        List<Map<String, Object>> same = (List<Map<String, Object>>) ((Map<String, Object>) Json.parse(stdout().strip())).get("models");
+        assertEquals(2, same.size());
+        assertEquals(2, ((Number) same.get(1).get("batch")).intValue());
     }
 
     @Test
