@@ -26,7 +26,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code lowbit bench MODEL [MODEL...]}: latency and throughput of lowbit's engine and/or ONNX
  * Runtime on seeded random inputs, with the same thread count for both, measured in the same
- * process run; with several models (fp32 and its quantized versions) also the ratios between them.
+ * process run; with several models (fp32 and its quantized versions) also the ratios between them,
+ * each model measured in a JVM of its own ({@link ForkedBench}) unless {@code --no-fork} or
+ * {@code --profile} keeps them in this one.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark models on random inputs: median/p90 latency per batch and throughput, per engine;",
