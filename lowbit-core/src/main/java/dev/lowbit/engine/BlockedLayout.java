@@ -50,7 +50,7 @@ final class BlockedLayout {
     }
 
     /** A node that may run on blocks: a float or quantized 1x1 or depthwise Conv, or a quantized Add. */
-    private record Member(boolean depthwise, QuantizedBlocks.ConvForm conv, QuantizedBlocks.AddForm add) {
+    private record Member(boolean depthwise, Tensor weight, QuantizedBlocks.ConvForm conv, QuantizedBlocks.AddForm add) {
         boolean isConv() {
             return add == null;
         }
@@ -77,7 +77,15 @@ final class BlockedLayout {
         if (!ENABLED) {
             return 0;
         }
-        Map<Node, Member> members = candidates(g);
+        // Every node's possible form, made once (a quantized Conv's shifts its whole weight).
+        Map<Node, Member> forms = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            Member m = member(g, n);
+            if (m != null) {
+                forms.put(n, m);
+            }
+        }
+        Map<Node, Member> members = candidates(g, forms);
         // A depthwise Conv whose output other ops read too (MobileNetV3's squeeze-and-excitation: a
         // pool and a Mul) would convert it back to NCHW right away, a transpose that costs what
         // blocks save; such a one stays on NCHW, where stride 1 runs in place without transposes.
@@ -114,15 +122,16 @@ final class BlockedLayout {
      * quantized one only if it reads blocks encoded as it expects (type and zero point); a
      * QLinearAdd only if its inputs also have the same shape ({@link #shapeOf}).
      */
-    private static Map<Node, Member> candidates(Graph g) {
+    private static Map<Node, Member> candidates(Graph g, Map<Node, Member> forms) {
         Map<Node, Member> members = new IdentityHashMap<>();
         Map<String, String> shapes = new HashMap<>();
         for (Node n : g.topologicalOrder()) {
-            Member m = member(g, n);
+            Member m = forms.get(n);
             if (m == null || (m.quantized() && !readsItsEncoding(g, n, m, members))) {
                 continue;
             }
-            if (m.add() != null && !shapeOf(g, n.input(0), members, shapes).equals(shapeOf(g, n.input(3), members, shapes))) {
+            if (m.add() != null && !shapeOf(g, n.input(0), members, forms, shapes)
+                    .equals(shapeOf(g, n.input(3), members, forms, shapes))) {
                 continue;
             }
             members.put(n, m);
@@ -132,17 +141,17 @@ final class BlockedLayout {
 
     private static Member member(Graph g, Node n) {
         if (isPointwise(g, n)) {
-            return new Member(false, null, null);
+            return new Member(false, g.initializer(n.input(1)), null, null);
         }
         if (isDepthwise(g, n)) {
-            return new Member(true, null, null);
+            return new Member(true, g.initializer(n.input(1)), null, null);
         }
         QuantizedBlocks.ConvForm conv = QuantizedBlocks.conv(g, n);
         if (conv != null && (isPointwiseShape(n, conv.weight()) || isDepthwiseShape(n, conv.weight()))) {
-            return new Member(isDepthwiseShape(n, conv.weight()), conv, null);
+            return new Member(isDepthwiseShape(n, conv.weight()), conv.weight(), conv, null);
         }
         QuantizedBlocks.AddForm add = QuantizedBlocks.add(g, n);
-        return add == null ? null : new Member(false, null, add);
+        return add == null ? null : new Member(false, null, null, add);
     }
 
     /** Whether each blocked input of quantized {@code n} that a member makes is encoded as n reads it. */
@@ -162,7 +171,8 @@ final class BlockedLayout {
      * such values), with its channel count. A value members do not make has its own name as origin
      * and the channel count its Conv readers expect.
      */
-    private static String shapeOf(Graph g, String value, Map<Node, Member> members, Map<String, String> shapes) {
+    private static String shapeOf(Graph g, String value, Map<Node, Member> members, Map<Node, Member> forms,
+            Map<String, String> shapes) {
         String known = shapes.get(value);
         if (known != null) {
             return known;
@@ -171,13 +181,13 @@ final class BlockedLayout {
         Member m = p == null ? null : members.get(p);
         String shape;
         if (m == null) {
-            shape = value + "#" + readersChannels(g, value);
+            shape = value + "#" + readersChannels(g, value, forms);
         } else if (m.add() != null) {
-            shape = shapeOf(g, p.input(0), members, shapes);
+            shape = shapeOf(g, p.input(0), members, forms, shapes);
         } else {
-            Tensor w = m.conv() != null ? m.conv().weight() : g.initializer(p.input(1));
-            String origin = !m.depthwise() || keepsSize(p, w) ? shapeOf(g, p.input(0), members, shapes) : value + "#";
-            shape = origin.substring(0, origin.lastIndexOf('#') + 1) + w.dim(0);
+            String origin = !m.depthwise() || keepsSize(p, m.weight()) ? shapeOf(g, p.input(0), members, forms, shapes)
+                    : value + "#";
+            shape = origin.substring(0, origin.lastIndexOf('#') + 1) + m.weight().dim(0);
         }
         shapes.put(value, shape);
         return shape;
@@ -188,22 +198,21 @@ final class BlockedLayout {
         Node p = g.producer(value);
         Member m = members.get(p);
         if (m == null) {
-            return readersChannels(g, value);
+            return readersChannels(g, value, members);
         }
         if (m.isConv()) {
-            return (m.conv() != null ? m.conv().weight() : g.initializer(p.input(1))).dim(0);
+            return m.weight().dim(0);
         }
         int a = channelsOf(g, p.input(0), members);
         return a >= 0 ? a : channelsOf(g, p.input(3), members);
     }
 
-    /** The input channels the Conv readers of {@code value} expect, or -1 when none says. */
-    private static int readersChannels(Graph g, String value) {
+    /** The input channels the Conv readers of {@code value} among {@code convs} expect, or -1 when none says. */
+    private static int readersChannels(Graph g, String value, Map<Node, Member> convs) {
         for (Node c : g.consumers(value)) {
-            Member m = member(g, c);
+            Member m = convs.get(c);
             if (m != null && m.isConv() && c.input(0).equals(value)) {
-                Tensor w = m.conv() != null ? m.conv().weight() : g.initializer(c.input(1));
-                return m.depthwise() ? w.dim(0) : w.dim(1);
+                return m.depthwise() ? m.weight().dim(0) : m.weight().dim(1);
             }
         }
         return -1;

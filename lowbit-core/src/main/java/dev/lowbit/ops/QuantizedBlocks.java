@@ -35,6 +35,8 @@ import java.util.Arrays;
  */
 public final class QuantizedBlocks {
     public static final String SHIFTED_ADD = "ShiftedQLinearAdd";
+    /** QLinearAdd's scale and zero-point inputs: A's, B's, C's. */
+    private static final int[] ADD_PARAMETERS = {1, 2, 4, 5, 6, 7};
     /** QLinearGlobalAveragePool of shifted blocks (attribute {@link BlockedConvOps#CHANNELS}), giving NCHW bytes. */
     public static final String AVERAGE_BLOCKS = "QLinearGlobalAveragePoolBlocks";
     /** BlockedConv's attribute: one requantization multiplier per output channel. */
@@ -97,10 +99,7 @@ public final class QuantizedBlocks {
      * {@link #add} form exists) for a Conv making its input {@code convInput} (0 or 3).
      */
     public static ResidualAdd residualAdd(Graph g, Node add, int convInput) {
-        Tensor[] p = new Tensor[8];
-        for (int i : new int[] {1, 2, 4, 5, 6, 7}) {
-            p[i] = g.initializer(add.input(i));
-        }
+        Tensor[] p = constants(g, add, 8, ADD_PARAMETERS);
         DType t = p[2].dtype();
         QLinearBinaryOps.AddKernel k = addKernel(p, t);
         return new ResidualAdd(k.ratioA(), k.ratioB(), k.fixed(), zeroPoint(p[2], t), zeroPoint(p[5], t),
@@ -121,12 +120,9 @@ public final class QuantizedBlocks {
             return null;
         }
         Tensor w = g.initializer(n.input(3));
-        Tensor[] params = new Tensor[9];
-        for (int i : new int[] {1, 2, 4, 5, 6, 7, 8}) {
-            params[i] = n.hasInput(i) ? g.initializer(n.input(i)) : null;
-            if (params[i] == null && n.hasInput(i)) {
-                return null;
-            }
+        Tensor[] params = constants(g, n, 9, 1, 2, 4, 5, 6, 7, 8);
+        if (params == null) {
+            return null;
         }
         if (w == null || w.rank() != 4 || params[2] == null || params[7] == null) {
             return null;
@@ -189,12 +185,9 @@ public final class QuantizedBlocks {
                 || n.outputs().size() != 1) {
             return null;
         }
-        Tensor[] p = new Tensor[8];
-        for (int i : new int[] {1, 2, 4, 5, 6, 7}) {
-            p[i] = n.hasInput(i) ? g.initializer(n.input(i)) : null;
-            if (p[i] == null && n.hasInput(i)) {
-                return null;
-            }
+        Tensor[] p = constants(g, n, 8, ADD_PARAMETERS);
+        if (p == null) {
+            return null;
         }
         if (p[2] == null || p[5] == null || p[7] == null || p[2].dtype() != p[5].dtype() || p[2].dtype() != p[7].dtype()) {
             return null;
@@ -222,7 +215,7 @@ public final class QuantizedBlocks {
     /** QLinearAdd's inputs, A and B shifted floats of one shape, C shifted by its zero point. */
     private static Op shiftedAdd(OpContext ctx) {
         Tensor[] p = new Tensor[8];
-        for (int i : new int[] {1, 2, 4, 5, 6, 7}) {
+        for (int i : ADD_PARAMETERS) {
             p[i] = ctx.constantInput(i);
             if (p[i] == null) {
                 throw ctx.unsupported("ShiftedQLinearAdd needs constant scales and zero points");
@@ -333,6 +326,21 @@ public final class QuantizedBlocks {
         for (int l = 0; l < lanes; l++) {
             sum[l] = (float) total[l]; // what ORT's int32 sum gives in float below 2^24, rounded alike above
         }
+    }
+
+    /**
+     * The constant inputs {@code indices} of {@code n} at their indices in an array of {@code size}
+     * (null where an input is absent); null when a present one is not an initializer.
+     */
+    private static Tensor[] constants(Graph g, Node n, int size, int... indices) {
+        Tensor[] p = new Tensor[size];
+        for (int i : indices) {
+            p[i] = n.hasInput(i) ? g.initializer(n.input(i)) : null;
+            if (p[i] == null && n.hasInput(i)) {
+                return null;
+            }
+        }
+        return p;
     }
 
     static int typeMin(DType t) {

@@ -144,7 +144,11 @@ final class ConvDepthwisePanama extends ConvDepthwiseKernel {
         }
     }
 
-    /** 3x3 rows requantized in registers; other kernel sizes through the row and a pass over it. */
+    /**
+     * 3x3 rows requantized in registers; other kernel sizes through the row and a pass over it. The
+     * 3x3 loop is interleavedRow9's with another store, not a flag in it: a branch between two
+     * epilogues would merge vector values in phis the JIT boxes (see PanamaEpilogueLoops).
+     */
     @Override
     protected void interleavedRowRequantized(int[] taps, int outW, int step, float[] p, int pOff, float[] w, int wOff,
             float[] bias, int bOff, float[] scale, float lo, float hi, float[] o, int oOff) {
