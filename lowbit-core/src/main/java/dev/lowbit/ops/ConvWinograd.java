@@ -44,7 +44,8 @@ final class ConvWinograd {
     }
 
     /**
-     * The accumulators [N, M, out...] as float (exact integers, array from the buffer pool), or null
+     * The accumulators [N, M, out...] as float (exact integers, array from the buffer pool), as int32
+     * when the whole reduction is too wide for float sums ({@link WinogradInt#convolveInts}), or null
      * when Winograd does not apply or ({@code byRule}, in mode AUTO) {@link #wins} says it is not the
      * faster path here.
      */
@@ -58,8 +59,14 @@ final class ConvWinograd {
         if (!WinogradInt.fits(g) || (mode == Mode.AUTO && byRule && !wins(x.dim(1), weight.dim(0), x.dim(0), g))) {
             return null;
         }
+        int[] shape = {x.dim(0), weight.dim(0), g.out()[0], g.out()[1]};
         float[] acc = WinogradInt.convolve(weights(), x.bytes(), xUnsigned, xZeroPoint, x.dim(0), g);
-        return acc == null ? null : Tensor.wrap(DType.FLOAT, new int[] {x.dim(0), weight.dim(0), g.out()[0], g.out()[1]}, acc);
+        if (acc != null) {
+            return Tensor.wrap(DType.FLOAT, shape, acc);
+        }
+        // Too wide for float accumulators as a whole (ResNet-18's 512-channel layers): int32 ones.
+        int[] ints = WinogradInt.convolveInts(weights(), x.bytes(), xUnsigned, xZeroPoint, x.dim(0), g);
+        return ints == null ? null : Tensor.of(ints, shape);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.IntQuantize;
 import dev.lowbit.tensor.kernels.PoolFloat2d;
@@ -113,25 +114,31 @@ public final class PoolOps implements OpRegistry.Family {
     }
 
     /**
-     * 8-bit max pooling (quantized models run MaxPool on the integers) on the float kernels: the
-     * bytes as exact float integers, their maxima converted back. A window with no input element
-     * (possible only with ceil_mode) gives -infinity, stored as the type's minimum.
+     * 8-bit max pooling (quantized models run MaxPool on the integers) on the float kernels: each
+     * plane's bytes as exact float integers, their maxima converted back, in parallel over planes
+     * with one plane's scratch per task (so it stays in cache). A window with no input element
+     * (possible only with ceil_mode) gives -infinity, which the conversion saturates to the type's
+     * minimum.
      */
     private static Tensor maxPoolBytes(Tensor x, int planes, PoolGeometry g, int[] outShape) {
         byte[] xb = x.bytes();
         boolean unsigned = x.dtype() == DType.UINT8;
-        float[] xf = BufferPool.floatsUninitialized(xb.length);
-        IntQuantize.shiftedFloats(xb, 0, xb.length, unsigned, 0, xf, 0);
-        float[] y = BufferPool.floatsUninitialized(planes * g.outPlaneSize());
-        PoolFloat2d.maxPool(xf, y, planes, g);
-        BufferPool.release(xf);
+        int qmin = (int) x.dtype().minValue();
+        int qmax = (int) x.dtype().maxValue();
+        int inPlane = g.inPlaneSize();
+        int outPlane = g.outPlaneSize();
         Tensor out = Tensor.zeros(x.dtype(), outShape);
         byte[] o = out.bytes();
-        float min = (float) x.dtype().minValue();
-        for (int i = 0; i < o.length; i++) {
-            o[i] = (byte) (int) Math.max(y[i], min);
-        }
-        BufferPool.release(y);
+        int work = outPlane * g.kernel()[0] * g.kernel()[1];
+        Parallel.forRange(planes, Math.max(1, 16384 / Math.max(1, work)), (start, end) -> {
+            float[] xf = new float[inPlane];
+            float[] y = new float[outPlane];
+            for (int p = start; p < end; p++) {
+                IntQuantize.shiftedFloats(xb, p * inPlane, inPlane, unsigned, 0, xf, 0);
+                PoolFloat2d.maxPool(xf, y, 1, g);
+                IntQuantize.requantizeToBytes(y, 0, outPlane, 0, 1f, 0, qmin, qmax, o, p * outPlane);
+            }
+        });
         return out;
     }
 

@@ -3,6 +3,7 @@ package dev.lowbit.ops;
 import static dev.lowbit.ops.OrtReferee.random8;
 import static dev.lowbit.ops.OrtReferee.scalar8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -51,6 +52,46 @@ class ConvWinogradTest {
                 Tensor int32 = runWith(ConvWinograd.Mode.ALWAYS, "QLinearConv", attrs, x, others, 2, threads);
                 assertArrayEquals(int32.bytes(), wino.bytes(), "trial " + trial + " with " + threads + " threads");
             }
+        }
+    }
+
+    /**
+     * ResNet-18's widest layers: 320 input channels of weights over the whole int8 range against full
+     * u8 inputs are past the float sums' 2^24 bound as a whole, so Winograd returns int32
+     * accumulators (chunks added in int); the output bytes still equal the int32 kernels'.
+     */
+    @Test
+    void wideQLinearConvTakesWinogradsInt32Way() {
+        Random r = new Random(17);
+        int cin = 320;
+        int cout = 24;
+        Tensor x = random8(r, DType.UINT8, 0, 255, 2, cin, 5, 6);
+        Tensor wt = random8(r, DType.INT8, -127, 127, cout, cin, 3, 3);
+        float[] ws = new float[cout];
+        int[] bias = new int[cout];
+        for (int c = 0; c < cout; c++) {
+            ws[c] = 0.0005f + r.nextFloat() * 0.001f;
+            bias[c] = r.nextInt(40001) - 20000;
+        }
+        List<Tensor> others = List.of(Tensor.scalar(0.02f), scalar8(DType.UINT8, 3), wt, Tensor.of(ws, cout),
+                scalar8(DType.INT8, 0), Tensor.scalar(2f), scalar8(DType.UINT8, 128), Tensor.of(bias, cout));
+        List<Attribute> attrs = List.of(Attribute.ofInts("pads", 1, 1, 1, 1));
+        for (int threads : THREADS) {
+            Tensor wino = runWith(ConvWinograd.Mode.ALWAYS, "QLinearConv", attrs, x, others, -1, threads);
+            Tensor int32 = runWith(ConvWinograd.Mode.ALWAYS, "QLinearConv", attrs, x, others, 2, threads);
+            assertArrayEquals(int32.bytes(), wino.bytes(), "with " + threads + " threads");
+        }
+        Graph g = new Graph("t");
+        g.setInitializer("w", wt);
+        Node n = new Node("QLinearConv", "n", new ArrayList<>(List.of("x", "xs", "xz", "w")), new ArrayList<>(List.of("y")));
+        attrs.forEach(n::set);
+        ConvWinograd wino = ConvWinograd.of(new OpContext(n, 13, g), wt, new int[] {0});
+        ConvWinograd.Mode before = ConvWinograd.mode;
+        try {
+            ConvWinograd.mode = ConvWinograd.Mode.ALWAYS;
+            assertEquals(DType.INT32, wino.accumulate(x, true, 3, true).dtype(), "the int32 way ran");
+        } finally {
+            ConvWinograd.mode = before;
         }
     }
 

@@ -37,7 +37,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li>The result is returned as float: {@link #convolve} only runs when
  * {@code max|x - c| * max_co sum_{c,k} |w - wz|} <= 2^24, so each centred accumulator, and each
  * running sum of the chunks' accumulators (a partial sum over channels), is an integer float32
- * holds exactly; the correction is checked as {@link #correct} says.</li>
+ * holds exactly; the correction is checked as {@link #correct} says. When that bound fails,
+ * {@link #convolveInts} returns int32 accumulators instead: its chunks are also cut so that each
+ * chunk's direct sums stay within 2^24, so each chunk's Y / 4 is exact in float, and the chunks are
+ * added (and corrected) in int32.</li>
  * </ul>
  *
  * <p>Tiles (2x2 outputs, stride 2 over the output) of the whole batch go in blocks through the
@@ -78,15 +81,15 @@ public final class WinogradInt {
 
     /**
      * The accumulators [batch, cout, out...] as float (exact integers) in an array from the buffer
-     * pool, for x [batch, cin, in...]; null when the sums could not stay exact (the caller falls back).
+     * pool, for x [batch, cin, in...]; null when the sums could not stay exact (the caller falls back,
+     * or takes {@link #convolveInts}).
      * The input is centred on the midpoint c of its range (widened to xz), which halves the bound
      * on |V| for a ReLU's [0, hi] and so lengthens the exact chunks; the sums over {@code x - c} are
      * corrected back to {@code x - xz} per output channel at the end ({@link #correct}).
      */
     public static float[] convolve(WinogradWeights wt, byte[] x, boolean xUnsigned, int xZero, int batch, IntConv.Geometry g) {
         Layout l = new Layout(batch, wt.cin, wt.cout, g);
-        // Every tile reads xz (padding, past odd edges) somewhere: the centre covers it with the data.
-        Int16Gemm.Range range = Int16Gemm.Range.of(x, 0, l.planes() * l.ih * l.iw, xUnsigned).including(xZero);
+        Int16Gemm.Range range = centring(x, xUnsigned, xZero, l);
         int shift = range.shift();
         int maxAbs = range.maxAbs();
         double correction = (double) Math.abs(shift - xZero) * maxAbs(wt.weightSums);
@@ -95,15 +98,68 @@ public final class WinogradInt {
         if (plan == null) {
             return null;
         }
+        float[] out = BufferPool.floatsUninitialized(batch * wt.cout * l.oh * l.ow);
+        accumulate(wt, plan, l, x, xUnsigned, shift, xZero, out, null);
+        if (shift != xZero && !correct(out, wt.weightSums, shift - xZero, l)) {
+            BufferPool.release(out);
+            return null;
+        }
+        return out;
+    }
+
+    /**
+     * The accumulators as int32, for inputs and weights whose whole reduction is too wide for
+     * {@link #convolve}'s float sums (ResNet-18's 512-channel layers): each input-channel chunk's
+     * accumulators are exact in float (the plan bounds every chunk's direct sums too), and the chunks
+     * are added in int32, exact with wrap-around as ONNX Runtime's int32 kernels are. Null only when
+     * one channel alone passes a chunk bound.
+     */
+    public static int[] convolveInts(WinogradWeights wt, byte[] x, boolean xUnsigned, int xZero, int batch,
+            IntConv.Geometry g) {
+        Layout l = new Layout(batch, wt.cin, wt.cout, g);
+        Int16Gemm.Range range = centring(x, xUnsigned, xZero, l);
+        int shift = range.shift();
+        WinogradWeights.Plan plan = wt.plan(4 * range.maxAbs());
+        if (plan == null) {
+            return null;
+        }
+        int[] out = new int[batch * wt.cout * l.oh * l.ow];
+        accumulate(wt, plan, l, x, xUnsigned, shift, xZero, null, out);
+        if (shift != xZero) {
+            int plane = l.oh * l.ow;
+            int delta = shift - xZero;
+            Parallel.forRange(l.batch * l.cout, Math.max(1, 16384 / Math.max(1, plane)), (p0, p1) -> {
+                for (int p = p0; p < p1; p++) {
+                    int add = delta * wt.weightSums[p % l.cout];
+                    for (int i = p * plane; i < (p + 1) * plane; i++) {
+                        out[i] += add;
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    /** The input's range, widened to xz: every tile reads xz (padding, past odd edges) somewhere. */
+    private static Int16Gemm.Range centring(byte[] x, boolean xUnsigned, int xZero, Layout l) {
+        return Int16Gemm.Range.of(x, 0, l.planes() * l.ih * l.iw, xUnsigned).including(xZero);
+    }
+
+    /**
+     * Transforms, multiplies and transforms back every block of tiles into {@code out} (float) or
+     * {@code intOut} (the other one null): the input held as {@code x - shift} in padded planes.
+     */
+    private static void accumulate(WinogradWeights wt, WinogradWeights.Plan plan, Layout l, byte[] x, boolean xUnsigned,
+            int shift, int xZero, float[] out, int[] intOut) {
         float[] padded = BufferPool.floatsUninitialized(l.planes() * l.hp * l.wp);
         pad(x, xUnsigned, shift, xZero - shift, padded, l);
-        float[] out = BufferPool.floatsUninitialized(batch * wt.cout * l.oh * l.ow);
         int nr = wt.kernel.nr();
         int threads = Parallel.threads();
         int cap = Math.max(nr, BLOCK_BUDGET / (POS * (plan.maxDepth() + wt.cout)) / nr * nr);
         int width = Math.min(cap, Math.max(nr, ceilDiv(ceilDiv(l.tiles, 2 * threads), nr) * nr));
         int blocks = ceilDiv(l.tiles, width);
-        Parallel.IndexBody body = b -> block(wt, plan, l, padded, out, b * width, Math.min(l.tiles, (b + 1) * width));
+        Parallel.IndexBody body = b -> block(wt, plan, l, padded, out, intOut, b * width,
+                Math.min(l.tiles, (b + 1) * width));
         if (blocks >= 2 * threads || threads == 1) {
             Parallel.forEachDynamic(blocks, body);
         } else {
@@ -112,11 +168,6 @@ public final class WinogradInt {
             }
         }
         BufferPool.release(padded);
-        if (shift != xZero && !correct(out, wt.weightSums, shift - xZero, l)) {
-            BufferPool.release(out);
-            return null;
-        }
-        return out;
     }
 
     /**
@@ -205,7 +256,8 @@ public final class WinogradInt {
     }
 
     /** Tiles [t0, t1): each input-channel chunk is transformed, multiplied and transformed back. */
-    private static void block(WinogradWeights wt, WinogradWeights.Plan plan, Layout l, float[] padded, float[] out, int t0, int t1) {
+    private static void block(WinogradWeights wt, WinogradWeights.Plan plan, Layout l, float[] padded, float[] out,
+            int[] intOut, int t0, int t1) {
         Scratch s = SCRATCH.get();
         int n = t1 - t0;
         int nr = wt.kernel.nr();
@@ -223,7 +275,7 @@ public final class WinogradInt {
             for (int pos = 0; pos < POS; pos++) {
                 wt.kernel.multiply(plan.packed()[ch][pos], v[pos], 1f, m, pos * stride, n);
             }
-            transformOutput(m, stride, l, t0, n, out, ch == 0, s.rows(4 * n));
+            transformOutput(m, stride, l, t0, n, out, intOut, ch == 0, s.rows(4 * n));
         }
     }
 
@@ -282,11 +334,12 @@ public final class WinogradInt {
 
     /**
      * Y = A^T M A / 4 for tiles t0.. t0+n of every output channel, stored ({@code first}) or added to
-     * the output planes. Per channel, the four outputs of every tile go to four contiguous rows first
-     * (a loop the JIT vectorises), then to their places in the output.
+     * the output planes ({@code out}, or {@code intOut} when that is not null). Per channel, the four
+     * outputs of every tile go to four contiguous rows first (a loop the JIT vectorises), then to
+     * their places in the output.
      */
-    private static void transformOutput(float[] m, int stride, Layout l, int t0, int n, float[] out, boolean first,
-            float[] rows) {
+    private static void transformOutput(float[] m, int stride, Layout l, int t0, int n, float[] out, int[] intOut,
+            boolean first, float[] rows) {
         for (int co = 0; co < l.cout; co++) {
             for (int j = 0, i = co * n; j < n; j++, i++) {
                 // A^T M: rows m0 + m1 + m2 and m1 - m2 - m3. In double: sums of up to nine |M| <= 2^24
@@ -300,18 +353,19 @@ public final class WinogradInt {
                 double s12 = (double) m[i + 6 * stride] - m[i + 10 * stride] - m[i + 14 * stride];
                 double s13 = (double) m[i + 7 * stride] - m[i + 11 * stride] - m[i + 15 * stride];
                 // Y is 4 times the direct accumulator (class comment): the quarter is an exact integer
-                // of magnitude <= 2^24, so float holds it exactly.
+                // of magnitude <= 2^24 (a chunk's direct sums are bounded by the plan), so float holds it.
                 rows[j] = (float) ((s00 + s01 + s02) * 0.25);
                 rows[n + j] = (float) ((s01 - s02 - s03) * 0.25);
                 rows[2 * n + j] = (float) ((s10 + s11 + s12) * 0.25);
                 rows[3 * n + j] = (float) ((s11 - s12 - s13) * 0.25);
             }
-            scatter(rows, n, l, t0, co, out, first);
+            scatter(rows, n, l, t0, co, out, intOut, first);
         }
     }
 
     /** The 2x2 outputs of tiles t0.. t0+n (four rows of n) into channel co's planes, row of tiles by row of tiles. */
-    private static void scatter(float[] rows, int n, Layout l, int t0, int co, float[] out, boolean first) {
+    private static void scatter(float[] rows, int n, Layout l, int t0, int co, float[] out, int[] intOut,
+            boolean first) {
         int perImage = l.th * l.tw;
         for (int j = 0; j < n; ) {
             int t = t0 + j;
@@ -322,9 +376,16 @@ public final class WinogradInt {
             int o = ((img * l.cout + co) * l.oh + 2 * ty) * l.ow + 2 * tx;
             int pairs = Math.min(len, (l.ow - 2 * tx) / 2); // tiles with both columns inside
             boolean lower = 2 * ty + 1 < l.oh;
-            scatterRow(rows, j, n + j, pairs, len, out, o, first);
-            if (lower) {
-                scatterRow(rows, 2 * n + j, 3 * n + j, pairs, len, out, o + l.ow, first);
+            if (intOut != null) {
+                scatterRowInts(rows, j, n + j, pairs, len, intOut, o, first);
+                if (lower) {
+                    scatterRowInts(rows, 2 * n + j, 3 * n + j, pairs, len, intOut, o + l.ow, first);
+                }
+            } else {
+                scatterRow(rows, j, n + j, pairs, len, out, o, first);
+                if (lower) {
+                    scatterRow(rows, 2 * n + j, 3 * n + j, pairs, len, out, o + l.ow, first);
+                }
             }
             j += len;
         }
@@ -348,6 +409,28 @@ public final class WinogradInt {
             }
             for (int k = pairs; k < len; k++) {
                 out[o + 2 * k] += rows[leftAt + k];
+            }
+        }
+    }
+
+    /** {@link #scatterRow} into int32 accumulators: the rows hold exact integers. */
+    private static void scatterRowInts(float[] rows, int leftAt, int rightAt, int pairs, int len, int[] out, int o,
+            boolean first) {
+        if (first) {
+            for (int k = 0; k < pairs; k++) {
+                out[o + 2 * k] = (int) rows[leftAt + k];
+                out[o + 2 * k + 1] = (int) rows[rightAt + k];
+            }
+            for (int k = pairs; k < len; k++) {
+                out[o + 2 * k] = (int) rows[leftAt + k];
+            }
+        } else {
+            for (int k = 0; k < pairs; k++) {
+                out[o + 2 * k] += (int) rows[leftAt + k];
+                out[o + 2 * k + 1] += (int) rows[rightAt + k];
+            }
+            for (int k = pairs; k < len; k++) {
+                out[o + 2 * k] += (int) rows[leftAt + k];
             }
         }
     }

@@ -21,15 +21,19 @@ public final class WinogradWeights {
     final double maxWeightSum;
     /** Per co, sum_{c,k} (w - wz): the centring correction's constants (see {@link WinogradInt}). */
     final int[] weightSums;
+    /** sum_k |w - wz| per (co, c), at [co * cin + c]: a chunk's direct accumulators' bound. */
+    private final float[] channelSums;
     private volatile Plan plan;
 
-    private WinogradWeights(int cout, int cin, float[] u, double maxUSum, double maxWeightSum, int[] weightSums) {
+    private WinogradWeights(int cout, int cin, float[] u, double maxUSum, double maxWeightSum, int[] weightSums,
+            float[] channelSums) {
         this.cout = cout;
         this.cin = cin;
         this.u = u;
         this.maxUSum = maxUSum;
         this.maxWeightSum = maxWeightSum;
         this.weightSums = weightSums;
+        this.channelSums = channelSums;
     }
 
     public int outChannels() {
@@ -37,15 +41,19 @@ public final class WinogradWeights {
     }
 
     /**
-     * The chunking and packed U for inputs whose transform is bounded by {@code maxV}; null when one
-     * channel alone passes the bound. Cached: the last plan is reused while its chunks fit.
+     * The chunking and packed U for inputs whose transform is bounded by {@code maxV} (4 max|x - c|);
+     * null when one channel alone passes a bound. Within a chunk both the GEMM sums
+     * ({@code maxV * sum_c |U|}) and the chunk's direct accumulators ({@code max|x - c| * sum_{c,k} |w - wz|})
+     * stay exact; the second lets {@link WinogradInt#convolveInts} add chunks in int32 when the
+     * whole reduction does not fit float. Cached: the last plan is reused while its chunks fit.
      */
     Plan plan(int maxV) {
         Plan p = plan;
         if (p != null && p.maxV() == maxV) {
             return p;
         }
-        int[] bounds = (double) maxV * maxUSum <= EXACT_LIMIT ? new int[] {0, cin} : chunkBounds(maxV);
+        boolean oneChunk = (double) maxV * maxUSum <= EXACT_LIMIT && maxV / 4d * maxWeightSum <= EXACT_LIMIT;
+        int[] bounds = oneChunk ? new int[] {0, cin} : chunkBounds(maxV);
         if (bounds == null) {
             return null;
         }
@@ -55,34 +63,48 @@ public final class WinogradWeights {
         return p;
     }
 
-    /** Greedy chunks of input channels: each as long as every (pos, co) sum times maxV stays exact. */
+    /**
+     * Greedy chunks of input channels: each as long as every (pos, co) sum of |U| times maxV, and
+     * every co's sum of |w - wz| times maxV / 4, stays exact.
+     */
     private int[] chunkBounds(int maxV) {
         double limit = EXACT_LIMIT / maxV;
+        double directLimit = EXACT_LIMIT / (maxV / 4d);
         double[] run = new double[POS * cout];
+        double[] direct = new double[cout];
         int[] bounds = new int[cin + 1];
         int chunks = 0;
         for (int c = 0; c < cin; c++) {
-            if (!fitsIn(run, c, limit)) {
+            if (!fitsIn(run, direct, c, limit, directLimit)) {
                 if (c == bounds[chunks]) {
                     return null;
                 }
                 bounds[++chunks] = c;
                 Arrays.fill(run, 0);
-                if (!fitsIn(run, c, limit)) {
+                Arrays.fill(direct, 0);
+                if (!fitsIn(run, direct, c, limit, directLimit)) {
                     return null;
                 }
             }
             for (int r = 0; r < POS * cout; r++) {
                 run[r] += Math.abs(u[r * cin + c]);
             }
+            for (int co = 0; co < cout; co++) {
+                direct[co] += channelSums[co * cin + c];
+            }
         }
         bounds[++chunks] = cin;
         return Arrays.copyOf(bounds, chunks + 1);
     }
 
-    private boolean fitsIn(double[] run, int c, double limit) {
+    private boolean fitsIn(double[] run, double[] direct, int c, double limit, double directLimit) {
         for (int r = 0; r < run.length; r++) {
             if (run[r] + Math.abs(u[r * cin + c]) > limit) {
+                return false;
+            }
+        }
+        for (int co = 0; co < cout; co++) {
+            if (direct[co] + channelSums[co * cin + c] > directLimit) {
                 return false;
             }
         }
@@ -118,6 +140,7 @@ public final class WinogradWeights {
         double[] uSums = new double[POS * cout];
         double maxWeightSum = 0;
         int[] weightSums = new int[cout];
+        float[] channelSums = new float[cout * cin];
         int[] g = new int[9];
         int[] t = new int[12];
         for (int co = 0; co < cout; co++) {
@@ -128,6 +151,7 @@ public final class WinogradWeights {
                 for (int k = 0; k < 9; k++) {
                     g[k] = IntGemm.widen(w[src + k], wUnsigned) - z;
                     weightSum += Math.abs(g[k]);
+                    channelSums[co * cin + c] += Math.abs(g[k]);
                     weightSums[co] += g[k];
                 }
                 for (int j = 0; j < 3; j++) { // t = G2 g (4 x 3)
@@ -150,6 +174,7 @@ public final class WinogradWeights {
             }
             maxWeightSum = Math.max(maxWeightSum, weightSum);
         }
-        return new WinogradWeights(cout, cin, u, Arrays.stream(uSums).max().orElse(0), maxWeightSum, weightSums);
+        return new WinogradWeights(cout, cin, u, Arrays.stream(uSums).max().orElse(0), maxWeightSum, weightSums,
+                channelSums);
     }
 }

@@ -111,6 +111,32 @@ class WinogradIntTest {
         assertNotNull(WinogradInt.convolve(weights, x, true, 128, 1, g), "a mid zero point halves |x - xz|");
     }
 
+    /**
+     * ResNet-18-like widths: 300 channels of weights spread over the whole int8 range against full
+     * 8-bit inputs. The float way declines (the direct bound is about 5x past 2^24); the int32 way
+     * adds exact chunks in int and equals the int32 convolution, centred (xz far from the middle)
+     * or not, with padding, odd maps and per-channel zero points.
+     */
+    @Test
+    void pastTheDirectBoundTheInt32WayIsExact() {
+        Random r = new Random(23);
+        int cin = 300;
+        int cout = 7;
+        int[] wz = {0, 3, -2, 0, 1, 0, -1};
+        byte[] wt = new byte[cout * cin * 9];
+        for (int i = 0; i < wt.length; i++) {
+            wt[i] = (byte) clamp(wz[i / (cin * 9)] + r.nextInt(255) - 127, false);
+        }
+        for (int xz : new int[] {0, 128, 255}) {
+            byte[] x = randomBytes(r, 2 * cin * 7 * 5, true, xz == 255);
+            IntConv.Geometry g = geometry(7, 5, new int[] {1, 0, 1, 1});
+            WinogradWeights weights = WinogradWeights.prepare(wt, false, wz, cout, cin);
+            assertNull(WinogradInt.convolve(weights, x, true, xz, 2, g), "float sums cannot hold these");
+            assertTrue(weights.plan(4 * 128).bounds().length > 2, "chunks");
+            checkInts(x, true, xz, 2, cin, 7, 5, wt, false, wz, cout, new int[] {1, 0, 1, 1}, "xz " + xz);
+        }
+    }
+
     /** Compares with the int32 kernels under 1, 2 and 3 threads; false when Winograd declined (null). */
     private static boolean check(byte[] x, boolean xu, int xz, int batch, int cin, int h, int w, byte[] wt, boolean wu,
             int[] wz, int cout, int[] pads, String what) {
@@ -135,7 +161,28 @@ class WinogradIntTest {
         } finally {
             Parallel.setThreads(before);
         }
+        checkInts(x, xu, xz, batch, cin, h, w, wt, wu, wz, cout, pads, what);
         return true;
+    }
+
+    /** {@link WinogradInt#convolveInts} against the int32 kernels under 1, 2 and 3 threads. */
+    private static void checkInts(byte[] x, boolean xu, int xz, int batch, int cin, int h, int w, byte[] wt, boolean wu,
+            int[] wz, int cout, int[] pads, String what) {
+        IntConv.Geometry g = geometry(h, w, pads);
+        int[] expected = IntConv.convolve(x, xu, xz, batch, cin, wt, wu, wz, cout, 1, g);
+        WinogradWeights weights = WinogradWeights.prepare(wt, wu, wz, cout, cin);
+        int before = Parallel.threads();
+        try {
+            for (int threads : THREADS) {
+                Parallel.setThreads(threads);
+                int[] got = WinogradInt.convolveInts(weights, x, xu, xz, batch, g);
+                assertNotNull(got, what);
+                assertArrayEquals(expected, got, what + " (int32 way) cin " + cin + " cout " + cout + " " + h + "x" + w
+                        + " with " + threads + " threads");
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
     }
 
     private static IntConv.Geometry geometry(int h, int w, int[] pads) {
