@@ -83,9 +83,8 @@ final class QLinearOps {
                     throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
                 }
                 float[] mult = multipliers(xs[0], ws, ys[0], m);
-                if (acc.dtype() == DType.INT32) { // int16 runs, or a float reduction in parts summed in int32
-                    int[] q = requantizePlanes(acc.ints(), acc.size() / Math.max(1, acc.dim(0) * m), mult, b, yzT, outputRange(ctx, yzT));
-                    return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), acc.shape())};
+                if (acc.dtype() == DType.INT32) { // int16 runs, Winograd or a float reduction in parts summed in int32
+                    return new Tensor[] {requantizePlanes(acc.ints(), acc.shape(), m, mult, b, yzT, outputRange(ctx, yzT))};
                 }
                 Tensor y = requantizeFloatPlanes(acc, m, mult, b, yzT, outputRange(ctx, yzT));
                 BufferPool.release(acc.floats());
@@ -99,8 +98,8 @@ final class QLinearOps {
                 throw new IllegalArgumentException("QLinearConv bias has " + b.length + " values, expected " + m);
             }
             // Output is [N, M, spatial]: each channel's plane uses its own multiplier and bias.
-            int[] q = requantizePlanes(res.acc(), res.spatial(), multipliers(xs[0], ws, ys[0], m), b, yzT, outputRange(ctx, yzT));
-            return new Tensor[] {QuantTensors.fromInts(q, yzT.dtype(), res.shape())};
+            return new Tensor[] {requantizePlanes(res.acc(), res.shape(), m, multipliers(xs[0], ws, ys[0], m), b, yzT,
+                    outputRange(ctx, yzT))};
         };
     }
 
@@ -179,23 +178,28 @@ final class QLinearOps {
         return q;
     }
 
-    /** Planes of {@code spatial} accumulators, one per (batch, channel); channel c uses {@code mult[c]}, {@code add[c]}. */
-    private static int[] requantizePlanes(int[] acc, int spatial, float[] mult, int[] add, Tensor yzT, int[] range) {
+    /**
+     * int32 accumulators [N, M, spatial...] straight to the 8-bit output, plane by plane; channel c
+     * uses {@code mult[c]} and {@code add[c]}.
+     */
+    private static Tensor requantizePlanes(int[] acc, int[] shape, int m, float[] mult, int[] add, Tensor yzT, int[] range) {
         DType t = yzT.dtype();
+        if (t != DType.UINT8 && t != DType.INT8) {
+            throw new UnsupportedOpException("QLinearConv output type " + t.onnxName() + " is not supported");
+        }
         int yz = QuantTensors.ints(yzT)[0];
         int qmin = range[0];
         int qmax = range[1];
-        int m = mult.length;
-        int[] q = new int[acc.length];
-        int planes = spatial == 0 ? 0 : acc.length / spatial;
+        Tensor out = Tensor.zeros(t, shape);
+        byte[] q = out.bytes();
+        int planes = shape[0] * m;
+        int spatial = planes == 0 ? 0 : acc.length / planes;
         Parallel.forRange(planes, Math.max(1, 16384 / Math.max(1, spatial)), (start, end) -> {
             for (int p = start; p < end; p++) {
                 int c = p % m;
-                float mul = mult[c];
-                int bias = add[c];
-                IntQuantize.requantize(acc, p * spatial, spatial, bias, mul, yz, qmin, qmax, q, p * spatial);
+                IntQuantize.requantizeToBytes(acc, p * spatial, spatial, add[c], mult[c], yz, qmin, qmax, q, p * spatial);
             }
         });
-        return q;
+        return out;
     }
 }

@@ -42,6 +42,12 @@ public final class IntQuantize {
         LOOPS.requantizeToBytes(acc, accOff, n, add, multiplier, zp, qmin, qmax, out, outOff);
     }
 
+    /** {@link #requantize} straight to 8-bit bytes ({@code qmin, qmax} inside the byte type's range). */
+    public static void requantizeToBytes(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin,
+                                         int qmax, byte[] out, int outOff) {
+        LOOPS.requantizeToBytes(acc, accOff, n, add, multiplier, zp, qmin, qmax, out, outOff);
+    }
+
     /** ONNX Runtime's QLinearAdd arithmetic on two byte runs; see {@link QuantizeLoops#linearAddToBytes}. */
     public static void linearAddToBytes(byte[] a, int ao, byte[] b, int bo, int n, boolean unsigned, float ra, float rb,
                                         float fixed, byte[] out, int oo) {

@@ -28,6 +28,10 @@ public interface QuantizeLoops {
     void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
             byte[] out, int outOff);
 
+    /** {@link #requantize} straight to 8-bit bytes ({@code qmin, qmax} inside a byte type's range). */
+    void requantizeToBytes(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            byte[] out, int outOff);
+
     /**
      * out[oo + i] = saturate(rint(fma(a[ao + i], ra, fma(b[bo + i], rb, fixed)))) for i < n, the bytes read as
      * unsigned (saturating to [0, 255]) or signed ([-128, 127]): ONNX Runtime's QLinearAdd arithmetic. Callers

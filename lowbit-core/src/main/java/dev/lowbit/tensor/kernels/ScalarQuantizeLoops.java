@@ -32,6 +32,17 @@ final class ScalarQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
+    public void requantizeToBytes(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            byte[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        for (int i = 0; i < n; i++) {
+            float v = (float) (acc[accOff + i] + add) * multiplier;
+            out[outOff + i] = (byte) IntQuantize.round(Math.min(Math.max(v, lo), hi), zp);
+        }
+    }
+
+    @Override
     public void requantizeToBytes(float[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
             byte[] out, int outOff) {
         float lo = qmin - zp;

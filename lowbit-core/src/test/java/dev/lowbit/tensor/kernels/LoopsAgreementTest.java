@@ -469,6 +469,23 @@ class LoopsAgreementTest {
             f.requantize(acc, 1, n, 77, 3.1e-4f, 128, 0, 255, x, 0);
             s.requantize(acc, 1, n, 77, 3.1e-4f, 128, 0, 255, y, 0);
             assertArrayEquals(y, x, "requantize n=" + n);
+            for (int[] range : new int[][] {{0, 255, 128}, {-128, 127, -5}, {0, 127, 0}}) {
+                // Whole int32 range (wrapping with the bias), small multipliers and one large (saturating).
+                int[] wide = new int[n + 1];
+                for (int i = 0; i < wide.length; i++) {
+                    wide[i] = i % 3 == 0 ? rnd.nextInt() : rnd.nextInt(1 << 21) - (1 << 20);
+                }
+                for (float mult : new float[] {3.1e-4f, 2.5e-3f, 1.7f}) {
+                    byte[] ix = new byte[n + 1], iy = new byte[n + 1];
+                    f.requantizeToBytes(wide, 1, n, 77, mult, range[2], range[0], range[1], ix, 1);
+                    s.requantizeToBytes(wide, 1, n, 77, mult, range[2], range[0], range[1], iy, 1);
+                    assertArrayEquals(iy, ix, "requantizeToBytes (int32) n=" + n);
+                    s.requantize(wide, 1, n, 77, mult, range[2], range[0], range[1], y, 0);
+                    for (int i = 0; i < n; i++) {
+                        assertEquals((byte) y[i], iy[i + 1], "int32 to bytes agrees with requantize at " + i);
+                    }
+                }
+            }
             float[] exactAcc = new float[n + 1];
             for (int i = 0; i < exactAcc.length; i++) {
                 exactAcc[i] = rnd.nextInt(1 << 25) - (1 << 24); // every integer float up to 2^24

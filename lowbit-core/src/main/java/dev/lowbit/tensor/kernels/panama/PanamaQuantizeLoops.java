@@ -78,6 +78,32 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
     }
 
     /**
+     * The clamped product is within a byte type's range, so adding 1.5 * 2^23 rounds it half to even
+     * and leaves rint in the low mantissa bits, read as an int without a float to int conversion.
+     */
+    @Override
+    public void requantizeToBytes(int[] acc, int accOff, int n, int add, float multiplier, int zp, int qmin, int qmax,
+            byte[] out, int outOff) {
+        float lo = qmin - zp;
+        float hi = qmax - zp;
+        int i = 0;
+        if (BS != null) {
+            int bias = MAGIC_BITS - zp;
+            int bound = FS.loopBound(n);
+            for (; i < bound; i += FS.length()) {
+                IntVector a = IntVector.fromArray(IS, acc, accOff + i).add(add);
+                FloatVector v = ((FloatVector) a.convert(VectorOperators.I2F, 0)).mul(multiplier).max(lo).min(hi);
+                IntVector q = v.add(ROUNDING_MAGIC).reinterpretAsInts().sub(bias);
+                q.convertShape(VectorOperators.I2B, BS, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = (float) (acc[accOff + i] + add) * multiplier;
+            out[outOff + i] = (byte) IntQuantize.round(Math.min(Math.max(v, lo), hi), zp);
+        }
+    }
+
+    /**
      * Two routes, equal bit for bit to the scalar definition. When the bias is a float exactly
      * (|add| <= 2^24 or a multiple of a power of two) and every product stays below 2^22 in magnitude,
      * the float sum {@code acc + add} rounds exactly as {@code (float) (int32 sum)} does (IEEE
