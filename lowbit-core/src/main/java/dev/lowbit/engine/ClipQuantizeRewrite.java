@@ -79,7 +79,8 @@ final class ClipQuantizeRewrite {
 
     /**
      * Folds each ClampQuantized into the op producing its input when that op can saturate to a
-     * narrower range itself (QLinearConv, the Requantize tables; {@link OpRegistry#CLAMP_LOW}) and
+     * narrower range itself (QLinearConv, QLinearAdd/Mul, QuantizeLinear, the Requantize tables;
+     * {@link OpRegistry#CLAMP_LOW}) and
      * nothing else reads the unclamped bytes: one pass over the tensor less.
      */
     static void foldIntoProducers(Graph g) {
@@ -109,8 +110,10 @@ final class ClipQuantizeRewrite {
     }
 
     private static boolean canSaturateNarrower(Node n) {
-        return n.outputs().size() == 1 && (n.opType().equals("QLinearConv") && n.domain().isEmpty()
-                || n.domain().equals(OpRegistry.ENGINE_DOMAIN) && n.opType().startsWith("Requantize"));
+        String op = n.opType();
+        return n.outputs().size() == 1 && ((op.equals("QLinearConv") || op.equals("QuantizeLinear")) && n.domain().isEmpty()
+                || (op.equals("QLinearAdd") || op.equals("QLinearMul")) && n.domain().equals("com.microsoft")
+                || n.domain().equals(OpRegistry.ENGINE_DOMAIN) && op.startsWith("Requantize"));
     }
 
     /** [Q(lo), Q(hi)] for a default-domain per-tensor 8-bit QuantizeLinear with constant parameters; else null. */

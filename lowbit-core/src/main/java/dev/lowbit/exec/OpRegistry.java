@@ -25,8 +25,8 @@ public final class OpRegistry {
     public static final String ENGINE_DOMAIN = "dev.lowbit.engine";
 
     /**
-     * Integer attributes the engine sets on an 8-bit producing op (QLinearConv, the Requantize
-     * tables) when it folds a byte clamp into it: the output saturates to [low, high] instead of the
+     * Integer attributes the engine sets on an 8-bit producing op (QLinearConv, QLinearAdd and
+     * QLinearMul, QuantizeLinear, the Requantize tables) when it folds a byte clamp into it: the output saturates to [low, high] instead of the
      * type's range. Never written to a file.
      */
     public static final String CLAMP_LOW = "lowbit_clamp_low";

@@ -69,17 +69,18 @@ final class QLinearBinaryOps implements OpRegistry.Family {
             byte[] x = a.bytes();
             byte[] y = b.bytes();
             byte[] o = out.bytes();
+            BroadcastPlan.RowBody rows;
             if (plan.aInnerStride() == 0) {
                 // Input 0 is one value per run: ORT calls MLAS with input 1 as A and input 0 as the scalar B.
                 SpanKernel k = add ? AddKernel.of(sb, zb, sa, za, sc, zc, unsigned) : MulKernel.of(sb, zb, sa, za, sc, zc, unsigned);
-                plan.forRows((ao, bo, oo, n) -> k.run(y, bo, x, ao, true, o, oo, n));
+                rows = (ao, bo, oo, n) -> k.run(y, bo, x, ao, true, o, oo, n);
             } else if (plan.bInnerStride() == 0) {
                 SpanKernel k = add ? AddKernel.of(sa, za, sb, zb, sc, zc, unsigned) : MulKernel.of(sa, za, sb, zb, sc, zc, unsigned);
-                plan.forRows((ao, bo, oo, n) -> k.run(x, ao, y, bo, true, o, oo, n));
+                rows = (ao, bo, oo, n) -> k.run(x, ao, y, bo, true, o, oo, n);
             } else if (add && AddKernel.of(sa, za, sb, zb, sc, zc, unsigned).fitsVectorRounding()) {
                 AddKernel k = AddKernel.of(sa, za, sb, zb, sc, zc, unsigned);
-                plan.forRows((ao, bo, oo, n) -> IntQuantize.linearAddToBytes(x, ao, y, bo, n, unsigned, k.ratioA(),
-                        k.ratioB(), k.fixed(), o, oo));
+                rows = (ao, bo, oo, n) -> IntQuantize.linearAddToBytes(x, ao, y, bo, n, unsigned, k.ratioA(), k.ratioB(),
+                        k.fixed(), o, oo);
             } else {
                 // Element by element, every output is one of 65536: look it up in the table of the kernel's results.
                 PairTable t = lastTable.get();
@@ -89,13 +90,35 @@ final class QLinearBinaryOps implements OpRegistry.Family {
                     lastTable.set(t);
                 }
                 byte[] table = t.results();
-                plan.forRows((ao, bo, oo, n) -> {
+                rows = (ao, bo, oo, n) -> {
                     for (int i = 0; i < n; i++) {
                         o[oo + i] = table[(x[ao + i] & 0xFF) << 8 | (y[bo + i] & 0xFF)];
                     }
-                });
+                };
             }
+            plan.forRows(narrowing(rows, o, unsigned, ctx.node().getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE),
+                    ctx.node().getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE)));
             return new Tensor[] {out};
+        };
+    }
+
+    /**
+     * {@code rows}, then each row's bytes clamped to [low, high] when that is narrower than the type
+     * (a byte clamp the engine folded in, {@link OpRegistry#CLAMP_LOW}) while the row is in cache.
+     */
+    private static BroadcastPlan.RowBody narrowing(BroadcastPlan.RowBody rows, byte[] o, boolean unsigned, long low,
+            long high) {
+        int lo = (int) Math.max(low, unsigned ? 0 : -128);
+        int hi = (int) Math.min(high, unsigned ? 255 : 127);
+        if (lo == (unsigned ? 0 : -128) && hi == (unsigned ? 255 : 127)) {
+            return rows;
+        }
+        int mask = unsigned ? 0xFF : -1;
+        return (ao, bo, oo, n) -> {
+            rows.run(ao, bo, oo, n);
+            for (int i = oo; i < oo + n; i++) {
+                o[i] = (byte) Math.min(Math.max(o[i] & mask, lo), hi);
+            }
         };
     }
 

@@ -6,6 +6,7 @@ import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.quant.QuantMath;
 import dev.lowbit.tensor.DType;
+import dev.lowbit.tensor.Parallel;
 import dev.lowbit.tensor.Tensor;
 import java.util.Arrays;
 
@@ -84,10 +85,13 @@ final class QLinearTableOps implements OpRegistry.Family {
         }
     }
 
+    /** {@code out[i] = table[in[i]]}, in parallel over chunks. */
     private static void lookup(byte[] in, byte[] table, byte[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = table[in[i] & 0xFF];
-        }
+        Parallel.forRange(in.length, 1 << 16, (start, end) -> {
+            for (int i = start; i < end; i++) {
+                out[i] = table[in[i] & 0xFF];
+            }
+        });
     }
 
     /** A float function of one float, as ORT's table builders apply it. */

@@ -88,24 +88,26 @@ final class QuantizeOps {
                 throw new UnsupportedOpException("QuantizeLinear output type " + out.onnxName() + " is not supported");
             }
             Layout l = p.layout(x.shapeRef(), scale, zp);
+            // A byte clamp the engine folded in (OpRegistry.CLAMP_LOW): saturating to the narrower
+            // range equals saturating then clamping, as both bounds are integers.
+            int qmin = (int) Math.max(out.minValue(), ctx.node().getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE));
+            int qmax = (int) Math.min(out.maxValue(), ctx.node().getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE));
             if ((out == DType.UINT8 || out == DType.INT8) && scale.size() == 1 && p.blockSize() == 0) {
                 return new Tensor[] {perTensorBytes(x, QuantTensors.scalarScale(scale, "QuantizeLinear scale"),
-                        zp == null ? 0 : QuantTensors.ints(zp)[0], out)};
+                        zp == null ? 0 : QuantTensors.ints(zp)[0], out, qmin, qmax)};
             }
             int[] q = new int[x.size()];
             QuantMath.quantize(x.floats(), l, QuantTensors.scales(scale, "QuantizeLinear scale"),
-                    zp == null ? null : QuantTensors.ints(zp), (int) out.minValue(), (int) out.maxValue(), q);
+                    zp == null ? null : QuantTensors.ints(zp), qmin, qmax, q);
             return new Tensor[] {QuantTensors.fromInts(q, out, x.shapeRef())};
         };
     }
 
     /** The common case, per tensor to 8 bits: {@link IntQuantize#quantizeToBytes} in parallel runs. */
-    private static Tensor perTensorBytes(Tensor x, float scale, int zp, DType out) {
+    private static Tensor perTensorBytes(Tensor x, float scale, int zp, DType out, int qmin, int qmax) {
         float[] xf = x.floats();
         Tensor y = Tensor.zeros(out, x.shapeRef());
         byte[] q = y.bytes();
-        int qmin = (int) out.minValue();
-        int qmax = (int) out.maxValue();
         Parallel.forRange(xf.length, 1 << 15, (start, end) ->
                 IntQuantize.quantizeToBytes(xf, start, end - start, scale, zp, qmin, qmax, q, start));
         return y;

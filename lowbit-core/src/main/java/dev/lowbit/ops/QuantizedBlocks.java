@@ -103,7 +103,7 @@ public final class QuantizedBlocks {
         DType t = p[2].dtype();
         QLinearBinaryOps.AddKernel k = addKernel(p, t);
         return new ResidualAdd(k.ratioA(), k.ratioB(), k.fixed(), zeroPoint(p[2], t), zeroPoint(p[5], t),
-                zeroPoint(p[7], t), typeMin(t), typeMax(t), convInput == 0);
+                zeroPoint(p[7], t), outputMin(add, t), outputMax(add, t), convInput == 0);
     }
 
     /** The 8-bit type and the zero points of a QLinearAdd's inputs A, B and output C. */
@@ -169,8 +169,8 @@ public final class QuantizedBlocks {
             biasF[f] = bias[f];
         }
         DType yt = p[7].dtype();
-        int qmin = (int) Math.max(typeMin(yt), n.getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE));
-        int qmax = (int) Math.min(typeMax(yt), n.getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE));
+        int qmin = outputMin(n, yt);
+        int qmax = outputMax(n, yt);
         return new ConvForm(Tensor.of(shifted, w.shape()), Tensor.of(biasF, m), mult, qmin - yz, qmax - yz,
                 p[2].dtype(), xz, yt, yz);
     }
@@ -224,7 +224,7 @@ public final class QuantizedBlocks {
         DType t = p[2].dtype();
         QLinearBinaryOps.AddKernel k = addKernel(p, t);
         float za = zeroPoint(p[2], t), zb = zeroPoint(p[5], t), zc = zeroPoint(p[7], t);
-        float qmin = typeMin(t), qmax = typeMax(t);
+        float qmin = outputMin(ctx.node(), t), qmax = outputMax(ctx.node(), t);
         return in -> {
             Tensor a = in[0], b = in[3];
             if (a.dtype() != DType.FLOAT || b.dtype() != DType.FLOAT || !Arrays.equals(a.shapeRef(), b.shapeRef())) {
@@ -341,6 +341,16 @@ public final class QuantizedBlocks {
             }
         }
         return p;
+    }
+
+    /** The least output value of {@code n}: its type's, or a byte clamp folded in ({@link OpRegistry#CLAMP_LOW}). */
+    private static int outputMin(Node n, DType t) {
+        return (int) Math.max(typeMin(t), n.getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE));
+    }
+
+    /** The greatest output value of {@code n}: its type's, or a byte clamp folded in ({@link OpRegistry#CLAMP_HIGH}). */
+    private static int outputMax(Node n, DType t) {
+        return (int) Math.min(typeMax(t), n.getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE));
     }
 
     static int typeMin(DType t) {

@@ -61,8 +61,11 @@ class ClipQuantizeRewriteTest {
         q.inputs().set(0, "c2");
         Model fused = QdqFusion.forExecution(m);
         List<String> ops = fused.graph().nodes().stream().map(Node::opType).toList();
-        assertEquals(1, ops.stream().filter(o -> o.equals("ClampQuantized")).count(), "one clamp: " + ops);
-        assertTrue(!ops.contains("Clip"), "no clip left: " + ops);
+        assertTrue(!ops.contains("Clip") && !ops.contains("ClampQuantized"), "no clip or clamp left: " + ops);
+        Node quantize = fused.graph().nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst()
+                .orElseThrow();
+        assertEquals(0, quantize.getInt(OpRegistry.CLAMP_LOW, -1), "one clamp, folded into the QuantizeLinear");
+        assertEquals(Math.round(127 * 0.6f), quantize.getInt(OpRegistry.CLAMP_HIGH, -1));
         float[] x = new float[4001];
         for (int i = 0; i < x.length; i++) {
             x[i] = (i - 2000) * (scale / 8);
@@ -113,6 +116,40 @@ class ClipQuantizeRewriteTest {
             assertEquals(expected, folded[i], 0f, "at " + i);
         }
         assertTrue(saturated && high > 0, "some outputs were above 127 steps, so the clamp mattered");
+    }
+
+    /**
+     * A residual Add clipped to the 7-bit range, DQ, DQ -> Add -> Clip(0, 127 s) -> Q(s, 0): the Add
+     * becomes a QLinearAdd that saturates to [0, 127] itself; its output equals the full-range
+     * QLinearAdd's clamped to [0, 127], for inputs that push some sums past it.
+     */
+    @Test
+    void clampFoldsIntoTheQLinearAdd() {
+        QdqGraphBuilder b = new QdqGraphBuilder(DType.UINT8, 6);
+        String x = b.qdq(b.input("x", 2, 3, 9, 7), 0.03f, 100);
+        String y = b.qdq(b.input("y", 2, 3, 9, 7), 0.02f, 90);
+        float s = 0.011f;
+        Model m = b.model(b.qdq(b.node("Clip", List.of(b.node("Add", List.of(x, y)), b.floats(0f), b.floats(127 * s))), s, 0));
+        m.metadata().put(ClipQuantizeRewrite.BACKEND_KEY, ClipQuantizeRewrite.GENERIC);
+        Model fused = QdqFusion.forExecution(m);
+        Node add = fused.graph().nodes().stream().filter(n -> n.opType().equals("QLinearAdd")).findFirst().orElseThrow();
+        assertEquals(0, add.getInt(OpRegistry.CLAMP_LOW, -1));
+        assertEquals(127, add.getInt(OpRegistry.CLAMP_HIGH, -1));
+        assertTrue(fused.graph().nodes().stream().noneMatch(n -> n.opType().equals("ClampQuantized")), "clamp folded");
+        Map<String, Tensor> feed = Map.of("x", b.floats(-2f, 4f, 2, 3, 9, 7), "y", b.floats(-1f, 3f, 2, 3, 9, 7));
+        String out = fused.graph().outputs().get(0).name();
+        float[] folded = new Executor(fused).run(feed).get(out).floats();
+        assertArrayEquals(new Executor(m).run(feed).get(out).floats(), folded, "the float graph's bytes");
+        add.attributes().remove(OpRegistry.CLAMP_LOW);
+        add.attributes().remove(OpRegistry.CLAMP_HIGH);
+        float[] full = new Executor(fused).run(feed).get(out).floats();
+        boolean saturated = false;
+        for (int i = 0; i < full.length; i++) {
+            float expected = Math.min(full[i], 127 * s);
+            saturated |= full[i] > expected;
+            assertEquals(expected, folded[i], 0f, "at " + i);
+        }
+        assertTrue(saturated, "some sums were above 127 steps, so the clamp mattered");
     }
 
     /** x -> Clip(lo, hi) -> Q -> DQ -> y. */
