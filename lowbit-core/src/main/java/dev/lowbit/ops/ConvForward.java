@@ -15,6 +15,8 @@ import dev.lowbit.tensor.kernels.ConvDepthwiseBlocked;
 import dev.lowbit.tensor.kernels.ConvDepthwiseInPlace;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvDirectKernel;
+import dev.lowbit.tensor.kernels.ConvFilterLanes;
+import dev.lowbit.tensor.kernels.ConvFilterLanesKernel;
 import dev.lowbit.tensor.kernels.ConvGeometry;
 import dev.lowbit.tensor.kernels.Gemm;
 import dev.lowbit.tensor.kernels.GemmKernel;
@@ -52,11 +54,17 @@ public final class ConvForward {
     private volatile InPlacePlan inPlacePlan;
     /** Constant weights packed for the direct kernel, made on first use (not every Conv takes that path). */
     private volatile float[][] directPacked;
+    private final ConvFilterLanesKernel filterLanes = VectorizationProvider.get().filterLanesConv();
+    /** Constant weights packed for the filter-lane kernel, made on first use. */
+    private volatile float[] filterLanesPacked;
     /** Constant weights cut to tap windows of small inputs and packed, per window. */
     private final java.util.Map<Long, GemmPacked[]> windowPacked = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code -Dlowbit.conv.direct=false} turns the direct path off (for measurements). */
     private static final boolean DIRECT_ENABLED = !"false".equals(System.getProperty("lowbit.conv.direct"));
+
+    /** {@code -Dlowbit.conv.filterlanes=false} turns the filter-lane path off (measurements; tests set it directly). */
+    static volatile boolean filterLanesEnabled = !"false".equals(System.getProperty("lowbit.conv.filterlanes"));
 
     /** {@code -Dlowbit.depthwise.inplace=false} turns the in-place depthwise path off (for measurements). */
     private static final boolean IN_PLACE_ENABLED = !"false".equals(System.getProperty("lowbit.depthwise.inplace"));
@@ -119,6 +127,19 @@ public final class ConvForward {
         }
         if (constantWeight) {
             directPacked = packed;
+        }
+        return packed;
+    }
+
+    /** Weights packed for the filter-lane kernel: once for a constant weight (on first use), else per run. */
+    private float[] filterLanesWeights(Tensor w) {
+        float[] packed = filterLanesPacked;
+        if (packed != null && constantWeight) {
+            return packed;
+        }
+        packed = ConvFilterLanes.packWeights(w.floats(), w.dim(0), w.size() / w.dim(0), filterLanes.lanes());
+        if (constantWeight) {
+            filterLanesPacked = packed;
         }
         return packed;
     }
@@ -274,6 +295,12 @@ public final class ConvForward {
         if (prepacked != null && ConvPointwise.suits(geo, group)) {
             ConvPointwise.run(prepacked[0], new ConvGemm.Problem(geo, batch, channels, filters, group, xs, prepacked,
                     bs, rs, ys, clamp, clampMin, clampMax));
+            return y;
+        }
+        if (filterLanesEnabled && ConvFilterLanes.suits(geo, group, filters, filterLanes)) {
+            ConvFilterLanes.run(filterLanes, ConvDirectKernel.Plan.of(geo, channels), filterLanesWeights(w),
+                    ConvFilterLanes.packBias(bs, filters, filterLanes.lanes()), xs, batch, filters, ys, rs, clamp,
+                    clampMin, clampMax);
             return y;
         }
         if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {

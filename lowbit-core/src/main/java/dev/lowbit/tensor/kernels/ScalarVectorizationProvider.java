@@ -7,6 +7,7 @@ final class ScalarVectorizationProvider extends VectorizationProvider {
     private final GemmKernel gemm = new GemmScalarKernel();
     private final ConvDepthwiseKernel depthwise = new ConvDepthwiseScalar();
     private final ConvDirectKernel direct = new ConvDirectScalar();
+    private final ConvFilterLanesKernel filterLanes = new ConvFilterLanesScalar();
     private final ConvPointwiseKernel pointwise = new ConvPointwiseScalar();
     private final BinaryFloatLoops binaryFloat = new ScalarBinaryFloatLoops();
     private final UnaryFloatLoops unaryFloat = new ScalarUnaryFloatLoops();
@@ -40,6 +41,11 @@ final class ScalarVectorizationProvider extends VectorizationProvider {
     @Override
     public ConvDirectKernel directConv() {
         return direct;
+    }
+
+    @Override
+    public ConvFilterLanesKernel filterLanesConv() {
+        return filterLanes;
     }
 
     @Override

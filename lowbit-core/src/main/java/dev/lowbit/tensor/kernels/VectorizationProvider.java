@@ -65,6 +65,9 @@ public abstract class VectorizationProvider {
     /** The direct (im2col-free) 2-D convolution implementation. */
     public abstract ConvDirectKernel directConv();
 
+    /** The dense 2-D convolution tile with filters in the lanes ({@link ConvFilterLanes}). */
+    public abstract ConvFilterLanesKernel filterLanesConv();
+
     /** Rows of float binary arithmetic ({@link BinaryFloatKernels}). */
     public abstract BinaryFloatLoops binaryFloat();
 

@@ -3,6 +3,7 @@ package dev.lowbit.tensor.kernels.panama;
 import dev.lowbit.tensor.kernels.BinaryFloatLoops;
 import dev.lowbit.tensor.kernels.ConvDepthwiseKernel;
 import dev.lowbit.tensor.kernels.ConvDirectKernel;
+import dev.lowbit.tensor.kernels.ConvFilterLanesKernel;
 import dev.lowbit.tensor.kernels.ConvPointwiseKernel;
 import dev.lowbit.tensor.kernels.EpilogueLoops;
 import dev.lowbit.tensor.kernels.GemmKernel;
@@ -25,6 +26,7 @@ public final class PanamaVectorizationProvider extends VectorizationProvider {
     private final GemmKernel gemm = new GemmPanamaKernel();
     private final ConvDepthwiseKernel depthwise = new ConvDepthwisePanama();
     private final ConvDirectKernel direct = new ConvDirectPanama();
+    private final ConvFilterLanesKernel filterLanes = new ConvFilterLanesPanama();
     private final ConvPointwiseKernel pointwise = new ConvPointwisePanama();
     private final BinaryFloatLoops binaryFloat = new PanamaBinaryFloatLoops();
     private final UnaryFloatLoops unaryFloat = new PanamaUnaryFloatLoops();
@@ -59,6 +61,11 @@ public final class PanamaVectorizationProvider extends VectorizationProvider {
     @Override
     public ConvDirectKernel directConv() {
         return direct;
+    }
+
+    @Override
+    public ConvFilterLanesKernel filterLanesConv() {
+        return filterLanes;
     }
 
     @Override
