@@ -57,6 +57,7 @@ public final class ConvForward {
     private final ConvFilterLanesKernel filterLanes = VectorizationProvider.get().filterLanesConv();
     /** Constant weights packed for the filter-lane kernel, made on first use. */
     private volatile float[] filterLanesPacked;
+    private volatile float[] filterLanesPackedBias;
     /** Constant weights cut to tap windows of small inputs and packed, per window. */
     private final java.util.Map<Long, GemmPacked[]> windowPacked = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -140,6 +141,19 @@ public final class ConvForward {
         packed = ConvFilterLanes.packWeights(w.floats(), w.dim(0), w.size() / w.dim(0), filterLanes.lanes());
         if (constantWeight) {
             filterLanesPacked = packed;
+        }
+        return packed;
+    }
+
+    /** The bias packed for the filter-lane kernel: once for a constant (or no) bias, else per run. */
+    private float[] filterLanesBias(float[] bias, int filters) {
+        float[] packed = filterLanesPackedBias;
+        if (packed != null && constantBias) {
+            return packed;
+        }
+        packed = ConvFilterLanes.packBias(bias, filters, filterLanes.lanes());
+        if (constantBias) {
+            filterLanesPackedBias = packed;
         }
         return packed;
     }
@@ -299,8 +313,7 @@ public final class ConvForward {
         }
         if (filterLanesEnabled && ConvFilterLanes.suits(geo, group, filters, filterLanes)) {
             ConvFilterLanes.run(filterLanes, ConvDirectKernel.Plan.of(geo, channels), filterLanesWeights(w),
-                    ConvFilterLanes.packBias(bs, filters, filterLanes.lanes()), xs, batch, filters, ys, rs, clamp,
-                    clampMin, clampMax);
+                    filterLanesBias(bs, filters), xs, batch, filters, ys, rs, clamp, clampMin, clampMax);
             return y;
         }
         if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {

@@ -84,7 +84,9 @@ final class QLinearOps {
                 }
                 float[] mult = multipliers(xs[0], ws, ys[0], m);
                 if (acc.dtype() == DType.INT32) { // int16 runs, Winograd or a float reduction in parts summed in int32
-                    return new Tensor[] {requantizePlanes(acc.ints(), acc.shape(), m, mult, b, yzT, outputRange(ctx, yzT))};
+                    Tensor y = requantizePlanes(acc.ints(), acc.shape(), m, mult, b, yzT, outputRange(ctx, yzT));
+                    BufferPool.release(acc.ints());
+                    return new Tensor[] {y};
                 }
                 Tensor y = requantizeFloatPlanes(acc, m, mult, b, yzT, outputRange(ctx, yzT));
                 BufferPool.release(acc.floats());

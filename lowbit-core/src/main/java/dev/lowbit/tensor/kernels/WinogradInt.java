@@ -1,7 +1,9 @@
 package dev.lowbit.tensor.kernels;
 
 import dev.lowbit.tensor.BufferPool;
+import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
+import dev.lowbit.tensor.Tensor;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -123,7 +125,8 @@ public final class WinogradInt {
         if (plan == null) {
             return null;
         }
-        int[] out = new int[batch * wt.cout * l.oh * l.ow];
+        // From the run's buffer pool (zeroed; the first chunk stores, so any contents would do).
+        int[] out = (int[]) Tensor.allocate(DType.INT32, batch * wt.cout * l.oh * l.ow);
         accumulate(wt, plan, l, x, xUnsigned, shift, xZero, null, out);
         if (shift != xZero) {
             int plane = l.oh * l.ow;
