@@ -49,6 +49,7 @@ public final class QdqFusion {
             OrtQdqRewrites.dropMatchingDequantizeQuantize(copy.graph());
             RequantizeFusion.apply(copy.graph());
             ClipQuantizeRewrite.foldIntoProducers(copy.graph());
+            RequantizeFusion.foldIntoAdds(copy.graph());
             // Weights no integer op took stay DequantizeLinear nodes in ORT, recomputed on every run;
             // folding them gives the same floats once.
             ConstantFolding.apply(copy);

@@ -1,6 +1,7 @@
 package dev.lowbit.engine;
 
 import dev.lowbit.exec.OpRegistry;
+import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Graph;
 import dev.lowbit.onnx.Node;
 import dev.lowbit.tensor.DType;
@@ -43,6 +44,39 @@ final class RequantizeFusion {
                 g.removeNode(relu);
             }
             g.removeNode(next);
+        }
+    }
+
+    /**
+     * A Requantize table (after {@link ClipQuantizeRewrite#foldIntoProducers}, its clamp included)
+     * that alone reads a QLinearAdd's output, as a residual block's Add is requantized for the
+     * Relu after it, is applied by the QLinearAdd to each row it writes while the row is in cache:
+     * one pass over the tensor and one tensor less. The table's scales and zero points become the
+     * Add's inputs 8 to 11, its kind the attribute {@link OpRegistry#OUTPUT_TABLE}, its clamp the
+     * Add's (which then applies after the table). An Add that already saturates narrower keeps its
+     * table separate.
+     */
+    static void foldIntoAdds(Graph g) {
+        for (Node table : new ArrayList<>(g.nodes())) {
+            if (!table.domain().equals(OpRegistry.ENGINE_DOMAIN) || !table.opType().startsWith("Requantize")) {
+                continue;
+            }
+            Node add = g.producer(table.input(0));
+            if (add == null || !add.opType().equals("QLinearAdd") || !add.domain().equals("com.microsoft")
+                    || add.inputs().size() != 8 || add.has(OpRegistry.CLAMP_LOW) || add.has(OpRegistry.CLAMP_HIGH)
+                    || add.has(OpRegistry.OUTPUT_TABLE) || !soleReader(g, add)) {
+                continue;
+            }
+            add.inputs().addAll(table.inputs().subList(1, 5));
+            add.set(Attribute.ofInt(OpRegistry.OUTPUT_TABLE, table.opType().equals("RequantizeRelu") ? 2 : 1));
+            for (String clamp : List.of(OpRegistry.CLAMP_LOW, OpRegistry.CLAMP_HIGH)) {
+                if (table.has(clamp)) {
+                    add.set(table.attributes().get(clamp));
+                }
+            }
+            g.valueInfos().remove(add.output(0));
+            add.outputs().set(0, table.output(0));
+            g.removeNode(table);
         }
     }
 

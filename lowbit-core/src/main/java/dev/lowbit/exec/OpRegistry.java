@@ -32,6 +32,14 @@ public final class OpRegistry {
     public static final String CLAMP_LOW = "lowbit_clamp_low";
     public static final String CLAMP_HIGH = "lowbit_clamp_high";
 
+    /**
+     * Integer attribute the engine sets on a QLinearAdd when it folds the Requantize table reading
+     * its output into it: 1 for Requantize, 2 for RequantizeRelu; the table's X_scale, X_zero_point,
+     * Y_scale and Y_zero_point are then the Add's inputs 8 to 11, and its output has the table's
+     * type. Never written to a file.
+     */
+    public static final String OUTPUT_TABLE = "lowbit_output_table";
+
     private record Entry(int sinceOpset, OpFactory factory) {
     }
 

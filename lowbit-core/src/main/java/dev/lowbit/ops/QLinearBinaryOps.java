@@ -8,6 +8,7 @@ import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
+import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Tensor;
 import dev.lowbit.tensor.kernels.BroadcastPlan;
 import dev.lowbit.tensor.kernels.IntQuantize;
@@ -65,7 +66,12 @@ final class QLinearBinaryOps implements OpRegistry.Family {
             float sc = QuantTensors.scalarScale(inputs[6], op + " C_scale");
             int zc = QuantTensors.scalarZeroPoint(inputs.length > 7 ? inputs[7] : null, a.dtype(), op + " C_zero_point");
             BroadcastPlan plan = BroadcastPlan.of(a.shapeRef(), b.shapeRef());
-            Tensor out = Tensor.zeros(a.dtype(), plan.outShape());
+            // A Requantize table folded in (OpRegistry.OUTPUT_TABLE) maps each row and sets the output type.
+            long tableKind = ctx.node().getInt(OpRegistry.OUTPUT_TABLE, 0);
+            byte[] outputTable = tableKind == 0 ? null : QLinearTableOps.requantizeTable(ctx.node(), a.dtype(), inputs[8],
+                    inputs[9], inputs[10], inputs[11], tableKind == 2);
+            DType outType = outputTable == null ? a.dtype() : inputs[11].dtype();
+            Tensor out = Tensor.zeros(outType, plan.outShape());
             byte[] x = a.bytes();
             byte[] y = b.bytes();
             byte[] o = out.bytes();
@@ -96,8 +102,21 @@ final class QLinearBinaryOps implements OpRegistry.Family {
                     }
                 };
             }
-            plan.forRows(narrowing(rows, o, unsigned, ctx.node().getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE),
-                    ctx.node().getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE)));
+            if (outputTable != null) {
+                BroadcastPlan.RowBody kernelRows = rows;
+                rows = (ao, bo, oo, n) -> {
+                    kernelRows.run(ao, bo, oo, n);
+                    for (int i = oo; i < oo + n; i++) {
+                        o[i] = outputTable[o[i] & 0xFF];
+                    }
+                };
+            }
+            if (outputTable == null) {
+                plan.forRows(narrowing(rows, o, unsigned, ctx.node().getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE),
+                        ctx.node().getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE)));
+            } else {
+                plan.forRows(rows); // the table holds its clamp (QLinearTableOps.requantizeTable)
+            }
             return new Tensor[] {out};
         };
     }

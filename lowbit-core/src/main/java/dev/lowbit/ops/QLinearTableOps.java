@@ -4,6 +4,7 @@ import dev.lowbit.UnsupportedOpException;
 import dev.lowbit.exec.Op;
 import dev.lowbit.exec.OpContext;
 import dev.lowbit.exec.OpRegistry;
+import dev.lowbit.onnx.Node;
 import dev.lowbit.quant.QuantMath;
 import dev.lowbit.tensor.DType;
 import dev.lowbit.tensor.Parallel;
@@ -36,8 +37,8 @@ final class QLinearTableOps implements OpRegistry.Family {
         });
         r.register(MS, "QLinearSigmoid", 1, ctx -> unary(ctx, QLinearTableOps::logistic));
         r.register(MS, "QLinearConcat", 1, QLinearTableOps::concat);
-        r.register(OpRegistry.ENGINE_DOMAIN, "Requantize", 1, ctx -> requantize(ctx, v -> v));
-        r.register(OpRegistry.ENGINE_DOMAIN, "RequantizeRelu", 1, ctx -> requantize(ctx, v -> Math.max(v, 0f)));
+        r.register(OpRegistry.ENGINE_DOMAIN, "Requantize", 1, QLinearTableOps::requantize);
+        r.register(OpRegistry.ENGINE_DOMAIN, "RequantizeRelu", 1, QLinearTableOps::requantize);
         r.register(OpRegistry.ENGINE_DOMAIN, "ClampQuantized", 1, QLinearTableOps::clampQuantized);
     }
 
@@ -59,23 +60,34 @@ final class QLinearTableOps implements OpRegistry.Family {
     }
 
     /** DequantizeLinear, {@code f} in float, QuantizeLinear: input and output types may differ (u8 in, s8 out). */
-    private static Op requantize(OpContext ctx, FloatFunction f) {
-        String op = ctx.node().opType();
+    private static Op requantize(OpContext ctx) {
+        boolean relu = ctx.node().opType().equals("RequantizeRelu");
         return inputs -> {
             Tensor x = inputs[0];
-            Tensor yz = inputs[4];
-            boolean xu = QuantTensors.unsigned8(x, op + " X");
-            boolean yu = QuantTensors.unsigned8(yz, op + " Y_zero_point");
-            byte[] table = table(xu, QuantTensors.scalarScale(inputs[1], op + " X_scale"),
-                    QuantTensors.scalarZeroPoint(inputs[2], x.dtype(), op + " X_zero_point"),
-                    QuantTensors.scalarScale(inputs[3], op + " Y_scale"),
-                    QuantTensors.scalarZeroPoint(yz, yz.dtype(), op + " Y_zero_point"), yu, f);
-            clampTable(table, yu, (int) ctx.node().getInt(OpRegistry.CLAMP_LOW, Integer.MIN_VALUE),
-                    (int) ctx.node().getInt(OpRegistry.CLAMP_HIGH, Integer.MAX_VALUE));
-            Tensor out = Tensor.zeros(yz.dtype(), x.shapeRef());
+            QuantTensors.unsigned8(x, ctx.node().opType() + " X"); // 8-bit input, or a clear error
+            byte[] table = requantizeTable(ctx.node(), x.dtype(), inputs[1], inputs[2], inputs[3], inputs[4], relu);
+            Tensor out = Tensor.zeros(inputs[4].dtype(), x.shapeRef());
             lookup(x.bytes(), table, out.bytes());
             return new Tensor[] {out};
         };
+    }
+
+    /**
+     * The 256 output bytes of the engine's Requantize (or, {@code relu}, RequantizeRelu) table for
+     * inputs of type {@code xType} with scale xs and zero point xz, output scale ys and zero point
+     * yz (whose type is the output's), a byte clamp folded into {@code node} included. Shared with
+     * the QLinearAdd that a table was folded into.
+     */
+    static byte[] requantizeTable(Node node, DType xType, Tensor xs, Tensor xz, Tensor ys, Tensor yz, boolean relu) {
+        String op = node.opType();
+        boolean xu = xType == DType.UINT8;
+        boolean yu = QuantTensors.unsigned8(yz, op + " Y_zero_point");
+        byte[] table = table(xu, QuantTensors.scalarScale(xs, op + " X_scale"),
+                QuantTensors.scalarZeroPoint(xz, xType, op + " X_zero_point"), QuantTensors.scalarScale(ys, op + " Y_scale"),
+                QuantTensors.scalarZeroPoint(yz, yz.dtype(), op + " Y_zero_point"), yu, relu ? v -> Math.max(v, 0f) : v -> v);
+        clampTable(table, yu, (int) node.getInt(OpRegistry.CLAMP_LOW, Integer.MIN_VALUE),
+                (int) node.getInt(OpRegistry.CLAMP_HIGH, Integer.MAX_VALUE));
+        return table;
     }
 
     /** A folded byte clamp (see {@link OpRegistry#CLAMP_LOW}) applied to the table's entries. */

@@ -182,7 +182,7 @@ public final class QuantizedBlocks {
      */
     public static AddForm add(Graph g, Node n) {
         if (!n.opType().equals("QLinearAdd") || !n.domain().equals("com.microsoft") || n.inputs().size() < 7
-                || n.outputs().size() != 1) {
+                || n.outputs().size() != 1 || n.has(OpRegistry.OUTPUT_TABLE)) {
             return null;
         }
         Tensor[] p = constants(g, n, 8, ADD_PARAMETERS);

@@ -3,6 +3,7 @@ package dev.lowbit.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.lowbit.exec.OpRegistry;
 import dev.lowbit.onnx.Attribute;
 import dev.lowbit.onnx.Model;
 import dev.lowbit.onnx.ModelIO;
@@ -56,6 +57,28 @@ class QdqExecutionOrtTest {
         String logits = b.node("Gemm", List.of(flat, b.weights(10, 8), b.bias(10)), Attribute.ofInt("transB", 1));
         Model m = b.model(b.qdq(logits, 0.1f, 0.2f));
         assertSameAsOrt(m, Map.of("x", b.floats(-1f, 3f, 3, 4, 9, 11)));
+    }
+
+    /**
+     * A residual Add requantized for the Relu after it (DQ -> Add -> Q(sa) -> DQ -> Relu -> Q(sr)),
+     * lowbit folds the Requantize table into the QLinearAdd, which maps each row as it writes it
+     * (OpRegistry.OUTPUT_TABLE); ORT runs the DequantizeLinear, Relu and QuantizeLinear in float.
+     * Same bytes.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"UINT8", "INT8"})
+    void residualAddRequantizedForItsRelu(DType t) {
+        QdqGraphBuilder b = new QdqGraphBuilder(t, 8);
+        String x = b.qdq(b.input("x", 2, 6, 9, 7), 0.03f, b.zeroPoint());
+        String y = b.qdq(b.input("y", 2, 6, 9, 7), 0.02f, b.zeroPoint());
+        String sum = b.qdq(b.node("Add", List.of(x, y)), 0.045f, b.zeroPoint());
+        String relu = b.qdq(b.node("Relu", List.of(sum)), 0.031f, t == DType.UINT8 ? 3 : -120);
+        Model m = b.model(relu);
+        Model fused = QdqFusion.forExecution(m);
+        long folded = fused.graph().nodes().stream()
+                .filter(n -> n.opType().equals("QLinearAdd") && n.has(OpRegistry.OUTPUT_TABLE)).count();
+        assertEquals(1, folded, "the table folded into the Add: " + fused.graph().nodes());
+        assertSameAsOrt(m, Map.of("x", b.floats(-2f, 3f, 2, 6, 9, 7), "y", b.floats(-3f, 2f, 2, 6, 9, 7)));
     }
 
     /**
