@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lowbit.tensor.Parallel;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -137,52 +138,60 @@ class WinogradIntTest {
         }
     }
 
-    /** Compares with the int32 kernels under 1, 2 and 3 threads; false when Winograd declined (null). */
+    /**
+     * Both ways ({@link WinogradInt#convolve}, {@link WinogradInt#convolveInts}) against the int32
+     * kernels under 1, 2 and 3 threads; false when the float way declined (null).
+     */
     private static boolean check(byte[] x, boolean xu, int xz, int batch, int cin, int h, int w, byte[] wt, boolean wu,
             int[] wz, int cout, int[] pads, String what) {
         IntConv.Geometry g = geometry(h, w, pads);
-        int[] expected = IntConv.convolve(x, xu, xz, batch, cin, wt, wu, wz, cout, 1, g);
         WinogradWeights weights = WinogradWeights.prepare(wt, wu, wz, cout, cin);
-        int before = Parallel.threads();
-        try {
-            for (int threads : THREADS) {
-                Parallel.setThreads(threads);
-                float[] acc = WinogradInt.convolve(weights, x, xu, xz, batch, g);
-                if (acc == null) {
-                    return false;
-                }
-                int[] got = new int[expected.length];
-                for (int i = 0; i < got.length; i++) {
-                    got[i] = (int) acc[i];
-                }
-                assertArrayEquals(expected, got, what + " cin " + cin + " cout " + cout + " " + h + "x" + w + " batch "
-                        + batch + " pads " + Arrays.toString(pads) + " with " + threads + " threads");
-            }
-        } finally {
-            Parallel.setThreads(before);
+        boolean ran = onThreads(x, xu, xz, batch, cin, wt, wu, wz, cout, g, what, () -> {
+            float[] acc = WinogradInt.convolve(weights, x, xu, xz, batch, g);
+            return acc == null ? null : toInts(acc);
+        });
+        if (ran) {
+            checkInts(x, xu, xz, batch, cin, h, w, wt, wu, wz, cout, pads, what);
         }
-        checkInts(x, xu, xz, batch, cin, h, w, wt, wu, wz, cout, pads, what);
-        return true;
+        return ran;
     }
 
     /** {@link WinogradInt#convolveInts} against the int32 kernels under 1, 2 and 3 threads. */
     private static void checkInts(byte[] x, boolean xu, int xz, int batch, int cin, int h, int w, byte[] wt, boolean wu,
             int[] wz, int cout, int[] pads, String what) {
         IntConv.Geometry g = geometry(h, w, pads);
-        int[] expected = IntConv.convolve(x, xu, xz, batch, cin, wt, wu, wz, cout, 1, g);
         WinogradWeights weights = WinogradWeights.prepare(wt, wu, wz, cout, cin);
+        assertTrue(onThreads(x, xu, xz, batch, cin, wt, wu, wz, cout, g, what + " (int32 way)",
+                () -> WinogradInt.convolveInts(weights, x, xu, xz, batch, g)), what + ": the int32 way declined");
+    }
+
+    /** {@code way}'s accumulators equal the int32 kernels' on 1, 2 and 3 threads; false when it returns null. */
+    private static boolean onThreads(byte[] x, boolean xu, int xz, int batch, int cin, byte[] wt, boolean wu, int[] wz,
+            int cout, IntConv.Geometry g, String what, Supplier<int[]> way) {
+        int[] expected = IntConv.convolve(x, xu, xz, batch, cin, wt, wu, wz, cout, 1, g);
         int before = Parallel.threads();
         try {
             for (int threads : THREADS) {
                 Parallel.setThreads(threads);
-                int[] got = WinogradInt.convolveInts(weights, x, xu, xz, batch, g);
-                assertNotNull(got, what);
-                assertArrayEquals(expected, got, what + " (int32 way) cin " + cin + " cout " + cout + " " + h + "x" + w
-                        + " with " + threads + " threads");
+                int[] got = way.get();
+                if (got == null) {
+                    return false;
+                }
+                assertArrayEquals(expected, got, what + " cin " + cin + " cout " + cout + " " + Arrays.toString(g.in())
+                        + " batch " + batch + " pads " + Arrays.toString(g.padsBegin()) + " with " + threads + " threads");
             }
         } finally {
             Parallel.setThreads(before);
         }
+        return true;
+    }
+
+    private static int[] toInts(float[] acc) {
+        int[] out = new int[acc.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (int) acc[i];
+        }
+        return out;
     }
 
     private static IntConv.Geometry geometry(int h, int w, int[] pads) {
