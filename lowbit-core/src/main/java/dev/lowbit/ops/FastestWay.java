@@ -212,7 +212,6 @@ final class FastestWay<T> {
                     pick = w;
                 }
             }
-            if (Boolean.getBoolean("lowbit.debug.choice")) System.err.println("CHOICE " + pick + " best " + java.util.Arrays.toString(best) + " declined " + java.util.Arrays.toString(declined));
             chosen = pick; // -1 when every way declined: then the first that applies runs each time
             settled = true;
             PENDING.decrementAndGet();
