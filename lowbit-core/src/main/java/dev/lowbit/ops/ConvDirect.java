@@ -45,6 +45,12 @@ final class ConvDirect {
     }
 
     static void run(ConvDirectKernel kernel, ConvDirectKernel.Plan plan, float[][] packedW, ConvGemm.Problem p) {
+        run(kernel, plan, packedW, p, ConvDirectKernel.PlaneSource.of(p.x()));
+    }
+
+    /** {@link #run} reading the images from {@code x} (p's input, or the shifted bytes it stands for). */
+    static void run(ConvDirectKernel kernel, ConvDirectKernel.Plan plan, float[][] packedW, ConvGemm.Problem p,
+            ConvDirectKernel.PlaneSource x) {
         int tile = kernel.tile();
         int mg = p.filters() / p.group();
         int panels = (mg + ConvDirectKernel.MR - 1) / ConvDirectKernel.MR;
@@ -60,7 +66,7 @@ final class ConvDirect {
                 float[] planes = scratch.phasePlanes(plan.planesSize(tile));
                 float[] acc = scratch.tile(rows * chunk + TAIL_SLACK);
                 int n = t / p.group(), g = t % p.group();
-                ConvDirectKernel.buildPlanes(plan, p.x(), inputOffset(p, n, g), planes, tile);
+                ConvDirectKernel.buildPlanes(plan, x, inputOffset(p, n, g), planes, tile);
                 for (int q0 = 0; q0 < positions; q0 += chunk) {
                     chunk(kernel, plan, packedW[g], panels, planes, q0, Math.min(positions, q0 + chunk), acc, p, n, g);
                 }
@@ -73,7 +79,7 @@ final class ConvDirect {
         float[] planes = ConvScratch.get().phasePlanes(plan.planesSize(tile));
         for (int t = 0; t < images; t++) {
             int n = t / p.group(), g = t % p.group();
-            ConvDirectKernel.buildPlanes(plan, p.x(), inputOffset(p, n, g), planes, tile);
+            ConvDirectKernel.buildPlanes(plan, x, inputOffset(p, n, g), planes, tile);
             Parallel.forEachDynamic(chunks, c -> {
                 float[] acc = ConvScratch.get().tile(rows * chunk + TAIL_SLACK);
                 int q0 = c * chunk;

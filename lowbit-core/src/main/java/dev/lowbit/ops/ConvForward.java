@@ -313,7 +313,8 @@ public final class ConvForward {
         }
         if (filterLanesEnabled && ConvFilterLanes.suits(geo, group, filters, filterLanes)) {
             ConvFilterLanes.run(filterLanes, ConvDirectKernel.Plan.of(geo, channels), filterLanesWeights(w),
-                    filterLanesBias(bs, filters), xs, batch, filters, ys, rs, clamp, clampMin, clampMax);
+                    filterLanesBias(bs, filters), ConvDirectKernel.PlaneSource.of(xs), batch, filters, ys, rs, clamp,
+                    clampMin, clampMax);
             return y;
         }
         if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {
@@ -333,6 +334,46 @@ public final class ConvForward {
         ConvGemm.run(gemm, new ConvGemm.Problem(geo, batch, channels, filters, group, xs, packedW, bs, rs, ys, clamp,
                 clampMin, clampMax));
         return y;
+    }
+
+    /**
+     * This Conv (no bias, residual or clamp) over an 8-bit input held as {@code x - zeroPoint}, for a
+     * quantized convolution's exact float accumulation: on the paths that copy each image into
+     * phase planes (filter lanes, direct) the bytes are converted while the planes are built, which
+     * saves a pass over the whole input; null on the other paths, whose callers convert first and
+     * call {@link #run}.
+     */
+    Tensor runShifted(byte[] x, boolean unsigned, int zeroPoint, int[] xShape, Tensor w) {
+        int rank = xShape.length - 2;
+        if (rank != 2 || w.rank() != 4 || w.dtype() != DType.FLOAT || residualInput || clamp) {
+            return null;
+        }
+        int batch = xShape[0], channels = xShape[1], filters = w.dim(0), group = attrs.group();
+        if (channels % group != 0 || filters % group != 0 || w.dim(1) * group != channels) {
+            return null;
+        }
+        ConvGeometry geo = geometry(xShape, w.shapeRef(), rank);
+        int cg = channels / group, mg = filters / group;
+        if (geo.outSize() == 0 || batch == 0 || (cg == 1 && mg == 1)
+                || (prepacked != null && ConvPointwise.suits(geo, group))) {
+            return null;
+        }
+        ConvDirectKernel.PlaneSource source = ConvDirectKernel.PlaneSource.shifted(x, unsigned, zeroPoint);
+        int[] outShape = {batch, filters, geo.out()[0], geo.out()[1]};
+        if (filterLanesEnabled && ConvFilterLanes.suits(geo, group, filters, filterLanes)) {
+            Tensor y = Tensor.wrap(DType.FLOAT, outShape, BufferPool.floatsUninitialized(batch * filters * geo.outSize()));
+            ConvFilterLanes.run(filterLanes, ConvDirectKernel.Plan.of(geo, channels), filterLanesWeights(w),
+                    filterLanesBias(null, filters), source, batch, filters, y.floats(), null, false, 0f, 0f);
+            return y;
+        }
+        if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * geo.kernelSize(), directKernel)) {
+            Tensor y = Tensor.wrap(DType.FLOAT, outShape, BufferPool.floatsUninitialized(batch * filters * geo.outSize()));
+            ConvGemm.Problem p = new ConvGemm.Problem(geo, batch, channels, filters, group, null, null, null, null,
+                    y.floats(), false, 0f, 0f);
+            ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p, source);
+            return y;
+        }
+        return null;
     }
 
     ConvGeometry geometry(int[] xShape, int[] wShape, int rank) {

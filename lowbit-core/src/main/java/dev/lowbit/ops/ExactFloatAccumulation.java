@@ -38,6 +38,8 @@ import java.util.List;
 final class ExactFloatAccumulation {
     /** Integers up to 2^24 in magnitude are exactly representable in float32. */
     static final double EXACT_LIMIT = 16_777_216d;
+    /** Whether convolutions that build phase planes read the bytes directly (off: a shift pass first; for A/B measurements). */
+    static volatile boolean planesFromBytes = true;
     /** The widest |x - xz| any 8-bit input has, whatever its type and zero point. */
     private static final int WIDEST_X = 255;
 
@@ -45,7 +47,7 @@ final class ExactFloatAccumulation {
      * A float op over one range {@code [from, to)} of the reduction (input channels of a Conv, rows
      * of K for a MatMul) and its constant operand {@code w - wz} restricted to that range.
      */
-    private record Part(int from, int to, Op op, Tensor shiftedWeight) {
+    private record Part(int from, int to, Op op, Tensor shiftedWeight, ConvForward conv) {
     }
 
     private final boolean conv;
@@ -215,6 +217,13 @@ final class ExactFloatAccumulation {
     private Tensor runPart(Part part, Tensor x, boolean xUnsigned, int xZeroPoint) {
         byte[] xb = x.bytes();
         int[] shape = x.shape();
+        if (part == whole && part.conv() != null && planesFromBytes) {
+            // Paths that copy each image into phase planes convert the bytes there: no pass of its own.
+            Tensor acc = part.conv().runShifted(xb, xUnsigned, xZeroPoint, shape, part.shiftedWeight());
+            if (acc != null) {
+                return acc;
+            }
+        }
         float[] shifted;
         if (part == whole) {
             shifted = BufferPool.floatsUninitialized(xb.length);
@@ -331,7 +340,8 @@ final class ExactFloatAccumulation {
         Graph g = new Graph("exact_float");
         Tensor weight = Tensor.of(w, shape);
         g.setInitializer("w", weight);
-        return new Part(from, to, ConvForward.create(new OpContext(conv, 11, g)), weight);
+        ConvForward forward = ConvForward.of(new OpContext(conv, 11, g));
+        return new Part(from, to, inputs -> new Tensor[] {forward.run(inputs[0], inputs[1], null, null)}, weight, forward);
     }
 
     /** A float MatMul over rows [from, to) of the shifted [K, N] operand. */
@@ -342,7 +352,7 @@ final class ExactFloatAccumulation {
         Graph g = new Graph("exact_float");
         Tensor weight = Tensor.of(b, to - from, n);
         g.setInitializer("b", weight);
-        return new Part(from, to, MatMulOps.matMul(new OpContext(mm, 13, g)), weight);
+        return new Part(from, to, MatMulOps.matMul(new OpContext(mm, 13, g)), weight, null);
     }
 
     private static Tensor optionalConstant(OpContext ctx, int index) {

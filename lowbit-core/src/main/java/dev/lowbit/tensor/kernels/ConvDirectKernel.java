@@ -101,10 +101,44 @@ public abstract class ConvDirectKernel {
     }
 
     /**
+     * Where phase planes take an image's values from: float activations, or 8-bit ones held as
+     * {@code value - zeroPoint} (a quantized convolution's exact float accumulation), converted
+     * while the planes are built instead of in a pass of their own.
+     */
+    public interface PlaneSource {
+        /** {@code dst[d + j] = value at x[src + j * stride]} for j < n. */
+        void copyRow(int src, int stride, float[] dst, int d, int n);
+
+        /** Float activations. */
+        static PlaneSource of(float[] x) {
+            return (src, stride, dst, d, n) -> StridedRowCopy.copy(x, src, stride, dst, d, n);
+        }
+
+        /** 8-bit activations (read as unsigned or signed) shifted by {@code zeroPoint}, as exact floats. */
+        static PlaneSource shifted(byte[] x, boolean unsigned, int zeroPoint) {
+            int mask = unsigned ? 0xFF : -1;
+            return (src, stride, dst, d, n) -> {
+                if (stride == 1) {
+                    IntQuantize.shiftedFloats(x, src, n, unsigned, zeroPoint, dst, d);
+                    return;
+                }
+                for (int j = 0; j < n; j++) {
+                    dst[d + j] = (x[src + j * stride] & mask) - zeroPoint;
+                }
+            };
+        }
+    }
+
+    /**
      * Copies image channels [0, channels) of {@code x} at {@code xOff} (planes of inH x inW) into the
      * zero-bordered phase planes {@code dst}.
      */
     public static void buildPlanes(Plan p, float[] x, int xOff, float[] dst, int tile) {
+        buildPlanes(p, PlaneSource.of(x), xOff, dst, tile);
+    }
+
+    /** {@link #buildPlanes(Plan, float[], int, float[], int)} from any {@link PlaneSource}. */
+    public static void buildPlanes(Plan p, PlaneSource x, int xOff, float[] dst, int tile) {
         int planeSize = p.phH * p.phW;
         int size = p.planesSize(tile);
         // The slack after the planes is only read for discarded positions, but zeroing it keeps
@@ -138,7 +172,7 @@ public abstract class ConvDirectKernel {
                             dst[d + j] = 0f;
                         }
                         int src = src0 + ih * p.inW + j0 * p.sW + b - p.padL;
-                        StridedRowCopy.copy(x, src, p.sW, dst, d + j0, j1 - j0);
+                        x.copyRow(src, p.sW, dst, d + j0, j1 - j0);
                         for (int j = j1; j < p.phW; j++) {
                             dst[d + j] = 0f;
                         }

@@ -62,11 +62,13 @@ public final class ConvFilterLanes {
     }
 
     /**
-     * y [batch, filters, outH, outW] of x [batch, channels, inH, inW]; residual (same shape as y) may
+     * y [batch, filters, outH, outW] of x [batch, channels, inH, inW] (floats, or shifted bytes);
+     * residual (same shape as y) may
      * be null. Images run in parallel; with fewer images than threads, the rows of one image do.
      */
     public static void run(ConvFilterLanesKernel kernel, ConvDirectKernel.Plan plan, float[] packedW, float[] packedBias,
-            float[] x, int batch, int filters, float[] y, float[] residual, boolean clamp, float lo, float hi) {
+            ConvDirectKernel.PlaneSource x, int batch, int filters, float[] y, float[] residual, boolean clamp, float lo,
+            float hi) {
         int lanes = kernel.lanes();
         int outSize = plan.outH() * plan.outW();
         // Scatter maps: lane l to plane l; in the last pair's partial blocks dead lanes map to 0.

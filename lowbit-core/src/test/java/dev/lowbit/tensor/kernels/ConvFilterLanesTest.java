@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * The filter-lane convolution, Vector API (the machine's width) and scalar (8 lanes), against a
  * naive convolution in double: random geometries (odd maps, strides 1-3, dilations, asymmetric
  * pads, kernels 1x1 to 5x5, filters that fill their last block partly), bias, a fused residual
- * and clamp, 1 to 4 images (images in parallel, or one image's rows) on 1, 2 and 3 threads.
+ * and clamp, 1 to 4 images (images in parallel, or one image's rows) on 1, 2 and 3 threads;
+ * float inputs, and 8-bit ones shifted by a zero point as the phase planes are built.
  */
 class ConvFilterLanesTest {
     @Test
@@ -38,7 +39,16 @@ class ConvFilterLanesTest {
                 ConvGeometry g = new ConvGeometry(new int[] {inH, inW}, new int[] {kH, kW}, new int[] {sH, sW},
                         new int[] {dH, dW}, new int[] {pT, pL}, new int[] {outH, outW});
                 int batch = 1 + rnd.nextInt(4);
-                float[] x = random(rnd, batch * c * inH * inW);
+                // Every third geometry reads 8-bit values shifted by a zero point, converted as the
+                // phase planes are built (a quantized convolution's exact accumulation).
+                boolean bytes = trial % 3 == 2;
+                boolean unsigned = rnd.nextBoolean();
+                int zp = unsigned ? rnd.nextInt(256) : rnd.nextInt(256) - 128;
+                byte[] xb = new byte[batch * c * inH * inW];
+                rnd.nextBytes(xb);
+                float[] x = bytes ? shifted(xb, unsigned, zp) : random(rnd, batch * c * inH * inW);
+                ConvDirectKernel.PlaneSource source = bytes ? ConvDirectKernel.PlaneSource.shifted(xb, unsigned, zp)
+                        : ConvDirectKernel.PlaneSource.of(x);
                 float[] w = random(rnd, m * c * kH * kW);
                 float[] bias = trial % 2 == 0 ? random(rnd, m) : null;
                 float[] residual = trial % 3 == 1 ? random(rnd, batch * m * outH * outW) : null;
@@ -51,8 +61,8 @@ class ConvFilterLanesTest {
                         Arrays.fill(y, Float.NaN);
                         ConvFilterLanes.run(kernel, ConvDirectKernel.Plan.of(g, c),
                                 ConvFilterLanes.packWeights(w, m, c * kH * kW, kernel.lanes()),
-                                ConvFilterLanes.packBias(bias, m, kernel.lanes()), x, batch, m, y, residual, clamp,
-                                -0.5f, 0.75f);
+                                ConvFilterLanes.packBias(bias, m, kernel.lanes()), source, batch, m, y, residual,
+                                clamp, -0.5f, 0.75f);
                         for (int i = 0; i < expected.length; i++) {
                             assertEquals(expected[i], y[i], 1e-4 * (1 + Math.abs(expected[i])), "trial " + trial + " "
                                     + kernel.getClass().getSimpleName() + " threads " + threads + " " + g + " c" + c
@@ -66,6 +76,14 @@ class ConvFilterLanesTest {
             Parallel.setThreads(before);
         }
         assertTrue(ran >= 50, "only " + ran + " geometries ran");
+    }
+
+    private static float[] shifted(byte[] b, boolean unsigned, int zp) {
+        float[] v = new float[b.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (unsigned ? b[i] & 0xFF : b[i]) - zp;
+        }
+        return v;
     }
 
     private static float[] random(Random rnd, int n) {
