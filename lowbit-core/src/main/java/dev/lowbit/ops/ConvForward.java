@@ -311,16 +311,7 @@ public final class ConvForward {
                     bs, rs, ys, clamp, clampMin, clampMax));
             return y;
         }
-        if (filterLanesEnabled && ConvFilterLanes.suits(geo, group, filters, filterLanes)) {
-            ConvFilterLanes.run(filterLanes, ConvDirectKernel.Plan.of(geo, channels), filterLanesWeights(w),
-                    filterLanesBias(bs, filters), ConvDirectKernel.PlaneSource.of(xs), batch, filters, ys, rs, clamp,
-                    clampMin, clampMax);
-            return y;
-        }
-        if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * taps, directKernel)) {
-            ConvGemm.Problem p = new ConvGemm.Problem(geo, batch, channels, filters, group, xs, null, bs, rs, ys,
-                    clamp, clampMin, clampMax);
-            ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p);
+        if (runOnPlanes(geo, batch, channels, w, ConvDirectKernel.PlaneSource.of(xs), bs, rs, ys, clamp)) {
             return y;
         }
         ConvTapWindow window = ConvTapWindow.of(geo);
@@ -358,22 +349,36 @@ public final class ConvForward {
                 || (prepacked != null && ConvPointwise.suits(geo, group))) {
             return null;
         }
-        ConvDirectKernel.PlaneSource source = ConvDirectKernel.PlaneSource.shifted(x, unsigned, zeroPoint);
-        int[] outShape = {batch, filters, geo.out()[0], geo.out()[1]};
-        if (filterLanesEnabled && ConvFilterLanes.suits(geo, group, filters, filterLanes)) {
-            Tensor y = Tensor.wrap(DType.FLOAT, outShape, BufferPool.floatsUninitialized(batch * filters * geo.outSize()));
-            ConvFilterLanes.run(filterLanes, ConvDirectKernel.Plan.of(geo, channels), filterLanesWeights(w),
-                    filterLanesBias(null, filters), source, batch, filters, y.floats(), null, false, 0f, 0f);
+        Tensor y = Tensor.wrap(DType.FLOAT, new int[] {batch, filters, geo.out()[0], geo.out()[1]},
+                BufferPool.floatsUninitialized(batch * filters * geo.outSize()));
+        if (runOnPlanes(geo, batch, channels, w, ConvDirectKernel.PlaneSource.shifted(x, unsigned, zeroPoint), null,
+                null, y.floats(), false)) {
             return y;
+        }
+        BufferPool.release(y.floats());
+        return null;
+    }
+
+    /**
+     * The paths that copy each image into phase planes, for a Conv the depthwise and 1x1 paths did
+     * not take: filter lanes, else the direct kernel, reading the images from {@code x}. False when
+     * neither suits (the caller takes the GEMM).
+     */
+    private boolean runOnPlanes(ConvGeometry geo, int batch, int channels, Tensor w, ConvDirectKernel.PlaneSource x,
+            float[] bias, float[] residual, float[] y, boolean clamp) {
+        int filters = w.dim(0), group = attrs.group(), cg = channels / group;
+        if (filterLanesEnabled && ConvFilterLanes.suits(geo, group, filters, filterLanes)) {
+            ConvFilterLanes.run(filterLanes, ConvDirectKernel.Plan.of(geo, channels), filterLanesWeights(w),
+                    filterLanesBias(bias, filters), x, batch, filters, y, residual, clamp, clampMin, clampMax);
+            return true;
         }
         if (DIRECT_ENABLED && ConvDirect.suits(geo, cg * geo.kernelSize(), directKernel)) {
-            Tensor y = Tensor.wrap(DType.FLOAT, outShape, BufferPool.floatsUninitialized(batch * filters * geo.outSize()));
-            ConvGemm.Problem p = new ConvGemm.Problem(geo, batch, channels, filters, group, null, null, null, null,
-                    y.floats(), false, 0f, 0f);
-            ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p, source);
-            return y;
+            ConvGemm.Problem p = new ConvGemm.Problem(geo, batch, channels, filters, group, null, null, bias, residual,
+                    y, clamp, clampMin, clampMax);
+            ConvDirect.run(directKernel, ConvDirectKernel.Plan.of(geo, cg), directWeights(w), p, x);
+            return true;
         }
-        return null;
+        return false;
     }
 
     ConvGeometry geometry(int[] xShape, int[] wShape, int rank) {

@@ -102,22 +102,23 @@ final class QLinearBinaryOps implements OpRegistry.Family {
                     }
                 };
             }
-            if (outputTable != null) {
-                BroadcastPlan.RowBody kernelRows = rows;
-                rows = (ao, bo, oo, n) -> {
-                    kernelRows.run(ao, bo, oo, n);
-                    for (int i = oo; i < oo + n; i++) {
-                        o[i] = outputTable[o[i] & 0xFF];
-                    }
-                };
-            }
             if (outputTable == null) {
                 plan.forRows(narrowing(rows, o, unsigned, ctx.node().getInt(OpRegistry.CLAMP_LOW, Long.MIN_VALUE),
                         ctx.node().getInt(OpRegistry.CLAMP_HIGH, Long.MAX_VALUE)));
             } else {
-                plan.forRows(rows); // the table holds its clamp (QLinearTableOps.requantizeTable)
+                plan.forRows(mapped(rows, o, outputTable)); // the table holds its clamp (QLinearTableOps.requantizeTable)
             }
             return new Tensor[] {out};
+        };
+    }
+
+    /** {@code rows}, then each row's bytes mapped through {@code table} while the row is in cache. */
+    private static BroadcastPlan.RowBody mapped(BroadcastPlan.RowBody rows, byte[] o, byte[] table) {
+        return (ao, bo, oo, n) -> {
+            rows.run(ao, bo, oo, n);
+            for (int i = oo; i < oo + n; i++) {
+                o[i] = table[o[i] & 0xFF];
+            }
         };
     }
 

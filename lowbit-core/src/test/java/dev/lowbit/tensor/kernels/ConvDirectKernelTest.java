@@ -17,17 +17,11 @@ class ConvDirectKernelTest {
         for (int trial = 0; trial < 120; trial++) {
             int c = 1 + rnd.nextInt(trial % 4 == 0 ? 20 : 5);
             int m = 1 + rnd.nextInt(trial % 3 == 0 ? 30 : 9);
-            int inH = 1 + rnd.nextInt(20), inW = 1 + rnd.nextInt(20);
-            int kH = 1 + rnd.nextInt(trial % 5 == 0 ? 7 : 3), kW = 1 + rnd.nextInt(trial % 5 == 0 ? 7 : 3);
-            int sH = 1 + rnd.nextInt(3), sW = 1 + rnd.nextInt(3), dH = 1 + rnd.nextInt(2), dW = 1 + rnd.nextInt(2);
-            int pT = rnd.nextInt(kH), pL = rnd.nextInt(kW), pB = rnd.nextInt(kH), pR = rnd.nextInt(kW);
-            int spanH = (kH - 1) * dH + 1, spanW = (kW - 1) * dW + 1;
-            if (inH + pT + pB < spanH || inW + pL + pR < spanW) {
+            ConvGeometry g = RandomConvGeometry.next(rnd, trial % 5 == 0 ? 7 : 3);
+            if (g == null) {
                 continue;
             }
-            int outH = (inH + pT + pB - spanH) / sH + 1, outW = (inW + pL + pR - spanW) / sW + 1;
-            ConvGeometry g = new ConvGeometry(new int[] {inH, inW}, new int[] {kH, kW}, new int[] {sH, sW},
-                    new int[] {dH, dW}, new int[] {pT, pL}, new int[] {outH, outW});
+            int inH = g.in()[0], inW = g.in()[1], kH = g.kernel()[0], kW = g.kernel()[1];
             float[] x = new float[2 * c * inH * inW + 3];
             float[] w = new float[m * c * kH * kW];
             for (int i = 0; i < x.length; i++) {

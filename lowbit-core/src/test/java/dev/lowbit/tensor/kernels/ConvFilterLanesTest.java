@@ -27,17 +27,11 @@ class ConvFilterLanesTest {
             for (int trial = 0; trial < 80; trial++) {
                 int c = 1 + rnd.nextInt(trial % 4 == 0 ? 40 : 6);
                 int m = 16 + rnd.nextInt(trial % 3 == 0 ? 60 : 20);
-                int inH = 1 + rnd.nextInt(20), inW = 1 + rnd.nextInt(20);
-                int kH = 1 + rnd.nextInt(trial % 5 == 0 ? 5 : 3), kW = 1 + rnd.nextInt(trial % 5 == 0 ? 5 : 3);
-                int sH = 1 + rnd.nextInt(3), sW = 1 + rnd.nextInt(3), dH = 1 + rnd.nextInt(2), dW = 1 + rnd.nextInt(2);
-                int pT = rnd.nextInt(kH), pL = rnd.nextInt(kW), pB = rnd.nextInt(kH), pR = rnd.nextInt(kW);
-                int spanH = (kH - 1) * dH + 1, spanW = (kW - 1) * dW + 1;
-                if (inH + pT + pB < spanH || inW + pL + pR < spanW) {
+                ConvGeometry g = RandomConvGeometry.next(rnd, trial % 5 == 0 ? 5 : 3);
+                if (g == null) {
                     continue;
                 }
-                int outH = (inH + pT + pB - spanH) / sH + 1, outW = (inW + pL + pR - spanW) / sW + 1;
-                ConvGeometry g = new ConvGeometry(new int[] {inH, inW}, new int[] {kH, kW}, new int[] {sH, sW},
-                        new int[] {dH, dW}, new int[] {pT, pL}, new int[] {outH, outW});
+                int inH = g.in()[0], inW = g.in()[1], kH = g.kernel()[0], kW = g.kernel()[1];
                 int batch = 1 + rnd.nextInt(4);
                 // Every third geometry reads 8-bit values shifted by a zero point, converted as the
                 // phase planes are built (a quantized convolution's exact accumulation).
@@ -51,7 +45,7 @@ class ConvFilterLanesTest {
                         : ConvDirectKernel.PlaneSource.of(x);
                 float[] w = random(rnd, m * c * kH * kW);
                 float[] bias = trial % 2 == 0 ? random(rnd, m) : null;
-                float[] residual = trial % 3 == 1 ? random(rnd, batch * m * outH * outW) : null;
+                float[] residual = trial % 3 == 1 ? random(rnd, batch * m * g.outSize()) : null;
                 boolean clamp = trial % 4 == 3;
                 double[] expected = naive(g, batch, c, m, x, w, bias, residual, clamp);
                 for (ConvFilterLanesKernel kernel : kernels) {
